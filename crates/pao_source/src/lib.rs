@@ -1,0 +1,23 @@
+//! One span-aware YAML parse per file.
+//!
+//! [`parse_yaml`] turns YAML text into a [`Node`] tree in which every key and value keeps the byte
+//! range it came from, so any later check (a schema error's JSON Pointer, a template reference)
+//! can point at the exact spot. [`LineIndex`] turns byte offsets into 1-based lines and character
+//! columns when a diagnostic is rendered. [`decode`] guards the parser from input that is not a
+//! text file at all.
+//!
+//! The loader is defensive: duplicate keys are reported (and the first value kept), aliases are
+//! expanded against a node budget so an alias bomb fails fast, nesting deeper than
+//! [`MAX_DEPTH`] stops the parse, and the tree is built without recursion.
+
+#![deny(missing_docs)]
+
+mod decode;
+mod line_index;
+mod node;
+mod parse;
+
+pub use decode::{DecodeError, MAX_FILE_BYTES, decode};
+pub use line_index::{LineCol, LineIndex};
+pub use node::{Entry, Node, Value};
+pub use parse::{MAX_DEPTH, MAX_NODES, ParsedYaml, YamlError, YamlErrorKind, parse_yaml};
