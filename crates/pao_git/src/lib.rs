@@ -1,0 +1,35 @@
+//! Git as PAO's store: the catalog read straight from Git objects, and request state kept in refs.
+//!
+//! [`CatalogReader`] loads every `catalog/**/*.yaml|yml` document of a revision from the object
+//! database (no checkout, bare repositories work), validates each, keeps invalid files out of the
+//! served catalog while reporting them, caches the parsed catalog by the `catalog/` tree id and
+//! lists an item's versions from history.
+//!
+//! [`StateBackend`] is the small interface the orchestrator writes requests through: a request
+//! is a branch with one commit plus a pull request. [`LocalBackend`] implements it on the refs of
+//! a local (possibly bare) repository with compare-and-swap ref updates; `pao_github`
+//! implements it with GitHub pull requests.
+
+#![deny(missing_docs)]
+
+mod backend;
+mod catalog;
+mod error;
+mod history;
+mod local;
+mod names;
+mod time;
+mod trailers;
+mod validate;
+
+pub use backend::{
+    BackendError, ChangeInfo, ChangeSpec, ChangeState, Opened, Operation, RequestStatus, StateBackend, StatusEvent,
+};
+pub use catalog::{Catalog, CatalogEntry, CatalogReader, CatalogSnapshot};
+pub use error::GitError;
+pub use history::{ItemVersion, ItemVersions};
+pub use local::{LocalBackend, REQUEST_BRANCH_PREFIX};
+pub use names::{ItemId, NameError, RequestId, ResourceKey, ResourceName, Team};
+pub use time::format_rfc3339;
+pub use trailers::{parse_trailers, with_trailers};
+pub use validate::{SourceFile, ValidDocument, ValidationError, validate_documents};

@@ -1,0 +1,104 @@
+//! The catalog read from Git objects: bare repositories, validation errors, the tree-id cache
+//! and versions from history.
+
+mod common;
+
+use common::{PG, bare_clone, commit, git, item, work_repo, write};
+use pao_git::CatalogReader;
+
+#[test]
+fn reads_a_bare_repository_and_reports_invalid_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = work_repo(tmp.path());
+    write(&work, "catalog/databases/pg.yaml", PG);
+    write(&work, "catalog/databases/mysql.yml", &item("mysql", "0.1.0", "beta"));
+    write(&work, "catalog/databases/broken.yaml", "apiVersion: pao/v1\nkind: CatalogItem\nmetadata: [\n");
+    write(
+        &work,
+        "catalog/databases/typo.yaml",
+        &item("typo", "1.0.0", "stable").replace("  name: PostgreSQL\n", "  nmae: x\n"),
+    );
+    write(&work, "catalog/README.md", "not a document");
+    write(&work, "docs/other.yaml", "not: catalog");
+    commit(&work, "catalog", 1_700_000_000);
+    let bare = bare_clone(&work, tmp.path(), "catalog.git");
+
+    let reader = CatalogReader::open(&bare).unwrap();
+    let snapshot = reader.load("HEAD").unwrap();
+    let mut ids: Vec<_> = snapshot.catalog.entries().map(|e| e.document.metadata().id.clone()).collect();
+    ids.sort();
+    assert_eq!(ids, ["mysql", "pg"]);
+    let errors = snapshot.validation_errors();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    let broken = errors.iter().find(|e| e.file == "catalog/databases/broken.yaml").unwrap();
+    assert_eq!(broken.line, 4, "{broken:?}"); // the parser stops at the end of the file
+    let typo = errors.iter().find(|e| e.file == "catalog/databases/typo.yaml").unwrap();
+    assert!(typo.message.contains("nmae"), "{typo:?}");
+    assert_eq!((typo.line, typo.column), (5, 3), "{typo:?}");
+    assert!(reader.load("no-such-branch").is_err());
+}
+
+#[test]
+fn unchanged_catalog_tree_is_never_parsed_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = work_repo(tmp.path());
+    write(&work, "catalog/databases/pg.yaml", PG);
+    let first = commit(&work, "one", 1_700_000_000);
+    let reader = CatalogReader::open(&work).unwrap();
+    let a = reader.load("HEAD").unwrap();
+    let b = reader.load(&first).unwrap();
+    assert_eq!(reader.parse_count(), 1);
+    assert!(std::sync::Arc::ptr_eq(&a.catalog, &b.catalog));
+
+    // A commit outside catalog/ keeps the catalog tree, so nothing is parsed.
+    write(&work, "README.md", "hello");
+    let second = commit(&work, "readme", 1_700_000_100);
+    let c = reader.load("HEAD").unwrap();
+    assert_eq!(c.commit, second);
+    assert_eq!(c.tree, a.tree);
+    assert_eq!(reader.parse_count(), 1);
+
+    // Changing a catalog file changes the tree: parsed once, then cached again.
+    write(&work, "catalog/databases/pg.yaml", &item("pg", "1.1.0", "stable"));
+    commit(&work, "bump", 1_700_000_200);
+    let d = reader.load("HEAD").unwrap();
+    reader.load("main").unwrap();
+    assert_ne!(d.tree, a.tree);
+    assert_eq!(reader.parse_count(), 2);
+    assert_eq!(d.catalog.item("pg").unwrap().metadata.version, "1.1.0");
+}
+
+#[test]
+fn versions_come_from_history_with_latest_stable_as_default() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = work_repo(tmp.path());
+    write(&work, "catalog/databases/pg.yaml", &item("pg", "1.0.0", "stable"));
+    let v1 = commit(&work, "1.0.0", 1_700_000_000);
+    write(
+        &work,
+        "catalog/databases/pg.yaml",
+        &item("pg", "1.0.0", "stable").replace("Managed PostgreSQL", "Managed PG"),
+    );
+    commit(&work, "wording only", 1_700_000_100);
+    write(&work, "catalog/databases/pg.yaml", &item("pg", "1.2.0", "stable"));
+    let v12 = commit(&work, "1.2.0", 1_700_000_200);
+    write(&work, "catalog/databases/pg.yaml", &item("pg", "2.0.0-beta.1", "beta"));
+    let beta = commit(&work, "2.0.0 beta", 1_700_000_300);
+    write(&work, "catalog/databases/other.yaml", &item("other", "0.1.0", "experimental"));
+    commit(&work, "another item", 1_700_000_400);
+    let bare = bare_clone(&work, tmp.path(), "c.git");
+
+    let reader = CatalogReader::open(&bare).unwrap();
+    let versions = reader.versions("main", "pg").unwrap();
+    let listed: Vec<_> = versions.versions.iter().map(|v| (v.version.as_str(), v.commit.as_str())).collect();
+    assert_eq!(listed, [("1.0.0", v1.as_str()), ("1.2.0", v12.as_str()), ("2.0.0-beta.1", beta.as_str())]);
+    assert_eq!(versions.versions[0].date, "2023-11-14T22:13:20Z");
+    assert_eq!(versions.default.as_deref(), Some("1.2.0"));
+    let (old, at) = reader.item_at("main", "pg", Some("1.0.0")).unwrap();
+    assert_eq!((old.metadata.version.as_str(), at.as_str()), ("1.0.0", v1.as_str()));
+    assert!(reader.item_at("main", "pg", Some("9.9.9")).is_err());
+    assert!(reader.versions("main", "nope").is_err());
+    // Five commits, four distinct catalog trees: each parsed once.
+    assert_eq!(reader.parse_count(), 5);
+    git(&work, &["status"]);
+}
