@@ -30,6 +30,9 @@ use crate::trailers::{parse_trailers, with_trailers};
 /// Attempts at a compare-and-swap before giving up with [`BackendError::Contention`].
 const CAS_ATTEMPTS: usize = 64;
 
+/// Attempts at taking a ref's lock file (with growing pauses, about 20 s in all).
+const LOCK_ATTEMPTS: u64 = 1000;
+
 /// Request branches live here (`refs/heads/pao/requests/<id>`).
 pub const REQUEST_BRANCH_PREFIX: &str = "pao/requests/";
 
@@ -299,12 +302,12 @@ impl LocalBackend {
             Err(err) if err.code() == ErrorCode::NotFound => return Ok(LockHolder::Free),
             Err(err) => return Err(err.into()),
         };
-        let Some(holder) = Self::request_of(repo, target)? else { return Ok(LockHolder::Stale(target)) };
+        let Some(holder) = Self::request_of(repo, target)? else { return Ok(LockHolder::Stale) };
         match self.info(repo, &holder) {
             Ok(info) if info.state == ChangeState::Open && info.head == target.to_string() => {
                 Ok(LockHolder::Open(holder))
             }
-            Ok(_) | Err(BackendError::NotFound(_)) => Ok(LockHolder::Stale(target)),
+            Ok(_) | Err(BackendError::NotFound(_)) => Ok(LockHolder::Stale),
             Err(err) => Err(err),
         }
     }
@@ -313,61 +316,50 @@ impl LocalBackend {
         let idem_ref = spec.idempotency_key.as_deref().map(idempotency_ref);
         let lock_ref = resource_ref(&spec.key);
         let branch_ref = format!("refs/heads/{REQUEST_BRANCH_PREFIX}{}", spec.id);
-        for _ in 0..CAS_ATTEMPTS {
+        for attempt in 0..LOCK_ATTEMPTS {
+            // Hold the resource ref's (and the idempotency ref's) lock file for the whole
+            // check-then-write: a live submitter always creates its branch before it lets go, so
+            // a resource ref whose branch is missing can only be left by a crash.
+            let mut tx = repo.transaction()?;
+            let locked = std::iter::once(&lock_ref).chain(idem_ref.as_ref()).try_for_each(|name| tx.lock_ref(name));
+            match locked {
+                Ok(()) => {}
+                Err(err) if is_race(&err) => {
+                    drop(tx);
+                    backoff(attempt);
+                    continue;
+                }
+                Err(err) => return Err(err.into()),
+            }
             // 1. An idempotency key seen before returns the first result.
-            let mut idem_stale = None;
-            if let Some(name) = &idem_ref {
-                match repo.refname_to_id(name) {
-                    Ok(target) => match Self::request_of(repo, target)? {
-                        Some(first) => match self.info(repo, &first) {
-                            Ok(change) if change.head == target.to_string() => {
-                                return Ok(Opened { change, replayed: true });
-                            }
-                            Ok(_) | Err(BackendError::NotFound(_)) => idem_stale = Some(target),
-                            Err(err) => return Err(err),
-                        },
-                        None => idem_stale = Some(target),
-                    },
-                    Err(err) if err.code() == ErrorCode::NotFound => {}
-                    Err(err) => return Err(err.into()),
+            if let Some(name) = &idem_ref
+                && let Some(target) = read_ref(repo, name)?
+                && let Some(first) = Self::request_of(repo, target)?
+            {
+                match self.info(repo, &first) {
+                    Ok(change) if change.head == target.to_string() => return Ok(Opened { change, replayed: true }),
+                    Ok(_) | Err(BackendError::NotFound(_)) => {} // left by a crash: claim it anew
+                    Err(err) => return Err(err),
                 }
             }
             // 2. One open request per resource.
-            let lock_stale = match self.lock_holder(repo, &lock_ref)? {
-                LockHolder::Open(open) => {
-                    return Err(BackendError::ResourceBusy { key: spec.key.to_string(), open: open.to_string() });
-                }
-                LockHolder::Stale(old) => Some(old),
-                LockHolder::Free => None,
-            };
-            if repo.refname_to_id(&branch_ref).is_ok() {
+            if let LockHolder::Open(open) = self.lock_holder(repo, &lock_ref)? {
+                return Err(BackendError::ResourceBusy { key: spec.key.to_string(), open: open.to_string() });
+            }
+            if read_ref(repo, &branch_ref)?.is_some() {
                 return Err(BackendError::AlreadyExists(spec.id.to_string()));
             }
-            // 3. Objects first; then the refs, each by compare-and-swap.
-            let base = match repo.refname_to_id(&self.base_ref()) {
-                Ok(oid) => Some(oid),
-                Err(err) if err.code() == ErrorCode::NotFound => None,
-                Err(err) => return Err(err.into()),
-            };
+            // 3. Objects first, then the branch (create-only), then the locked refs.
+            let base = read_ref(repo, &self.base_ref())?;
             let commit = self.write_request_commit(repo, spec, base)?;
-            if let Some(name) = &idem_ref
-                && !Self::claim(repo, name, commit, idem_stale)?
-            {
-                continue; // a concurrent retry claimed the key: replay it on the next round
-            }
-            if !Self::claim(repo, &lock_ref, commit, lock_stale)? {
-                if let Some(name) = &idem_ref {
-                    Self::release(repo, name, commit)?;
-                }
-                continue; // someone else took the resource: report them on the next round
-            }
             if !Self::claim(repo, &branch_ref, commit, None)? {
-                Self::release(repo, &lock_ref, commit)?;
-                if let Some(name) = &idem_ref {
-                    Self::release(repo, name, commit)?;
-                }
                 return Err(BackendError::AlreadyExists(spec.id.to_string()));
             }
+            tx.set_target(&lock_ref, commit, None, "pao: open request")?;
+            if let Some(name) = &idem_ref {
+                tx.set_target(name, commit, None, "pao: idempotency key")?;
+            }
+            tx.commit()?;
             return Ok(Opened { change: self.info(repo, &spec.id)?, replayed: false });
         }
         Err(BackendError::Contention { what: lock_ref })
@@ -452,7 +444,21 @@ impl LocalBackend {
 enum LockHolder {
     Free,
     Open(RequestId),
-    Stale(Oid),
+    Stale,
+}
+
+fn backoff(attempt: u64) {
+    // Growing pause with a little per-thread jitter, so racing submitters spread out.
+    let jitter = u64::from(std::process::id() % 3) + (attempt % 3);
+    std::thread::sleep(std::time::Duration::from_millis(attempt.min(20) + jitter));
+}
+
+fn read_ref(repo: &Repository, name: &str) -> Result<Option<Oid>, BackendError> {
+    match repo.refname_to_id(name) {
+        Ok(oid) => Ok(Some(oid)),
+        Err(err) if err.code() == ErrorCode::NotFound => Ok(None),
+        Err(err) => Err(err.into()),
+    }
 }
 
 fn is_race(err: &git2::Error) -> bool {

@@ -15,7 +15,7 @@ use serde::Serialize;
 /// One catalog file as read from Git.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Path relative to the repository root, with `/` separators (`catalog/databases/pg.yaml`).
+    /// Path relative to the repository root, with `/` separators (`catalog/databases/pgsql.yaml`).
     pub path: String,
     /// The file's bytes.
     pub bytes: Vec<u8>,
@@ -45,7 +45,8 @@ pub struct ValidationError {
 
 /// Validates catalog files; returns the valid documents and the errors of the others, both in
 /// path order. A file with any error is left out whole. Checks: UTF-8 text, YAML syntax and
-/// duplicate keys, the document types of `pao_schema`, `metadata.id` equal to the file stem,
+/// duplicate keys, the document types of `pao_schema`, `metadata.id` matching the id pattern and
+/// equal to the file stem,
 /// `metadata.category` equal to the directory under `catalog/`, and unique ids (the first file in
 /// path order keeps the id).
 pub fn validate_documents(files: &[SourceFile]) -> (Vec<ValidDocument>, Vec<ValidationError>) {
@@ -97,6 +98,9 @@ fn validate_one(file: &SourceFile) -> Result<(CatalogDocument, Range<usize>, Str
     let metadata = document.metadata();
     let stem = file.path.rsplit('/').next().and_then(|name| name.rsplit_once('.')).map_or("", |(stem, _)| stem);
     let id_span = root.pointer("/metadata/id").map_or(0..0, |node| node.span.clone());
+    if let Err(err) = crate::names::ItemId::parse(&metadata.id) {
+        errors.push(error_at(file, text, id_span.clone(), format!("metadata.id: {err}")));
+    }
     if metadata.id != stem {
         errors.push(error_at(
             file,
@@ -177,11 +181,11 @@ mod tests {
 
     #[test]
     fn reports_position_of_type_errors_and_keeps_valid_files() {
-        let good = include_str!("../tests/fixtures/pg.yaml");
+        let good = include_str!("../tests/fixtures/pgsql.yaml");
         let bad = good.replace("    team: dba\n", "    team: dba\n    colour: red\n");
         let (valid, errors) = validate_documents(&[
-            file("catalog/databases/pg.yaml", good),
-            file("catalog/databases/bad.yaml", &bad.replace("id: pg", "id: bad")),
+            file("catalog/databases/pgsql.yaml", good),
+            file("catalog/databases/bad.yaml", &bad.replace("id: pgsql", "id: bad")),
             file("catalog/databases/broken.yaml", "a: [1,\n"),
         ]);
         assert_eq!(valid.len(), 1);
@@ -195,11 +199,11 @@ mod tests {
 
     #[test]
     fn id_must_match_stem_and_be_unique() {
-        let good = include_str!("../tests/fixtures/pg.yaml");
+        let good = include_str!("../tests/fixtures/pgsql.yaml");
         let (valid, errors) = validate_documents(&[
-            file("catalog/databases/pg.yaml", good),
+            file("catalog/databases/pgsql.yaml", good),
             file("catalog/databases/other.yaml", good),
-            file("catalog/storage/pg.yaml", good),
+            file("catalog/storage/pgsql.yaml", good),
         ]);
         assert_eq!(valid.len(), 1);
         assert_eq!(errors.len(), 2, "{errors:?}");

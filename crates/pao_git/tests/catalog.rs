@@ -10,7 +10,7 @@ use pao_git::CatalogReader;
 fn reads_a_bare_repository_and_reports_invalid_files() {
     let tmp = tempfile::tempdir().unwrap();
     let work = work_repo(tmp.path());
-    write(&work, "catalog/databases/pg.yaml", PG);
+    write(&work, "catalog/databases/pgsql.yaml", PG);
     write(&work, "catalog/databases/mysql.yml", &item("mysql", "0.1.0", "beta"));
     write(&work, "catalog/databases/broken.yaml", "apiVersion: pao/v1\nkind: CatalogItem\nmetadata: [\n");
     write(
@@ -27,7 +27,7 @@ fn reads_a_bare_repository_and_reports_invalid_files() {
     let snapshot = reader.load("HEAD").unwrap();
     let mut ids: Vec<_> = snapshot.catalog.entries().map(|e| e.document.metadata().id.clone()).collect();
     ids.sort();
-    assert_eq!(ids, ["mysql", "pg"]);
+    assert_eq!(ids, ["mysql", "pgsql"]);
     let errors = snapshot.validation_errors();
     assert_eq!(errors.len(), 2, "{errors:?}");
     let broken = errors.iter().find(|e| e.file == "catalog/databases/broken.yaml").unwrap();
@@ -42,7 +42,7 @@ fn reads_a_bare_repository_and_reports_invalid_files() {
 fn unchanged_catalog_tree_is_never_parsed_again() {
     let tmp = tempfile::tempdir().unwrap();
     let work = work_repo(tmp.path());
-    write(&work, "catalog/databases/pg.yaml", PG);
+    write(&work, "catalog/databases/pgsql.yaml", PG);
     let first = commit(&work, "one", 1_700_000_000);
     let reader = CatalogReader::open(&work).unwrap();
     let a = reader.load("HEAD").unwrap();
@@ -59,44 +59,44 @@ fn unchanged_catalog_tree_is_never_parsed_again() {
     assert_eq!(reader.parse_count(), 1);
 
     // Changing a catalog file changes the tree: parsed once, then cached again.
-    write(&work, "catalog/databases/pg.yaml", &item("pg", "1.1.0", "stable"));
+    write(&work, "catalog/databases/pgsql.yaml", &item("pgsql", "1.1.0", "stable"));
     commit(&work, "bump", 1_700_000_200);
     let d = reader.load("HEAD").unwrap();
     reader.load("main").unwrap();
     assert_ne!(d.tree, a.tree);
     assert_eq!(reader.parse_count(), 2);
-    assert_eq!(d.catalog.item("pg").unwrap().metadata.version, "1.1.0");
+    assert_eq!(d.catalog.item("pgsql").unwrap().metadata.version, "1.1.0");
 }
 
 #[test]
 fn versions_come_from_history_with_latest_stable_as_default() {
     let tmp = tempfile::tempdir().unwrap();
     let work = work_repo(tmp.path());
-    write(&work, "catalog/databases/pg.yaml", &item("pg", "1.0.0", "stable"));
+    write(&work, "catalog/databases/pgsql.yaml", &item("pgsql", "1.0.0", "stable"));
     let v1 = commit(&work, "1.0.0", 1_700_000_000);
     write(
         &work,
-        "catalog/databases/pg.yaml",
-        &item("pg", "1.0.0", "stable").replace("Managed PostgreSQL", "Managed PG"),
+        "catalog/databases/pgsql.yaml",
+        &item("pgsql", "1.0.0", "stable").replace("Managed PostgreSQL", "Managed PG"),
     );
     commit(&work, "wording only", 1_700_000_100);
-    write(&work, "catalog/databases/pg.yaml", &item("pg", "1.2.0", "stable"));
+    write(&work, "catalog/databases/pgsql.yaml", &item("pgsql", "1.2.0", "stable"));
     let v12 = commit(&work, "1.2.0", 1_700_000_200);
-    write(&work, "catalog/databases/pg.yaml", &item("pg", "2.0.0-beta.1", "beta"));
+    write(&work, "catalog/databases/pgsql.yaml", &item("pgsql", "2.0.0-beta.1", "beta"));
     let beta = commit(&work, "2.0.0 beta", 1_700_000_300);
     write(&work, "catalog/databases/other.yaml", &item("other", "0.1.0", "experimental"));
     commit(&work, "another item", 1_700_000_400);
     let bare = bare_clone(&work, tmp.path(), "c.git");
 
     let reader = CatalogReader::open(&bare).unwrap();
-    let versions = reader.versions("main", "pg").unwrap();
+    let versions = reader.versions("main", "pgsql").unwrap();
     let listed: Vec<_> = versions.versions.iter().map(|v| (v.version.as_str(), v.commit.as_str())).collect();
     assert_eq!(listed, [("1.0.0", v1.as_str()), ("1.2.0", v12.as_str()), ("2.0.0-beta.1", beta.as_str())]);
     assert_eq!(versions.versions[0].date, "2023-11-14T22:13:20Z");
     assert_eq!(versions.default.as_deref(), Some("1.2.0"));
-    let (old, at) = reader.item_at("main", "pg", Some("1.0.0")).unwrap();
+    let (old, at) = reader.item_at("main", "pgsql", Some("1.0.0")).unwrap();
     assert_eq!((old.metadata.version.as_str(), at.as_str()), ("1.0.0", v1.as_str()));
-    assert!(reader.item_at("main", "pg", Some("9.9.9")).is_err());
+    assert!(reader.item_at("main", "pgsql", Some("9.9.9")).is_err());
     assert!(reader.versions("main", "nope").is_err());
     // Five commits, four distinct catalog trees: each parsed once.
     assert_eq!(reader.parse_count(), 5);

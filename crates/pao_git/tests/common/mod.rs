@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-pub const PG: &str = include_str!("../fixtures/pg.yaml");
+pub const PG: &str = include_str!("../fixtures/pgsql.yaml");
 
 pub fn git(dir: &Path, args: &[&str]) -> String {
     let output = Command::new("git")
@@ -65,7 +65,7 @@ pub fn bare_clone(repo: &Path, dir: &Path, name: &str) -> PathBuf {
 
 /// The fixture item with another id, version and lifecycle.
 pub fn item(id: &str, version: &str, lifecycle: &str) -> String {
-    PG.replace("id: pg\n", &format!("id: {id}\n"))
+    PG.replace("id: pgsql\n", &format!("id: {id}\n"))
         .replace("version: 1.0.0", &format!("version: {version}"))
         .replace("status: stable", &format!("status: {lifecycle}"))
 }
