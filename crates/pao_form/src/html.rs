@@ -7,10 +7,10 @@
 
 use std::fmt::Write as _;
 
-use pao_schema::FieldType;
+use pao_schema::{Condition, FieldType};
 use serde_json::{Map, Value, json};
 
-use crate::describe::{Component, FieldView, FormDescription};
+use crate::describe::{Component, ConditionalView, FieldView, FormDescription};
 use crate::validate::{Validator, value_text};
 
 const CSS: &str = include_str!("../assets/form.css");
@@ -60,7 +60,8 @@ pub fn render_html(description: &FormDescription, values: Option<&Map<String, Va
             let _ = writeln!(page, "<p class=\"group-desc\">{}</p>", escape(text));
         }
         for field in &group.fields {
-            render_field(&mut page, field, values.get(&field.id));
+            let hint = field.conditional.as_ref().map(|c| shown_when(description, c));
+            render_field(&mut page, field, values.get(&field.id), hint.as_deref());
         }
         page.push_str("</section>\n");
     }
@@ -91,7 +92,28 @@ pub fn render_html(description: &FormDescription, values: Option<&Map<String, Va
     page
 }
 
-fn render_field(page: &mut String, field: &FieldView, given: Option<&Value>) {
+/// "Shown when Enable Encryption is true", for a conditional field's label.
+fn shown_when(description: &FormDescription, conditional: &ConditionalView) -> String {
+    let name = description
+        .fields()
+        .find(|f| f.id == conditional.depends_on)
+        .map_or(conditional.depends_on.as_str(), |f| f.name.as_str());
+    let list = || match &conditional.value {
+        Value::Array(items) => items.iter().map(value_text).collect::<Vec<_>>().join(", "),
+        other => value_text(other),
+    };
+    let condition = match conditional.condition {
+        Condition::Equals => format!("is {}", value_text(&conditional.value)),
+        Condition::NotEquals => format!("is not {}", value_text(&conditional.value)),
+        Condition::In => format!("is one of {}", list()),
+        Condition::NotIn => format!("is not one of {}", list()),
+        Condition::Truthy => "is set".to_owned(),
+        Condition::Falsy => "is not set".to_owned(),
+    };
+    format!("Shown when {name} {condition}")
+}
+
+fn render_field(page: &mut String, field: &FieldView, given: Option<&Value>, shown_when: Option<&str>) {
     let id = attr_id(&field.id);
     let input_id = format!("in-{id}");
     let help_id = format!("help-{id}");
@@ -188,6 +210,9 @@ fn render_field(page: &mut String, field: &FieldView, given: Option<&Value>) {
                 let _ = writeln!(page, "<input type=\"{kind}\" {common}{placeholder}{value}{extra}>");
             }
         }
+    }
+    if let Some(text) = shown_when {
+        let _ = writeln!(page, "<p class=\"shown-when\">{}</p>", escape(text));
     }
     if let Some(help) = &field.help {
         let _ = writeln!(page, "<p class=\"help\" id=\"{help_id}\">{}</p>", escape(help));
