@@ -1,0 +1,16 @@
+//! One module per subcommand.
+
+pub mod lint;
+pub mod schema;
+
+use crate::ExitStatus;
+use crate::args::{PaoCli, PaoCommand};
+
+/// Runs a `pao` subcommand.
+pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        PaoCommand::Lint(args) => lint::run(&args),
+        PaoCommand::Rule { code } => lint::explain(&code, crate::args::DocFormat::Text),
+        PaoCommand::Schema(command) => schema::run(command),
+    }
+}

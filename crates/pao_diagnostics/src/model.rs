@@ -1,0 +1,180 @@
+//! The diagnostic model shared by the linter, the template engine and the orchestrator.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::sync::Arc;
+
+use pao_source::{LineCol, LineIndex};
+use serde::Serialize;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// Fails the check (exit 1).
+    Error,
+    /// Reported, but the check passes.
+    Warning,
+}
+
+impl Severity {
+    /// `error` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Error => "error",
+            Self::Warning => "warning",
+        }
+    }
+}
+
+/// A secondary place a diagnostic points at, e.g. the first of two duplicate keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Label {
+    /// Byte range in the same file.
+    pub range: Range<usize>,
+    /// What is there.
+    pub message: String,
+}
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// Stable rule code, `PAO` and three digits.
+    pub code: &'static str,
+    /// Error or warning.
+    pub severity: Severity,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: Option<String>,
+    /// Path relative to the repository root, with `/` separators.
+    pub file: String,
+    /// Byte range of the key or value at fault.
+    pub range: Range<usize>,
+    /// Other places involved.
+    pub labels: Vec<Label>,
+}
+
+impl Diagnostic {
+    /// A diagnostic without help or labels.
+    pub fn new(
+        code: &'static str,
+        severity: Severity,
+        file: impl Into<String>,
+        range: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self { code, severity, message: message.into(), help: None, file: file.into(), range, labels: Vec::new() }
+    }
+
+    /// Adds how to fix it.
+    #[must_use]
+    pub fn with_help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Adds another place involved.
+    #[must_use]
+    pub fn with_label(mut self, range: Range<usize>, message: impl Into<String>) -> Self {
+        self.labels.push(Label { range, message: message.into() });
+        self
+    }
+}
+
+/// A file's text with its line index, kept for rendering positions and snippets.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// Path relative to the repository root.
+    pub path: String,
+    /// The file's text (empty when it could not be read as text).
+    pub text: Arc<str>,
+    index: LineIndex,
+}
+
+impl SourceFile {
+    /// Indexes a file's text.
+    pub fn new(path: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        let text = text.into();
+        let index = LineIndex::new(&text);
+        Self { path: path.into(), text, index }
+    }
+
+    /// Line and column of a byte offset.
+    pub fn line_col(&self, offset: usize) -> LineCol {
+        self.index.line_col(&self.text, offset)
+    }
+}
+
+/// A diagnostic with its start and end resolved to lines and columns.
+#[derive(Debug, Clone, Copy)]
+pub struct Located<'a> {
+    /// The diagnostic.
+    pub diagnostic: &'a Diagnostic,
+    /// Where it starts.
+    pub start: LineCol,
+    /// Where it ends (exclusive; equal to `start` for an empty range).
+    pub end: LineCol,
+}
+
+/// Everything a run found: the diagnostics, sorted, and the sources they point into.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// Number of files checked.
+    pub files: usize,
+    /// Findings, sorted by file, position and code.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text of every file that has findings, by path.
+    pub sources: BTreeMap<String, Arc<SourceFile>>,
+}
+
+impl Report {
+    /// Sorts the diagnostics by (file, start, code) and drops exact duplicates.
+    pub fn sort(&mut self) {
+        self.diagnostics.sort_by(|a, b| {
+            (&a.file, a.range.start, a.code, &a.message).cmp(&(&b.file, b.range.start, b.code, &b.message))
+        });
+        self.diagnostics.dedup();
+    }
+
+    /// Number of errors.
+    pub fn errors(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+
+    /// Number of warnings.
+    pub fn warnings(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+    }
+
+    /// Whether any error was found.
+    pub fn has_errors(&self) -> bool {
+        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// The diagnostics with lines and columns.
+    pub fn located(&self) -> impl Iterator<Item = Located<'_>> {
+        self.diagnostics.iter().map(|diagnostic| {
+            let (start, end) = match self.sources.get(&diagnostic.file) {
+                Some(source) => (source.line_col(diagnostic.range.start), source.line_col(diagnostic.range.end)),
+                None => (LineCol { line: 1, column: 1 }, LineCol { line: 1, column: 1 }),
+            };
+            Located { diagnostic, start, end }
+        })
+    }
+}
+
+/// What renderers need to know about a rule (SARIF lists rules with their help).
+#[derive(Debug, Clone, Copy)]
+pub struct RuleMeta {
+    /// `PAO201`.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `unknown-key`.
+    pub name: &'static str,
+    /// One line.
+    pub summary: &'static str,
+    /// The longer explanation, Markdown.
+    pub explanation: &'static str,
+    /// Severity unless configured otherwise.
+    pub default_severity: Severity,
+}

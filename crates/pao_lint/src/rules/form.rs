@@ -1,0 +1,646 @@
+//! PAO50x-51x: form consistency — conditionals, defaults, options and validation constraints.
+
+use std::collections::HashMap;
+
+use pao_schema::{Condition, Field, FieldType, Form, OptionEntry, Scalar};
+use pao_source::Node;
+use serde_json::Value;
+
+use crate::checker::{Checker, did_you_mean};
+use crate::declare_rule;
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a `conditional.dependsOn` that names no field of the item.
+    ///
+    /// ## Why is this bad?
+    /// The field would never be shown (or always, depending on the UI).
+    ///
+    /// ## Example
+    /// ```yaml
+    /// conditional: { dependsOn: enableEncrption, condition: truthy }
+    /// ```
+    ///
+    /// Use instead: `dependsOn: enableEncryption`.
+    pub(crate) static CONDITIONAL_TARGET_MISSING = ("PAO501", "conditional-target-missing", Error, "A conditional depends on a field that does not exist");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a conditional that depends on the field itself or on a field that comes later in the
+    /// form.
+    ///
+    /// ## Why is this bad?
+    /// Forms are filled top to bottom; a field controlled from below jumps around as the user
+    /// types, and chains of such fields can form a cycle.
+    ///
+    /// ## Example
+    /// `encryptionKey` (first group) depending on `enableEncryption` (second group).
+    ///
+    /// Use instead: move `enableEncryption` above `encryptionKey`.
+    pub(crate) static CONDITIONAL_TARGET_LATER = ("PAO502", "conditional-target-not-earlier", Error, "A conditional depends on itself or a later field");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a `default` whose type does not fit the field: text for a number, a number for a
+    /// boolean, a single value for a multiselect, a malformed date.
+    ///
+    /// ## Why is this bad?
+    /// The form would start with a value its own validation rejects.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// type: integer
+    /// default: "7"
+    /// ```
+    ///
+    /// Use instead: `default: 7`.
+    pub(crate) static DEFAULT_TYPE_MISMATCH = ("PAO503", "default-type-mismatch", Error, "A default value does not fit the field type");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a `default` of a select or multiselect that is not among its `options`.
+    ///
+    /// ## Why is this bad?
+    /// The dropdown cannot show it, and a request submitted with it would be rejected.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// options: ["15", "16"]
+    /// default: "17"
+    /// ```
+    ///
+    /// Use instead: `default: "16"`.
+    pub(crate) static DEFAULT_NOT_IN_OPTIONS = ("PAO504", "default-not-in-options", Error, "A default is not one of the field's options");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a select or multiselect without options, options on a field of another type, and
+    /// an option value listed twice.
+    ///
+    /// ## Why is this bad?
+    /// A dropdown with nothing to choose cannot be submitted; options on a text field are
+    /// ignored; duplicate values make choices indistinguishable.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// type: select
+    /// options: []
+    /// ```
+    ///
+    /// Use instead: `options: ["small", "medium", "large"]`.
+    pub(crate) static INVALID_OPTIONS = ("PAO505", "invalid-options", Error, "Options are missing, empty, misplaced or repeated");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a `validation.pattern` that is not a valid regular expression.
+    ///
+    /// ## Why is this bad?
+    /// Every value would be rejected (or the check skipped) at request time.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// pattern: "^[a-z+$"
+    /// ```
+    ///
+    /// Use instead: `pattern: "^[a-z]+$"`.
+    pub(crate) static INVALID_REGEX = ("PAO506", "invalid-validation-pattern", Error, "A validation pattern does not compile");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a minimum above its maximum: `minLength` > `maxLength`, `min` > `max` (numbers or
+    /// dates), `minItems` > `maxItems`.
+    ///
+    /// ## Why is this bad?
+    /// No value can ever be valid.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// validation: { min: 100, max: 10 }
+    /// ```
+    ///
+    /// Use instead: `validation: { min: 10, max: 100 }`.
+    pub(crate) static MIN_ABOVE_MAX = ("PAO507", "min-greater-than-max", Error, "A minimum is greater than its maximum");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags validation keys that do not apply to the field type: `pattern` on a number,
+    /// `minItems` on a text field, a `step` on a date.
+    ///
+    /// ## Why is this bad?
+    /// The constraint is silently ignored, so the author believes in a check that never runs.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// type: integer
+    /// validation: { pattern: "^[0-9]+$" }
+    /// ```
+    ///
+    /// Use instead: `validation: { min: 0 }`.
+    pub(crate) static VALIDATION_NOT_APPLICABLE = ("PAO508", "validation-not-applicable", Warning, "A validation key does not apply to the field type");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a conditional whose `value` does not fit its `condition` or the field it depends
+    /// on: `in`/`notIn` without a list, `equals` without a value, a value the other field can
+    /// never take (not among its options, or the wrong type).
+    ///
+    /// ## Why is this bad?
+    /// The field would never (or always) be shown.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// conditional: { dependsOn: engineVersion, condition: in, value: "16" }
+    /// ```
+    ///
+    /// Use instead: `value: ["16"]`.
+    pub(crate) static INVALID_CONDITIONAL_VALUE = ("PAO509", "invalid-conditional-value", Error, "A conditional's value cannot match the field it depends on");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a `default` that breaks the field's own `validation` (pattern, length or range).
+    ///
+    /// ## Why is this bad?
+    /// Requesters who keep the default get an error they did not cause.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// default: 2
+    /// validation: { min: 7, max: 35 }
+    /// ```
+    ///
+    /// Use instead: `default: 7`.
+    pub(crate) static DEFAULT_FAILS_VALIDATION = ("PAO510", "default-fails-validation", Error, "A default value fails the field's validation");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a form group without fields, and a form without groups.
+    ///
+    /// ## Why is this bad?
+    /// An empty section is clutter; an empty form usually means fields were lost in an edit.
+    ///
+    /// ## Example
+    /// ```yaml
+    /// groups:
+    ///   - { id: advanced, name: Advanced, fields: [] }
+    /// ```
+    ///
+    /// Use instead: remove the group, or add its fields.
+    pub(crate) static EMPTY_GROUP = ("PAO511", "empty-form-group", Warning, "A form or form group has no fields");
+}
+
+/// A field with the pointer to it, in form order.
+struct Located<'f> {
+    field: &'f Field,
+    pointer: String,
+}
+
+/// Checks the form of an item or bundle; `base` is `/presentation/form`.
+pub(crate) fn check_form(form: &Form, root: &Node, file: &str, checker: &mut Checker<'_>) {
+    let base = "/presentation/form";
+    let span = |pointer: &str| root.pointer(pointer).map_or(0..0, |n| n.span.clone());
+    let key_span = |pointer: &str| root.key_span(pointer).unwrap_or_else(|| span(pointer));
+    if form.groups.is_empty() {
+        checker.report(
+            &EMPTY_GROUP,
+            file,
+            key_span(&format!("{base}/groups")),
+            "the form has no groups",
+            "add a group with the fields requesters fill in".to_owned(),
+        );
+    }
+    let mut fields = Vec::new();
+    for (g, group) in form.groups.iter().enumerate() {
+        if group.fields.is_empty() {
+            checker.report(
+                &EMPTY_GROUP,
+                file,
+                span(&format!("{base}/groups/{g}/id")),
+                format!("group `{}` has no fields", group.id),
+                "remove the group or add fields to it".to_owned(),
+            );
+        }
+        for (f, field) in group.fields.iter().enumerate() {
+            fields.push(Located { field, pointer: format!("{base}/groups/{g}/fields/{f}") });
+        }
+    }
+    let position: HashMap<&str, usize> =
+        fields.iter().enumerate().rev().map(|(i, l)| (l.field.id.as_str(), i)).collect();
+    for (index, located) in fields.iter().enumerate() {
+        let field = located.field;
+        let p = &located.pointer;
+        check_options(field, p, root, file, checker);
+        check_default(field, p, root, file, checker);
+        if let Some(validation) = &field.validation {
+            check_validation(field, validation, p, root, file, checker);
+        }
+        let Some(conditional) = &field.conditional else { continue };
+        let depends_span = span(&format!("{p}/conditional/dependsOn"));
+        match position.get(conditional.depends_on.as_str()) {
+            None => {
+                let help = did_you_mean(&conditional.depends_on, fields.iter().map(|l| l.field.id.as_str()))
+                    .unwrap_or_else(|| "name a field defined earlier in this form".to_owned());
+                checker.report(
+                    &CONDITIONAL_TARGET_MISSING,
+                    file,
+                    depends_span,
+                    format!(
+                        "field `{}` depends on `{}`, which is not a field of this form",
+                        field.id, conditional.depends_on
+                    ),
+                    help,
+                );
+            }
+            Some(&target) if target >= index => {
+                let message = if target == index {
+                    format!("field `{}` depends on itself", field.id)
+                } else {
+                    format!(
+                        "field `{}` depends on `{}`, which comes later in the form",
+                        field.id, conditional.depends_on
+                    )
+                };
+                if let Some(d) = checker.report(
+                    &CONDITIONAL_TARGET_LATER,
+                    file,
+                    depends_span,
+                    message,
+                    format!("move `{}` above `{}`", conditional.depends_on, field.id),
+                ) {
+                    if target != index {
+                        d.labels.push(pao_diagnostics::Label {
+                            range: span(&format!("{}/id", fields[target].pointer)),
+                            message: "defined here".into(),
+                        });
+                    }
+                }
+            }
+            Some(&target) => check_conditional_value(field, fields[target].field, p, root, file, checker),
+        }
+    }
+}
+
+fn check_options(field: &Field, p: &str, root: &Node, file: &str, checker: &mut Checker<'_>) {
+    let options_span = root.key_span(&format!("{p}/options"));
+    match (&field.options, field.field_type.has_options()) {
+        (None, true) => {
+            checker.report(
+                &INVALID_OPTIONS,
+                file,
+                root.pointer(&format!("{p}/type")).map_or(0..0, |n| n.span.clone()),
+                format!("{} field `{}` has no `options`", field.field_type.as_str(), field.id),
+                "add `options:` with the choices".to_owned(),
+            );
+        }
+        (Some(options), true) if options.is_empty() => {
+            checker.report(
+                &INVALID_OPTIONS,
+                file,
+                options_span.unwrap_or(0..0),
+                format!("field `{}` has an empty `options` list", field.id),
+                "list at least one choice".to_owned(),
+            );
+        }
+        (Some(_), false) => {
+            checker.report(
+                &INVALID_OPTIONS,
+                file,
+                options_span.unwrap_or(0..0),
+                format!("`options` is ignored on a {} field", field.field_type.as_str()),
+                "use `type: select` or `type: multiselect`, or remove `options`".to_owned(),
+            );
+        }
+        (Some(options), true) => {
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            for (i, option) in options.iter().enumerate() {
+                let key = option.value().to_json().to_string();
+                if seen.insert(key, i).is_some() {
+                    let span = root.pointer(&format!("{p}/options/{i}")).map_or(0..0, |n| n.span.clone());
+                    checker.report(
+                        &INVALID_OPTIONS,
+                        file,
+                        span,
+                        format!("option `{}` is listed twice", option.value().to_text()),
+                        "remove the repeated option".to_owned(),
+                    );
+                }
+            }
+        }
+        (None, false) => {}
+    }
+}
+
+fn option_values(field: &Field) -> Vec<&Scalar> {
+    field.options.iter().flatten().map(OptionEntry::value).collect()
+}
+
+fn check_default(field: &Field, p: &str, root: &Node, file: &str, checker: &mut Checker<'_>) {
+    let Some(default) = field.default.as_ref().filter(|d| !d.is_null()) else { return };
+    let span = root.pointer(&format!("{p}/default")).map_or(0..0, |n| n.span.clone());
+    if let Some(expected) = type_problem(field.field_type, default) {
+        checker.report(
+            &DEFAULT_TYPE_MISMATCH,
+            file,
+            span,
+            format!("the default of {} field `{}` must be {expected}", field.field_type.as_str(), field.id),
+            format!("write {expected}"),
+        );
+        return;
+    }
+    if field.field_type.has_options() && field.options.as_ref().is_some_and(|o| !o.is_empty()) {
+        let values = option_values(field);
+        let given: Vec<&Value> = match default {
+            Value::Array(items) => items.iter().collect(),
+            other => vec![other],
+        };
+        for value in given {
+            if !values.iter().any(|option| option.to_json() == *value) {
+                let shown: Vec<String> = values.iter().map(|v| v.to_json().to_string()).collect();
+                let help = match values.iter().find(|o| o.to_text() == plain(value)) {
+                    Some(close) => format!("the option is {}; write it with the same type", close.to_json()),
+                    None => format!("use one of {}", shown.join(", ")),
+                };
+                checker.report(
+                    &DEFAULT_NOT_IN_OPTIONS,
+                    file,
+                    span.clone(),
+                    format!("default {value} of `{}` is not one of its options", field.id),
+                    help,
+                );
+            }
+        }
+        return;
+    }
+    if let Some(validation) = &field.validation {
+        if let Some(problem) = validation_problem(field.field_type, validation, default) {
+            checker.report(
+                &DEFAULT_FAILS_VALIDATION,
+                file,
+                span,
+                format!("the default of `{}` fails its validation: {problem}", field.id),
+                "change the default or the validation".to_owned(),
+            );
+        }
+    }
+}
+
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// What a value of this field type must be, when `value` is not that.
+fn type_problem(field_type: FieldType, value: &Value) -> Option<&'static str> {
+    let ok = match field_type {
+        FieldType::String | FieldType::Textarea | FieldType::Password => value.is_string(),
+        FieldType::Number => value.is_number(),
+        FieldType::Integer => {
+            value.as_i64().is_some() || value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
+        }
+        FieldType::Boolean => value.is_boolean(),
+        FieldType::Select => value.is_string() || value.is_number() || value.is_boolean(),
+        FieldType::Multiselect => value.is_array(),
+        FieldType::Date => value.as_str().is_some_and(is_date),
+    };
+    (!ok).then_some(match field_type {
+        FieldType::String | FieldType::Textarea | FieldType::Password => "text",
+        FieldType::Number => "a number",
+        FieldType::Integer => "a whole number",
+        FieldType::Boolean => "`true` or `false`",
+        FieldType::Select => "one option value",
+        FieldType::Multiselect => "a list of option values",
+        FieldType::Date => "a date `YYYY-MM-DD`",
+    })
+}
+
+/// `YYYY-MM-DD` naming a real calendar day.
+pub(crate) fn is_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [y, m, d] = parts.as_slice() else { return false };
+    if y.len() != 4 || m.len() != 2 || d.len() != 2 || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
+        return false;
+    }
+    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else { return false };
+    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+fn number(scalar: Option<&Scalar>) -> Option<f64> {
+    match scalar? {
+        Scalar::Number(n) => n.as_f64(),
+        _ => None,
+    }
+}
+
+fn date(scalar: Option<&Scalar>) -> Option<&str> {
+    match scalar? {
+        Scalar::String(s) if is_date(s) => Some(s),
+        _ => None,
+    }
+}
+
+/// Why `value` fails the constraints, if it does.
+fn validation_problem(field_type: FieldType, v: &pao_schema::Validation, value: &Value) -> Option<String> {
+    if let Some(text) = value.as_str().filter(|_| field_type.is_text()) {
+        let len = text.chars().count() as u64;
+        if v.min_length.is_some_and(|min| len < min) || v.max_length.is_some_and(|max| len > max) {
+            return Some(format!(
+                "length {len} is outside {}..{}",
+                v.min_length.unwrap_or(0),
+                v.max_length.map_or("".into(), |m| m.to_string())
+            ));
+        }
+        if let Some(pattern) = &v.pattern {
+            if regex::Regex::new(pattern).is_ok_and(|re| !re.is_match(text)) {
+                return Some(format!("`{text}` does not match `{pattern}`"));
+            }
+        }
+    }
+    if let Some(n) = value.as_f64().filter(|_| field_type.is_numeric()) {
+        if number(v.min.as_ref()).is_some_and(|min| n < min) || number(v.max.as_ref()).is_some_and(|max| n > max) {
+            return Some(format!("{n} is outside the allowed range"));
+        }
+    }
+    None
+}
+
+fn check_validation(
+    field: &Field,
+    v: &pao_schema::Validation,
+    p: &str,
+    root: &Node,
+    file: &str,
+    checker: &mut Checker<'_>,
+) {
+    let key = |name: &str| root.key_span(&format!("{p}/validation/{name}")).unwrap_or(0..0);
+    let value_span = |name: &str| root.pointer(&format!("{p}/validation/{name}")).map_or(0..0, |n| n.span.clone());
+    let t = field.field_type;
+    if let Some(pattern) = &v.pattern {
+        if let Err(err) = regex::Regex::new(pattern) {
+            let detail = err.to_string().lines().last().unwrap_or_default().trim().to_owned();
+            checker.report(
+                &INVALID_REGEX,
+                file,
+                value_span("pattern"),
+                format!("`validation.pattern` of `{}` is not a valid regular expression: {detail}", field.id),
+                "fix the expression; remember to escape `\\` inside double quotes".to_owned(),
+            );
+        }
+    }
+    let not_applicable: &[(&str, bool)] = &[
+        ("pattern", v.pattern.is_some() && !t.is_text()),
+        ("minLength", v.min_length.is_some() && !t.is_text()),
+        ("maxLength", v.max_length.is_some() && !t.is_text()),
+        ("min", v.min.is_some() && !(t.is_numeric() || t == FieldType::Date)),
+        ("max", v.max.is_some() && !(t.is_numeric() || t == FieldType::Date)),
+        ("step", v.step.is_some() && !t.is_numeric()),
+        ("minItems", v.min_items.is_some() && t != FieldType::Multiselect),
+        ("maxItems", v.max_items.is_some() && t != FieldType::Multiselect),
+    ];
+    for (name, misplaced) in not_applicable {
+        if *misplaced {
+            checker.report(
+                &VALIDATION_NOT_APPLICABLE,
+                file,
+                key(name),
+                format!("`validation.{name}` does not apply to a {} field", t.as_str()),
+                "remove it, or change the field type".to_owned(),
+            );
+        }
+    }
+    let pairs: [(&str, Option<f64>, Option<f64>); 3] = [
+        ("minLength", v.min_length.map(|n| n as f64), v.max_length.map(|n| n as f64)),
+        ("min", number(v.min.as_ref()), number(v.max.as_ref())),
+        ("minItems", v.min_items.map(|n| n as f64), v.max_items.map(|n| n as f64)),
+    ];
+    for (name, min, max) in pairs {
+        if let (Some(min), Some(max)) = (min, max) {
+            if min > max {
+                checker.report(
+                    &MIN_ABOVE_MAX,
+                    file,
+                    value_span(name),
+                    format!("`validation.{name}` ({min}) is greater than its maximum ({max}) on `{}`", field.id),
+                    "swap the two values".to_owned(),
+                );
+            }
+        }
+    }
+    if t == FieldType::Date {
+        for name in ["min", "max"] {
+            let scalar = if name == "min" { v.min.as_ref() } else { v.max.as_ref() };
+            if scalar.is_some() && date(scalar).is_none() {
+                checker.report(
+                    &DEFAULT_TYPE_MISMATCH,
+                    file,
+                    value_span(name),
+                    format!("`validation.{name}` of date field `{}` must be a date `YYYY-MM-DD`", field.id),
+                    "write e.g. 2026-01-31".to_owned(),
+                );
+            }
+        }
+        if let (Some(min), Some(max)) = (date(v.min.as_ref()), date(v.max.as_ref())) {
+            if min > max {
+                checker.report(
+                    &MIN_ABOVE_MAX,
+                    file,
+                    value_span("min"),
+                    format!("`validation.min` ({min}) is after `validation.max` ({max}) on `{}`", field.id),
+                    "swap the two dates".to_owned(),
+                );
+            }
+        }
+    }
+    if t.is_numeric() {
+        if let Some(scalar @ Scalar::String(_)) = v.min.as_ref().or(v.max.as_ref()) {
+            let name = if v.min.as_ref() == Some(scalar) { "min" } else { "max" };
+            checker.report(
+                &DEFAULT_TYPE_MISMATCH,
+                file,
+                value_span(name),
+                format!("`validation.{name}` of numeric field `{}` must be a number", field.id),
+                "remove the quotes".to_owned(),
+            );
+        }
+    }
+}
+
+fn check_conditional_value(field: &Field, target: &Field, p: &str, root: &Node, file: &str, checker: &mut Checker<'_>) {
+    let Some(conditional) = &field.conditional else { return };
+    let span = root
+        .pointer(&format!("{p}/conditional/value"))
+        .or_else(|| root.pointer(&format!("{p}/conditional/condition")))
+        .map_or(0..0, |n| n.span.clone());
+    let mut report = |message: String, help: String| {
+        checker.report(&INVALID_CONDITIONAL_VALUE, file, span.clone(), message, help);
+    };
+    let value = conditional.value.as_ref();
+    let compared: Vec<&Value> = match (conditional.condition, value) {
+        (Condition::Truthy | Condition::Falsy, _) => return,
+        (Condition::In | Condition::NotIn, Some(Value::Array(items))) => items.iter().collect(),
+        (Condition::In | Condition::NotIn, _) => {
+            return report(
+                format!("condition `{}` on `{}` needs a list `value`", conditional.condition.as_str(), field.id),
+                "write e.g. `value: [a, b]`".to_owned(),
+            );
+        }
+        (Condition::Equals | Condition::NotEquals, None | Some(Value::Null)) => {
+            return report(
+                format!("condition `{}` on `{}` needs a `value`", conditional.condition.as_str(), field.id),
+                "add `value:`, or use `truthy`/`falsy`".to_owned(),
+            );
+        }
+        (_, Some(v)) => vec![v],
+    };
+    let element_type = if target.field_type == FieldType::Multiselect { FieldType::Select } else { target.field_type };
+    for value in compared {
+        if target.field_type.has_options() && target.options.as_ref().is_some_and(|o| !o.is_empty()) {
+            if !option_values(target).iter().any(|o| o.to_json() == *value) {
+                return report(
+                    format!("`{}` can never be {value}: it is not an option of `{}`", target.id, target.id),
+                    "compare with one of the field's option values (same type)".to_owned(),
+                );
+            }
+        } else if let Some(expected) = type_problem(element_type, value) {
+            return report(
+                format!(
+                    "`{}` is a {} field, so the compared value must be {expected}, found {value}",
+                    target.id,
+                    target.field_type.as_str()
+                ),
+                format!("write {expected}"),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_date;
+
+    #[test]
+    fn dates_are_real_calendar_days() {
+        assert!(is_date("2024-02-29"));
+        assert!(!is_date("2023-02-29"));
+        assert!(!is_date("2026-13-01"));
+        assert!(!is_date("01/07/2026"));
+    }
+}

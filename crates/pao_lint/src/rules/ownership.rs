@@ -1,0 +1,157 @@
+//! PAO61x: CODEOWNERS coverage and agreement with `metadata.owner.team`.
+//!
+//! Matching uses the `codeowners` crate (last matching line wins, as on GitHub). That crate
+//! panics on a pattern `glob` cannot compile, so every line is compiled here first and a bad
+//! line becomes a diagnostic on CODEOWNERS instead.
+
+use std::path::Path;
+
+use crate::Checked;
+use crate::checker::Checker;
+use crate::declare_rule;
+
+/// Where GitHub looks for CODEOWNERS, in its order.
+pub(crate) const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a catalog file that no CODEOWNERS line gives to an owner.
+    ///
+    /// ## Why is this bad?
+    /// Changes to it would merge without review by the team that fulfils the item.
+    ///
+    /// ## Example
+    /// `catalog/ml/gpu-notebook.yaml` with no `/catalog/ml/` line in `.github/CODEOWNERS`.
+    ///
+    /// Use instead: `/catalog/ml/ @acme/ml-platform`.
+    ///
+    /// ## Configuration
+    /// `[catalog] github-org` in `pao.toml` names the organisation of team owners.
+    pub(crate) static FILE_NOT_OWNED = ("PAO610", "file-not-owned", Error, "No CODEOWNERS line owns the catalog file");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a catalog file whose CODEOWNERS owners do not include `@<org>/<owner.team>`.
+    ///
+    /// ## Why is this bad?
+    /// The team named as owner in the catalog is not the one asked to review changes.
+    ///
+    /// ## Example
+    /// `owner: { team: dba }` while CODEOWNERS gives the file to `@acme/platform`.
+    ///
+    /// Use instead: `/catalog/databases/ @acme/dba`.
+    ///
+    /// ## Configuration
+    /// `[catalog] github-org` in `pao.toml`; without it any organisation's `/<team>` matches.
+    pub(crate) static OWNER_MISMATCH = ("PAO611", "owner-team-mismatch", Error, "CODEOWNERS does not give the file to its owner team");
+}
+
+declare_rule! {
+    /// ## What it does
+    /// Flags a catalog repository without a CODEOWNERS file (`.github/CODEOWNERS`,
+    /// `CODEOWNERS` or `docs/CODEOWNERS`), and CODEOWNERS lines whose pattern is invalid.
+    ///
+    /// ## Why is this bad?
+    /// Without it no change to the catalog needs the owning team's review.
+    ///
+    /// ## Example
+    /// A repository with `catalog/` but no CODEOWNERS.
+    ///
+    /// Use instead: `.github/CODEOWNERS` with one line per category directory.
+    pub(crate) static CODEOWNERS_MISSING = ("PAO612", "codeowners-invalid", Error, "CODEOWNERS is missing or has an invalid line");
+}
+
+/// A CODEOWNERS file, found and read.
+pub(crate) struct CodeOwnersFile {
+    /// Its path relative to the repository root.
+    pub(crate) path: String,
+    pub(crate) text: String,
+}
+
+/// Checks every catalog document against CODEOWNERS.
+pub(crate) fn check(
+    files: &[Checked],
+    codeowners: Option<&CodeOwnersFile>,
+    org: Option<&str>,
+    checker: &mut Checker<'_>,
+) {
+    if !(checker.enabled(&FILE_NOT_OWNED) || checker.enabled(&OWNER_MISMATCH) || checker.enabled(&CODEOWNERS_MISSING)) {
+        return;
+    }
+    let catalog_files: Vec<&Checked> = files.iter().filter(|f| f.path.starts_with("catalog/")).collect();
+    if catalog_files.is_empty() {
+        return;
+    }
+    let Some(codeowners) = codeowners else {
+        checker.report(
+            &CODEOWNERS_MISSING,
+            CODEOWNERS_PATHS[0],
+            0..0,
+            "the repository has no CODEOWNERS file, so no catalog change needs its owner's review",
+            "create .github/CODEOWNERS with a line per category, e.g. `/catalog/databases/ @acme/dba`".to_owned(),
+        );
+        return;
+    };
+    let mut valid_lines = String::new();
+    let mut offset = 0;
+    for line in codeowners.text.split_inclusive('\n') {
+        let trimmed = line.trim();
+        let pattern = trimmed.split_whitespace().next().unwrap_or_default();
+        if !trimmed.is_empty() && !trimmed.starts_with('#') && glob::Pattern::new(&normalise(pattern)).is_err() {
+            checker.report(
+                &CODEOWNERS_MISSING,
+                &codeowners.path,
+                offset..offset + line.trim_end().len(),
+                format!("`{pattern}` is not a valid CODEOWNERS pattern; the line is ignored"),
+                "fix the pattern (gitignore syntax)".to_owned(),
+            );
+        } else {
+            valid_lines.push_str(line);
+        }
+        offset += line.len();
+    }
+    let owners = codeowners::from_reader(valid_lines.as_bytes());
+    for file in catalog_files {
+        let owned = owners.of(Path::new(&file.path)).filter(|list| !list.is_empty());
+        let Some(list) = owned else {
+            let at = file.root.as_ref().and_then(|r| r.entries().first()).map_or(0..0, |e| e.key_span.clone());
+            let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
+            let team = file.doc.as_ref().map_or("<team>".to_owned(), |d| d.metadata().owner.team.clone());
+            let help = format!("add `/{dir}/ @{}/{team}` to {}", org.unwrap_or("<org>"), codeowners.path);
+            checker.report(&FILE_NOT_OWNED, &file.path, at, format!("no CODEOWNERS line owns `{}`", file.path), help);
+            continue;
+        };
+        let (Some(doc), Some(root)) = (&file.doc, &file.root) else { continue };
+        let team = &doc.metadata().owner.team;
+        let matches = |owner: &codeowners::Owner| match owner {
+            codeowners::Owner::Team(name) => match org {
+                Some(org) => name.eq_ignore_ascii_case(&format!("@{org}/{team}")),
+                None => name.rsplit('/').next().is_some_and(|t| t.eq_ignore_ascii_case(team)),
+            },
+            _ => false,
+        };
+        if !list.iter().any(matches) {
+            let shown: Vec<String> = list.iter().map(ToString::to_string).collect();
+            let expected = format!("@{}/{team}", org.unwrap_or("<org>"));
+            let span = root.pointer("/metadata/owner/team").map_or(0..0, |n| n.span.clone());
+            checker.report(
+                &OWNER_MISMATCH,
+                &file.path,
+                span,
+                format!("owner team `{team}` is not among the CODEOWNERS owners of this file ({})", shown.join(", ")),
+                format!("give the file to `{expected}` in {}, or correct `owner.team`", codeowners.path),
+            );
+        }
+    }
+}
+
+/// The glob the `codeowners` crate builds from a CODEOWNERS pattern.
+fn normalise(path: &str) -> String {
+    let prefixed = if path.starts_with('*') || path.starts_with('/') { path.to_owned() } else { format!("**/{path}") };
+    let mut normalised = prefixed.trim_start_matches('/').to_owned();
+    if normalised.ends_with('/') {
+        normalised.push_str("**");
+    }
+    normalised
+}

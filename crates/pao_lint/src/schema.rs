@@ -1,0 +1,439 @@
+//! The generated JSON Schemas, compiled once, and their errors mapped onto YAML positions.
+//!
+//! Each error's instance path is walked through the node tree: an unknown key points at the key,
+//! a missing key at the mapping that lacks it (its key in the parent), anything else at the value.
+//! Pattern errors on identifiers and versions become the specific naming rules, so a bad id reads
+//! as "invalid item id", not as a regular expression.
+
+use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::{Registry, Validator};
+use pao_schema::{COMMON_TYPES, generate_schemas};
+use pao_source::Node;
+use serde_json::Value;
+
+use crate::checker::{Checker, did_you_mean};
+use crate::rules::{naming, schema as rules};
+
+const BASE: &str = "https://schemas.pao.invalid/";
+
+/// The compiled validators of both document kinds, shared by every thread.
+pub(crate) struct Schemas {
+    item: Validator,
+    bundle: Validator,
+    item_json: Value,
+    bundle_json: Value,
+    common: Value,
+}
+
+/// Which schema a document is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DocKind {
+    Item,
+    Bundle,
+}
+
+impl Schemas {
+    /// Compiles the schemas generated from `pao_schema`'s types.
+    pub(crate) fn compile() -> Self {
+        let files = generate_schemas();
+        let find = |name: &str| files.iter().find(|f| f.name == name).expect("generated schema present").schema.clone();
+        let (item_json, bundle_json, common) =
+            (find("catalog-item.json"), find("catalog-bundle.json"), find(COMMON_TYPES));
+        let registry = Registry::new()
+            .add(format!("{BASE}{COMMON_TYPES}"), common.clone())
+            .expect("common types are a valid resource")
+            .prepare()
+            .expect("the schema registry resolves");
+        let build = |name: &str, schema: &Value| {
+            jsonschema::options()
+                .with_registry(&registry)
+                .with_base_uri(format!("{BASE}{name}"))
+                .should_validate_formats(true)
+                .build(schema)
+                .expect("generated schemas compile")
+        };
+        let item = build("catalog-item.json", &item_json);
+        let bundle = build("catalog-bundle.json", &bundle_json);
+        Self { item, bundle, item_json, bundle_json, common }
+    }
+
+    /// Validates a document; reports every error at its place. Returns whether it was valid.
+    pub(crate) fn check(
+        &self,
+        kind: DocKind,
+        root: &Node,
+        json: &Value,
+        file: &str,
+        checker: &mut Checker<'_>,
+    ) -> bool {
+        let validator = match kind {
+            DocKind::Item => &self.item,
+            DocKind::Bundle => &self.bundle,
+        };
+        let mut valid = true;
+        for error in validator.iter_errors(json) {
+            valid = false;
+            self.report_error(kind, root, json, &error, file, checker);
+        }
+        valid
+    }
+
+    /// Reports one error. An `anyOf` (an optional value, or an option that is a value or a
+    /// mapping) is looked into: the branches whose only complaint is the value's type are the ones
+    /// the author did not mean, so when exactly one branch is left, its errors are the real ones.
+    fn report_error(
+        &self,
+        kind: DocKind,
+        root: &Node,
+        json: &Value,
+        error: &jsonschema::ValidationError<'_>,
+        file: &str,
+        checker: &mut Checker<'_>,
+    ) {
+        let pointer = error.instance_path().as_str().to_owned();
+        if let ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } = error.kind() {
+            let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
+                .iter()
+                .filter(|branch| {
+                    !(branch.len() == 1
+                        && matches!(branch[0].kind(), ValidationErrorKind::Type { .. })
+                        && branch[0].instance_path().as_str() == pointer)
+                })
+                .collect();
+            if let [branch] = meant.as_slice() {
+                for inner in *branch {
+                    self.report_error(kind, root, json, inner, file, checker);
+                }
+                return;
+            }
+        }
+        self.report(kind, root, json, &pointer, error.kind(), file, checker);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn report(
+        &self,
+        kind: DocKind,
+        root: &Node,
+        json: &Value,
+        pointer: &str,
+        error: &ValidationErrorKind,
+        file: &str,
+        checker: &mut Checker<'_>,
+    ) {
+        let value_span = root.pointer(pointer).map_or(root.span.start..root.span.start, |n| n.span.clone());
+        let what = describe(pointer);
+        match error {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                let allowed = self.allowed_keys(kind, json, pointer);
+                for key in unexpected {
+                    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
+                    let span = root.key_span(&child).unwrap_or_else(|| value_span.clone());
+                    let help = did_you_mean(key, allowed.iter().map(String::as_str)).unwrap_or_else(|| {
+                        if allowed.is_empty() {
+                            "remove this key".to_owned()
+                        } else {
+                            format!("remove it; allowed keys here: {}", allowed.join(", "))
+                        }
+                    });
+                    checker.report(&rules::UNKNOWN_KEY, file, span, format!("unknown key `{key}` in {what}"), help);
+                }
+            }
+            ValidationErrorKind::Required { property } => {
+                let property = property.as_str().unwrap_or_default();
+                let span = if pointer.is_empty() {
+                    root.entries().first().map_or(0..0, |e| e.key_span.clone())
+                } else {
+                    root.key_span(pointer).unwrap_or(value_span)
+                };
+                let help = format!("add `{property}:` to {what}");
+                checker.report(
+                    &rules::MISSING_KEY,
+                    file,
+                    span,
+                    format!("{what} is missing the required key `{property}`"),
+                    help,
+                );
+            }
+            ValidationErrorKind::Type { kind: expected } => {
+                let found = root.pointer(pointer).map_or("nothing".to_owned(), found_text);
+                let expected = type_text(expected);
+                checker.report(
+                    &rules::WRONG_TYPE,
+                    file,
+                    value_span,
+                    format!("{what} must be {expected}, found {found}"),
+                    type_help(&expected, root.pointer(pointer)),
+                );
+            }
+            ValidationErrorKind::Enum { options } => {
+                let options: Vec<String> = options.as_array().map_or_else(Vec::new, |o| o.iter().map(plain).collect());
+                let found = root.pointer(pointer).map_or_else(String::new, found_text);
+                let given = json_at(json, pointer).map(plain).unwrap_or_default();
+                let help = did_you_mean(&given, options.iter().map(String::as_str))
+                    .unwrap_or_else(|| format!("use one of: {}", options.join(", ")));
+                checker.report(
+                    &rules::INVALID_VALUE,
+                    file,
+                    value_span,
+                    format!("{what} must be one of {}, found {found}", options.join(", ")),
+                    help,
+                );
+            }
+            ValidationErrorKind::Constant { expected_value } => {
+                let expected = plain(expected_value);
+                checker.report(
+                    &rules::INVALID_VALUE,
+                    file,
+                    value_span,
+                    format!("{what} must be `{expected}`"),
+                    format!("write `{expected}`"),
+                );
+            }
+            ValidationErrorKind::Pattern { pattern } => {
+                let given = json_at(json, pointer).map(plain).unwrap_or_default();
+                let (rule, message, help) = naming::pattern_finding(pointer, &given, pattern, &what);
+                checker.report(rule, file, value_span, message, help);
+            }
+            ValidationErrorKind::Format { format } => {
+                let given = json_at(json, pointer).map(plain).unwrap_or_default();
+                let help = if format == "date" {
+                    "write the date as YYYY-MM-DD, e.g. 2026-07-01".to_owned()
+                } else {
+                    format!("write a valid {format}")
+                };
+                checker.report(
+                    &rules::INVALID_FORMAT,
+                    file,
+                    value_span,
+                    format!("{what} `{given}` is not a valid {format}"),
+                    help,
+                );
+            }
+            ValidationErrorKind::Minimum { limit }
+            | ValidationErrorKind::Maximum { limit }
+            | ValidationErrorKind::ExclusiveMinimum { limit }
+            | ValidationErrorKind::ExclusiveMaximum { limit } => {
+                let given = json_at(json, pointer).map(plain).unwrap_or_default();
+                let relation = match error {
+                    ValidationErrorKind::Minimum { .. } => "at least",
+                    ValidationErrorKind::Maximum { .. } => "at most",
+                    ValidationErrorKind::ExclusiveMinimum { .. } => "more than",
+                    _ => "less than",
+                };
+                checker.report(
+                    &rules::OUT_OF_RANGE,
+                    file,
+                    value_span,
+                    format!("{what} is {given}, but must be {relation} {limit}"),
+                    format!("use a value {relation} {limit}"),
+                );
+            }
+            ValidationErrorKind::MinLength { limit } | ValidationErrorKind::MinItems { limit } => {
+                let unit = if matches!(error, ValidationErrorKind::MinLength { .. }) { "character" } else { "entry" };
+                checker.report(
+                    &rules::OUT_OF_RANGE,
+                    file,
+                    value_span,
+                    format!("{what} needs at least {limit} {unit}{}", if *limit == 1 { "" } else { "s" }),
+                    if *limit == 1 { "it must not be empty".to_owned() } else { format!("give at least {limit}") },
+                );
+            }
+            ValidationErrorKind::MaxLength { limit } | ValidationErrorKind::MaxItems { limit } => {
+                let unit =
+                    if matches!(error, ValidationErrorKind::MaxLength { .. }) { "characters" } else { "entries" };
+                checker.report(
+                    &rules::OUT_OF_RANGE,
+                    file,
+                    value_span,
+                    format!("{what} has more than {limit} {unit}"),
+                    format!("shorten it to {limit} {unit} or fewer"),
+                );
+            }
+            ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
+                let found = root.pointer(pointer).map_or("nothing".to_owned(), found_text);
+                let (message, help) = if pointer.contains("/options/") {
+                    (
+                        format!("{what} must be a value or a `{{ value, label }}` mapping, found {found}"),
+                        "write `- 16` or `- { value: \"16\", label: PostgreSQL 16 }`",
+                    )
+                } else {
+                    (format!("{what} has an invalid shape, found {found}"), "see the schema description of this key")
+                };
+                checker.report(&rules::SCHEMA_VIOLATION, file, value_span, message, help.to_owned());
+            }
+            other => {
+                checker.report(
+                    &rules::SCHEMA_VIOLATION,
+                    file,
+                    value_span,
+                    format!("{what} is invalid: {}", describe_kind(other)),
+                    "see the schema description of this key".to_owned(),
+                );
+            }
+        }
+    }
+
+    /// The property names the schema allows at `pointer` of the instance, for "did you mean".
+    fn allowed_keys(&self, kind: DocKind, json: &Value, pointer: &str) -> Vec<String> {
+        let root = match kind {
+            DocKind::Item => &self.item_json,
+            DocKind::Bundle => &self.bundle_json,
+        };
+        let mut schema = root;
+        let mut instance = json;
+        let segments: Vec<String> =
+            pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
+        for segment in &segments {
+            schema = self.deref(schema);
+            let next_instance = match instance {
+                Value::Object(map) => map.get(segment),
+                Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+                _ => None,
+            };
+            let next_schema = schema
+                .get("properties")
+                .and_then(|p| p.get(segment))
+                .or_else(|| schema.get("items").filter(|_| instance.is_array()))
+                .or_else(|| self.branch_property(schema, instance, segment));
+            match (next_schema, next_instance) {
+                (Some(s), Some(i)) => {
+                    schema = s;
+                    instance = i;
+                }
+                _ => return Vec::new(),
+            }
+        }
+        let schema = self.deref(schema);
+        let mut keys: Vec<String> = schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default();
+        if keys.is_empty() {
+            if let Some(branch) = self.matching_branch(schema, instance) {
+                keys = branch
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|p| p.keys().cloned().collect())
+                    .unwrap_or_default();
+            }
+        }
+        keys
+    }
+
+    /// Follows `$ref`s into the common types.
+    fn deref<'s>(&'s self, mut schema: &'s Value) -> &'s Value {
+        for _ in 0..8 {
+            let Some(target) = schema.get("$ref").and_then(Value::as_str) else { break };
+            let Some(name) = target.rsplit('/').next() else { break };
+            match self.common["$defs"].get(name) {
+                Some(next) => schema = next,
+                None => break,
+            }
+        }
+        schema
+    }
+
+    /// The `then` branch of an `if/then` (an action's config by type) that a property lives in.
+    fn branch_property<'s>(&'s self, schema: &'s Value, instance: &Value, segment: &str) -> Option<&'s Value> {
+        schema.get("allOf")?.as_array()?.iter().find_map(|branch| {
+            let wanted = branch.pointer("/if/properties/type/const")?;
+            (instance.get("type") == Some(wanted)).then(|| branch.pointer(&format!("/then/properties/{segment}")))?
+        })
+    }
+
+    fn matching_branch<'s>(&'s self, schema: &'s Value, _instance: &Value) -> Option<&'s Value> {
+        schema
+            .get("anyOf")
+            .and_then(Value::as_array)
+            .and_then(|alts| alts.iter().map(|alt| self.deref(alt)).find(|alt| alt.get("properties").is_some()))
+    }
+}
+
+/// "`metadata.owner`", "`presentation.form.groups[0].fields[2].type`", or "the document".
+pub(crate) fn describe(pointer: &str) -> String {
+    if pointer.is_empty() {
+        return "the document".to_owned();
+    }
+    let mut out = String::new();
+    for segment in pointer.split('/').skip(1) {
+        if segment.parse::<usize>().is_ok() {
+            out.push_str(&format!("[{segment}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&segment.replace("~1", "/").replace("~0", "~"));
+        }
+    }
+    format!("`{out}`")
+}
+
+fn json_at<'v>(json: &'v Value, pointer: &str) -> Option<&'v Value> {
+    json.pointer(pointer)
+}
+
+fn plain(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn found_text(node: &Node) -> String {
+    use pao_source::Value as Y;
+    match &node.value {
+        Y::Null => "nothing (null)".to_owned(),
+        Y::Bool(b) => format!("boolean `{b}`"),
+        Y::Int(i) => format!("number `{i}`"),
+        Y::Float(f) => format!("number `{f}`"),
+        Y::String(s) if s.chars().count() > 40 => format!("text `{}…`", s.chars().take(40).collect::<String>()),
+        Y::String(s) => format!("text `{s}`"),
+        Y::Seq(_) => "a list".to_owned(),
+        Y::Map(_) => "a mapping".to_owned(),
+    }
+}
+
+fn type_text(kind: &TypeKind) -> String {
+    let name = |t: &jsonschema::JsonType| match t.to_string().as_str() {
+        "object" => "a mapping".to_owned(),
+        "array" => "a list".to_owned(),
+        "string" => "text".to_owned(),
+        "integer" => "a whole number".to_owned(),
+        "number" => "a number".to_owned(),
+        "boolean" => "`true` or `false`".to_owned(),
+        "null" => "empty".to_owned(),
+        other => other.to_owned(),
+    };
+    match kind {
+        TypeKind::Single(t) => name(t),
+        TypeKind::Multiple(types) => {
+            let names: Vec<String> = types.iter().map(|t| name(&t)).collect();
+            names.join(" or ")
+        }
+    }
+}
+
+fn type_help(expected: &str, node: Option<&Node>) -> String {
+    use pao_source::Value as Y;
+    match node.map(|n| &n.value) {
+        Some(Y::Float(_) | Y::Int(_)) if expected == "text" => "quote the value, e.g. \"1.4.0\" or \"16\"".to_owned(),
+        Some(Y::String(s))
+            if expected.contains("true")
+                && ["yes", "no", "on", "off", "y", "n"].contains(&s.to_lowercase().as_str()) =>
+        {
+            format!("YAML 1.2 reads `{s}` as text; write `true` or `false`")
+        }
+        _ => format!("write {expected} here"),
+    }
+}
+
+fn describe_kind(kind: &ValidationErrorKind) -> String {
+    match kind {
+        ValidationErrorKind::UniqueItems => "entries must be unique".to_owned(),
+        ValidationErrorKind::MultipleOf { .. } => "not a multiple of the required step".to_owned(),
+        ValidationErrorKind::FalseSchema => "no value is allowed here".to_owned(),
+        _ => "does not match the schema".to_owned(),
+    }
+}
