@@ -7,7 +7,7 @@
 //! checkout, an editor's `$schema` comment, or the linter's in-memory registry).
 
 use schemars::generate::SchemaSettings;
-use schemars::{JsonSchema, Schema};
+use schemars::Schema;
 use serde_json::{Map, Value};
 
 use crate::{CatalogBundle, CatalogItem};
@@ -48,18 +48,28 @@ pub fn generate_schemas() -> Vec<SchemaFile> {
     common.insert("$defs".into(), Value::Object(definitions.into_iter().collect()));
 
     vec![
-        SchemaFile { name: "catalog-item.json", schema: document_schema::<CatalogItem>(item) },
-        SchemaFile { name: "catalog-bundle.json", schema: document_schema::<CatalogBundle>(bundle) },
+        SchemaFile { name: "catalog-item.json", schema: document_schema(item) },
+        SchemaFile { name: "catalog-bundle.json", schema: document_schema(bundle) },
         SchemaFile { name: COMMON_TYPES, schema: Value::Object(common) },
     ]
 }
 
 /// A document schema without its `$defs`, its local references pointed at `common-types.json`.
-fn document_schema<T: JsonSchema>(schema: Schema) -> Value {
-    let mut value = schema.to_value();
-    if let Value::Object(map) = &mut value {
-        map.remove("$defs");
+fn document_schema(schema: Schema) -> Value {
+    let mut map = match schema.to_value() {
+        Value::Object(map) => map,
+        other => return other,
+    };
+    map.remove("$defs");
+    // `$schema` and `title` first, so the file reads well.
+    let mut ordered = Map::new();
+    for key in ["$schema", "title", "description"] {
+        if let Some(value) = map.remove(key) {
+            ordered.insert(key.to_owned(), value);
+        }
     }
+    ordered.extend(map);
+    let mut value = Value::Object(ordered);
     point_refs_at_common(&mut value);
     value
 }
