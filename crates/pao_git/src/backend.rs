@@ -329,6 +329,12 @@ pub trait StateBackend: Send + Sync {
     /// When the backend cannot be read.
     fn changes(&self) -> Result<Vec<ChangeInfo>, BackendError>;
 
+    /// The request file as the change writes it (`None` for a decommission).
+    ///
+    /// # Errors
+    /// When there is no such change or it cannot be read.
+    fn change_file(&self, id: &RequestId) -> Result<Option<String>, BackendError>;
+
     /// The change's diff against the commit it was based on, unified format.
     ///
     /// # Errors

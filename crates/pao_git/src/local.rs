@@ -540,6 +540,17 @@ impl StateBackend for LocalBackend {
         Ok(changes)
     }
 
+    fn change_file(&self, id: &RequestId) -> Result<Option<String>, BackendError> {
+        let repo = self.repo()?;
+        let info = self.info(&repo, id)?;
+        let tree = repo.find_commit(Oid::from_str(&info.head)?)?.tree()?;
+        match tree.get_path(Path::new(&info.key.path())) {
+            Ok(entry) => Ok(Some(String::from_utf8_lossy(repo.find_blob(entry.id())?.content()).into_owned())),
+            Err(err) if err.code() == ErrorCode::NotFound => Ok(None),
+            Err(err) => Err(err.into()),
+        }
+    }
+
     fn diff(&self, id: &RequestId) -> Result<String, BackendError> {
         let repo = self.repo()?;
         let info = self.info(&repo, id)?;

@@ -1,0 +1,127 @@
+//! Errors of the request lifecycle, with the stable codes and HTTP statuses the REST API uses.
+
+use pao_form::FieldError;
+use pao_git::{BackendError, GitError, NameError, RequestStatus};
+
+/// Why a request operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum OrchestratorError {
+    /// A team, item, resource or request id failed validation.
+    #[error(transparent)]
+    InvalidName(#[from] NameError),
+    /// The catalog has no such item (or not at that version).
+    #[error("catalog item `{item}` not found{}", version.as_ref().map(|v| format!(" at version {v}")).unwrap_or_default())]
+    ItemNotFound {
+        /// The item id.
+        item: String,
+        /// The version asked for.
+        version: Option<String>,
+    },
+    /// The item is retired (or is a bundle, which is not orderable on its own here).
+    #[error("catalog item `{item}` cannot be requested: {reason}")]
+    NotOrderable {
+        /// The item id.
+        item: String,
+        /// Why.
+        reason: String,
+    },
+    /// The values do not fit the item's form.
+    #[error("invalid values: {}", errors.iter().map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; "))]
+    InvalidValues {
+        /// One entry per invalid field.
+        errors: Vec<FieldError>,
+    },
+    /// The fulfilment hint asks for actions the item does not have.
+    #[error("catalog item `{item}` has no {hint} actions")]
+    UnsupportedHint {
+        /// The item id.
+        item: String,
+        /// The hint given.
+        hint: String,
+    },
+    /// A decommission for a resource that has no desired-state file.
+    #[error("nothing to decommission: no {path} on the base branch")]
+    NothingToDecommission {
+        /// The file that does not exist.
+        path: String,
+    },
+    /// The status change is not allowed from the request's current status.
+    #[error("request `{id}` is {from}; it cannot become {to}")]
+    InvalidTransition {
+        /// The request id.
+        id: String,
+        /// Current status.
+        from: RequestStatus,
+        /// Requested status.
+        to: RequestStatus,
+    },
+    /// The catalog could not be read.
+    #[error(transparent)]
+    Catalog(GitError),
+    /// The state backend failed or refused.
+    #[error(transparent)]
+    Backend(#[from] BackendError),
+}
+
+impl From<GitError> for OrchestratorError {
+    fn from(err: GitError) -> Self {
+        match err {
+            GitError::ItemNotFound { id, .. } => Self::ItemNotFound { item: id, version: None },
+            GitError::VersionNotFound { id, version, .. } => Self::ItemNotFound { item: id, version: Some(version) },
+            other => Self::Catalog(other),
+        }
+    }
+}
+
+impl OrchestratorError {
+    /// A stable, machine-readable code for the REST API's `error.code`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidName(_) => "invalid_name",
+            Self::ItemNotFound { .. } => "item_not_found",
+            Self::NotOrderable { .. } => "item_not_orderable",
+            Self::InvalidValues { .. } => "validation_failed",
+            Self::UnsupportedHint { .. } => "unsupported_hint",
+            Self::NothingToDecommission { .. } => "nothing_to_decommission",
+            Self::InvalidTransition { .. } => "invalid_transition",
+            Self::Catalog(_) => "catalog_unavailable",
+            Self::Backend(err) => match err {
+                BackendError::InvalidName(_) => "invalid_name",
+                BackendError::NotFound(_) => "request_not_found",
+                BackendError::ResourceBusy { .. } => "resource_busy",
+                BackendError::AlreadyExists(_) => "request_exists",
+                BackendError::NotOpen { .. } => "request_not_open",
+                BackendError::MergeConflict { .. } => "merge_conflict",
+                BackendError::NoSuchFile { .. } => "nothing_to_decommission",
+                BackendError::Contention { .. } => "contention",
+                BackendError::Corrupt(_) => "corrupt_state",
+                BackendError::Remote { .. } => "forge_error",
+                BackendError::Git(_) | BackendError::Open(_) => "state_unavailable",
+            },
+        }
+    }
+
+    /// The HTTP status the REST API answers with.
+    pub fn http_status(&self) -> u16 {
+        match self.code() {
+            "invalid_name" | "unsupported_hint" => 400,
+            "item_not_found" | "request_not_found" | "nothing_to_decommission" => 404,
+            "resource_busy" | "request_exists" | "request_not_open" | "merge_conflict" | "invalid_transition" => 409,
+            "item_not_orderable" | "validation_failed" => 422,
+            "contention" | "forge_error" => 503,
+            _ => 500,
+        }
+    }
+
+    /// Extra data for the REST API's `error.details` (field errors, the open request).
+    pub fn details(&self) -> serde_json::Value {
+        match self {
+            Self::InvalidValues { errors } => serde_json::json!({ "fields": errors }),
+            Self::Backend(BackendError::ResourceBusy { key, open }) => {
+                serde_json::json!({ "resource": key, "openRequest": open })
+            }
+            Self::Backend(BackendError::MergeConflict { paths, .. }) => serde_json::json!({ "paths": paths }),
+            _ => serde_json::Value::Null,
+        }
+    }
+}
