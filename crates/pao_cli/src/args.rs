@@ -97,6 +97,9 @@ pub enum PaoCommand {
     /// The JSON Schemas generated from the catalog types.
     #[command(subcommand)]
     Schema(SchemaCommand),
+    /// Preview an item's request form (JSON or HTML) and check values against it.
+    #[command(subcommand)]
+    Form(crate::commands::form::FormCommand),
 }
 
 /// `pao schema` subcommands.

@@ -211,6 +211,23 @@ impl FormDescription {
     pub fn fields(&self) -> impl Iterator<Item = &FieldView> {
         self.form.groups.iter().flat_map(|group| group.fields.iter())
     }
+
+    /// The values with every non-empty value of a `password` field replaced by `"***"`, for
+    /// anything shown, logged or stored.
+    pub fn mask_passwords(
+        &self,
+        values: &serde_json::Map<String, serde_json::Value>,
+    ) -> serde_json::Map<String, serde_json::Value> {
+        values
+            .iter()
+            .map(|(key, value)| {
+                let password = self.fields().any(|f| f.id == *key && f.field_type == FieldType::Password);
+                let blank = value.is_null() || value.as_str() == Some("");
+                let shown = if password && !blank { serde_json::Value::from("***") } else { value.clone() };
+                (key.clone(), shown)
+            })
+            .collect()
+    }
 }
 
 impl FieldView {

@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod form;
 pub mod lint;
 pub mod schema;
 
@@ -12,5 +13,6 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Lint(args) => lint::run(&args),
         PaoCommand::Rule { code } => lint::explain(&code, crate::args::DocFormat::Text),
         PaoCommand::Schema(command) => schema::run(command),
+        PaoCommand::Form(command) => form::run(command),
     }
 }
