@@ -291,11 +291,10 @@ impl Schemas {
                 Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
                 _ => None,
             };
-            let next_schema = schema
-                .get("properties")
-                .and_then(|p| p.get(segment))
-                .or_else(|| schema.get("items").filter(|_| instance.is_array()))
-                .or_else(|| self.branch_property(schema, instance, segment));
+            let next_schema = self
+                .branch_property(schema, instance, segment)
+                .or_else(|| schema.get("properties").and_then(|p| p.get(segment)))
+                .or_else(|| schema.get("items").filter(|_| instance.is_array()));
             match (next_schema, next_instance) {
                 (Some(s), Some(i)) => {
                     schema = s;
