@@ -100,6 +100,9 @@ pub enum PaoCommand {
     /// Preview an item's request form (JSON or HTML) and check values against it.
     #[command(subcommand)]
     Form(crate::commands::form::FormCommand),
+    /// Requests as pull requests on a Git state repository: submit, list, get, status, merge,
+    /// abort, decommission.
+    Request(crate::commands::request::RequestArgs),
 }
 
 /// `pao schema` subcommands.

@@ -204,6 +204,18 @@ impl CatalogReader {
     }
 }
 
+/// The Git directory of the repository holding `path` (searching parent directories, as `git`
+/// does), for tools whose default repository is "the current one".
+///
+/// # Errors
+/// When `path` is not inside a Git repository.
+pub fn discover_repository(path: impl AsRef<Path>) -> Result<PathBuf, GitError> {
+    let path = path.as_ref();
+    Repository::discover(path)
+        .map(|repo| repo.path().to_path_buf())
+        .map_err(|source| GitError::Open { path: path.display().to_string(), source })
+}
+
 pub(crate) fn open_repo(path: &Path) -> Result<Repository, GitError> {
     Repository::open(path).map_err(|source| GitError::Open { path: path.display().to_string(), source })
 }

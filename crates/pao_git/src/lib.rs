@@ -25,7 +25,7 @@ mod validate;
 pub use backend::{
     BackendError, ChangeInfo, ChangeSpec, ChangeState, Opened, Operation, RequestStatus, StateBackend, StatusEvent,
 };
-pub use catalog::{Catalog, CatalogEntry, CatalogReader, CatalogSnapshot};
+pub use catalog::{Catalog, CatalogEntry, CatalogReader, CatalogSnapshot, discover_repository};
 pub use error::GitError;
 pub use history::{ItemVersion, ItemVersions};
 pub use local::{LocalBackend, REQUEST_BRANCH_PREFIX};

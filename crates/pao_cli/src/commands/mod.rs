@@ -2,6 +2,7 @@
 
 pub mod form;
 pub mod lint;
+pub mod request;
 pub mod schema;
 
 use crate::ExitStatus;
@@ -14,5 +15,6 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Rule { code } => lint::explain(&code, crate::args::DocFormat::Text),
         PaoCommand::Schema(command) => schema::run(command),
         PaoCommand::Form(command) => form::run(command),
+        PaoCommand::Request(args) => request::run(args),
     }
 }

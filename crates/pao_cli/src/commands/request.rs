@@ -1,0 +1,360 @@
+//! `pao request ...`: the request lifecycle from the command line, on a local state repository
+//! (Git refs and branches; no server, no network). Human output by default, `--json` for tools.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Args, Subcommand, ValueEnum};
+use pao_git::{CatalogReader, LocalBackend, discover_repository};
+use pao_orchestrator::{
+    DecommissionRequest, Hint, Orchestrator, OrchestratorError, RequestFilter, RequestStatus, RequestView, Requester,
+    SubmitRequest, Submitted,
+};
+use serde_json::json;
+
+use crate::{ExitStatus, print_stdout};
+
+/// `pao request` options shared by every subcommand.
+#[derive(Debug, Args)]
+pub struct RequestArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: RequestCommand,
+    /// The state repository requests are written to (bare or not; default: the Git repository
+    /// of the current directory).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub state_repo: Option<PathBuf>,
+    /// Branch requests merge into.
+    #[arg(long, global = true, value_name = "BRANCH", default_value = "main")]
+    pub base: String,
+    /// The catalog repository (default: the state repository).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub catalog_repo: Option<PathBuf>,
+    /// The catalog revision requests are checked against.
+    #[arg(long, global = true, value_name = "REV", default_value = "HEAD")]
+    pub catalog_rev: String,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// `pao request` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum RequestCommand {
+    /// Request a resource (or update it, when its desired state already exists): opens a pull
+    /// request (branch `pao/requests/<id>`).
+    Submit(SubmitArgs),
+    /// List requests: open pull requests and merged request files.
+    List(ListArgs),
+    /// Show one request: summary, desired-state file, diff and status history.
+    Get {
+        /// Request id.
+        id: String,
+    },
+    /// Show a request's status and its transitions.
+    Status {
+        /// Request id.
+        id: String,
+    },
+    /// Merge a request's pull request into the base branch.
+    Merge {
+        /// Request id.
+        id: String,
+    },
+    /// Abort a request (closes an open pull request).
+    Abort {
+        /// Request id.
+        id: String,
+        /// Why, recorded in the status history.
+        #[arg(long, default_value = "aborted from the command line")]
+        reason: String,
+    },
+    /// Request removal of a resource: a pull request deleting its desired-state file.
+    Decommission(DecommissionArgs),
+}
+
+/// `pao request submit` options.
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// Catalog item id.
+    #[arg(long)]
+    pub item: String,
+    /// Resource name (`requests/<team>/<item>/<resource>.yaml`).
+    #[arg(long)]
+    pub resource: String,
+    /// Requesting team.
+    #[arg(long)]
+    pub team: String,
+    /// Form values: a YAML or JSON mapping of field id to value.
+    #[arg(long, value_name = "FILE")]
+    pub values: PathBuf,
+    /// Fulfilment: `manual` or `automated` (default: the item's strategy).
+    #[arg(long, value_enum)]
+    pub hint: Option<HintArg>,
+    /// Catalog item version (default: the current stable version).
+    #[arg(long)]
+    pub version: Option<String>,
+    #[command(flatten)]
+    pub who: WhoArgs,
+    /// A retry with the same key returns the first result instead of a second request.
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+}
+
+/// `pao request decommission` options.
+#[derive(Debug, Args)]
+pub struct DecommissionArgs {
+    /// Catalog item id.
+    #[arg(long)]
+    pub item: String,
+    /// Resource name.
+    #[arg(long)]
+    pub resource: String,
+    /// Owning team.
+    #[arg(long)]
+    pub team: String,
+    #[command(flatten)]
+    pub who: WhoArgs,
+    /// A retry with the same key returns the first result.
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+}
+
+/// Who is asking.
+#[derive(Debug, Args)]
+pub struct WhoArgs {
+    /// Requester id (default: `$PAO_USER`, else `$USER`).
+    #[arg(long, value_name = "ID")]
+    pub user: Option<String>,
+    /// Requester e-mail address.
+    #[arg(long, value_name = "EMAIL")]
+    pub email: Option<String>,
+}
+
+/// `pao request list` filters.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Only this team's requests.
+    #[arg(long)]
+    pub team: Option<String>,
+    /// Only requests in this status (`pr_open`, `pr_merged`, `completed`, ...).
+    #[arg(long, value_parser = parse_status)]
+    pub status: Option<RequestStatus>,
+    /// Only this requester's requests.
+    #[arg(long)]
+    pub requestor: Option<String>,
+}
+
+/// `--hint` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum HintArg {
+    /// Straight to manual fulfilment.
+    Manual,
+    /// Automated fulfilment only.
+    Automated,
+}
+
+fn parse_status(text: &str) -> Result<RequestStatus, String> {
+    RequestStatus::parse(text).ok_or_else(|| {
+        let known: Vec<&str> = RequestStatus::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown status `{text}`; one of: {}", known.join(", "))
+    })
+}
+
+/// Runs `pao request`.
+///
+/// # Errors
+/// When the repositories cannot be opened or a file cannot be read (exit 2); refusals
+/// (invalid values, busy resource, unknown request) are reported and exit 1.
+pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
+    let orchestrator = open(&args)?;
+    let json = args.json;
+    let result = match args.command {
+        RequestCommand::Submit(submit) => {
+            let bytes = std::fs::read(&submit.values)
+                .with_context(|| format!("cannot read values file {}", submit.values.display()))?;
+            let values = pao_form::parse_values(&bytes)
+                .with_context(|| format!("cannot read values file {}", submit.values.display()))?;
+            let request = SubmitRequest {
+                item: submit.item,
+                version: submit.version,
+                team: submit.team,
+                resource: submit.resource,
+                values,
+                requester: requester(&submit.who),
+                hint: match submit.hint {
+                    None => Hint::Auto,
+                    Some(HintArg::Manual) => Hint::Manual,
+                    Some(HintArg::Automated) => Hint::Automated,
+                },
+                idempotency_key: submit.idempotency_key,
+                correlation_id: None,
+            };
+            orchestrator.submit(&request).map(|done| submitted(&done, json))
+        }
+        RequestCommand::Decommission(decommission) => {
+            let request = DecommissionRequest {
+                item: decommission.item,
+                team: decommission.team,
+                resource: decommission.resource,
+                requester: requester(&decommission.who),
+                idempotency_key: decommission.idempotency_key,
+                correlation_id: None,
+            };
+            orchestrator.decommission(&request).map(|done| submitted(&done, json))
+        }
+        RequestCommand::List(list) => {
+            let filter = RequestFilter { team: list.team, status: list.status, requestor: list.requestor };
+            orchestrator.list(&filter).map(|views| {
+                if json { pretty(&json!({ "data": views })) } else { table(&views) }
+            })
+        }
+        RequestCommand::Get { id } => orchestrator.get(&id).map(|detail| {
+            if json {
+                return pretty(&detail);
+            }
+            let mut out = summary(&detail.request);
+            if let Some(document) = &detail.document {
+                let _ = write!(out, "\ndesired state ({}):\n{}", detail.request.item, pao_orchestrator::to_yaml(document));
+            }
+            let _ = write!(out, "\ndiff:\n{}", detail.diff);
+            out
+        }),
+        RequestCommand::Status { id } => orchestrator.status(&id).map(|report| {
+            if json {
+                return pretty(&report);
+            }
+            let mut out = format!("{}: {}\n", report.id, report.status);
+            for event in &report.history {
+                let note = if event.note.is_empty() { String::new() } else { format!("  {}", event.note) };
+                let _ = writeln!(out, "  {}  {:<12}{note}", event.at, event.status.as_str());
+            }
+            out
+        }),
+        RequestCommand::Merge { id } => orchestrator.merge(&id).map(|view| {
+            if json { pretty(&view) } else { format!("Merged {} into {}: {}\n", view.id, args.base, view.status) }
+        }),
+        RequestCommand::Abort { id, reason } => orchestrator.abort(&id, &reason).map(|view| {
+            if json { pretty(&view) } else { format!("Aborted {}: {}\n", view.id, view.status) }
+        }),
+    };
+    match result {
+        Ok(text) => {
+            print_stdout(&text)?;
+            Ok(ExitStatus::Success)
+        }
+        Err(err) => {
+            refused(&err, json)?;
+            Ok(ExitStatus::Failure)
+        }
+    }
+}
+
+fn open(args: &RequestArgs) -> anyhow::Result<Orchestrator> {
+    let state = match &args.state_repo {
+        Some(path) => path.clone(),
+        None => discover_repository(".").context("not inside a Git repository; pass --state-repo")?,
+    };
+    let backend = LocalBackend::open(&state, Some(&args.base))
+        .with_context(|| format!("cannot open state repository {}", state.display()))?;
+    let catalog_path: &Path = args.catalog_repo.as_deref().unwrap_or(&state);
+    let catalog = CatalogReader::open(catalog_path)
+        .with_context(|| format!("cannot open catalog repository {}", catalog_path.display()))?;
+    Ok(Orchestrator::new(Arc::new(backend), Arc::new(catalog), args.catalog_rev.clone()))
+}
+
+fn requester(who: &WhoArgs) -> Requester {
+    let id = who
+        .user
+        .clone()
+        .or_else(|| std::env::var("PAO_USER").ok())
+        .or_else(|| std::env::var("USER").ok())
+        .unwrap_or_else(|| "unknown".to_owned());
+    Requester { id, email: who.email.clone() }
+}
+
+fn submitted(done: &Submitted, json: bool) -> String {
+    if json {
+        return pretty(done);
+    }
+    let r = &done.request;
+    let replay = if done.replayed { " (replayed: this Idempotency-Key was used before)" } else { "" };
+    format!(
+        "{} request {} for {}/{}/{}{replay}\n  status:  {}\n  branch:  {}\n  title:   {}\n",
+        r.operation.as_str(),
+        r.id,
+        r.team,
+        r.item,
+        r.resource,
+        r.status,
+        r.branch,
+        r.title
+    )
+}
+
+fn summary(r: &RequestView) -> String {
+    format!(
+        "{}  {}\n  {} {}/{}/{} (version {}, catalog {})\n  requester: {}  correlation: {}\n  branch: {}  created: {}  updated: {}\n",
+        r.id,
+        r.status,
+        r.operation.as_str(),
+        r.team,
+        r.item,
+        r.resource,
+        r.version,
+        r.catalog_commit.get(..12).unwrap_or(&r.catalog_commit),
+        r.requester,
+        r.correlation_id,
+        r.branch,
+        r.created_at,
+        r.updated_at
+    )
+}
+
+fn table(views: &[RequestView]) -> String {
+    if views.is_empty() {
+        return "no requests\n".to_owned();
+    }
+    let mut out = format!(
+        "{:<30} {:<12} {:<14} {:<16} {:<22} {:<13} {:<12} {}\n",
+        "ID", "STATUS", "TEAM", "ITEM", "RESOURCE", "OPERATION", "REQUESTER", "CREATED"
+    );
+    for r in views {
+        let _ = writeln!(
+            out,
+            "{:<30} {:<12} {:<14} {:<16} {:<22} {:<13} {:<12} {}",
+            r.id,
+            r.status.as_str(),
+            r.team,
+            r.item,
+            r.resource,
+            r.operation.as_str(),
+            r.requester,
+            r.created_at
+        );
+    }
+    out
+}
+
+fn pretty<T: serde::Serialize>(value: &T) -> String {
+    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
+    text.push('\n');
+    text
+}
+
+#[allow(clippy::print_stderr)]
+fn refused(err: &OrchestratorError, json: bool) -> anyhow::Result<()> {
+    if json {
+        let body = json!({ "error": { "code": err.code(), "message": err.to_string(), "details": err.details() } });
+        return print_stdout(&pretty(&body));
+    }
+    eprintln!("error: {err}");
+    if let OrchestratorError::InvalidValues { errors } = err {
+        for field in errors {
+            eprintln!("  {}: {}", field.field, field.message);
+        }
+    }
+    Ok(())
+}
