@@ -207,9 +207,7 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
         }
         RequestCommand::List(list) => {
             let filter = RequestFilter { team: list.team, status: list.status, requestor: list.requestor };
-            orchestrator.list(&filter).map(|views| {
-                if json { pretty(&json!({ "data": views })) } else { table(&views) }
-            })
+            orchestrator.list(&filter).map(|views| if json { pretty(&json!({ "data": views })) } else { table(&views) })
         }
         RequestCommand::Get { id } => orchestrator.get(&id).map(|detail| {
             if json {
@@ -217,7 +215,8 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
             }
             let mut out = summary(&detail.request);
             if let Some(document) = &detail.document {
-                let _ = write!(out, "\ndesired state ({}):\n{}", detail.request.item, pao_orchestrator::to_yaml(document));
+                let _ =
+                    write!(out, "\ndesired state ({}):\n{}", detail.request.item, pao_orchestrator::to_yaml(document));
             }
             let _ = write!(out, "\ndiff:\n{}", detail.diff);
             out
@@ -236,9 +235,9 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
         RequestCommand::Merge { id } => orchestrator.merge(&id).map(|view| {
             if json { pretty(&view) } else { format!("Merged {} into {}: {}\n", view.id, args.base, view.status) }
         }),
-        RequestCommand::Abort { id, reason } => orchestrator.abort(&id, &reason).map(|view| {
-            if json { pretty(&view) } else { format!("Aborted {}: {}\n", view.id, view.status) }
-        }),
+        RequestCommand::Abort { id, reason } => orchestrator
+            .abort(&id, &reason)
+            .map(|view| if json { pretty(&view) } else { format!("Aborted {}: {}\n", view.id, view.status) }),
     };
     match result {
         Ok(text) => {
