@@ -103,6 +103,9 @@ pub enum PaoCommand {
     /// Requests as pull requests on a Git state repository: submit, list, get, status, merge,
     /// abort, decommission.
     Request(crate::commands::request::RequestArgs),
+    /// Template tools: render an item's actions with values, run template test cases.
+    #[command(subcommand)]
+    Vars(crate::commands::vars::VarsCommand),
 }
 
 /// `pao schema` subcommands.

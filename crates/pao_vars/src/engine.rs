@@ -134,6 +134,23 @@ impl Engine {
         env.set_auto_escape_callback(|_| AutoEscape::None);
         env.set_undefined_behavior(UndefinedBehavior::Strict);
         env.set_debug(true);
+        // Booleans print as YAML/JSON spell them (`true`, not Jinja's `True`), null as nothing.
+        env.set_formatter(|out, state, value| {
+            if value.kind() == minijinja::value::ValueKind::Bool {
+                let text = if value.is_true() { "true" } else { "false" };
+                return out.write_str(text).map_err(minijinja::Error::from);
+            }
+            if value.is_none() {
+                return Ok(());
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
+        // A block scalar's final newline (`|`) is part of the value: keep it.
+        let mut syntax = SyntaxConfig::builder();
+        syntax.keep_trailing_newline(true);
+        if let Ok(syntax) = syntax.build() {
+            env.set_syntax(syntax);
+        }
         env.set_fuel(Some(options.fuel));
         env.set_recursion_limit(options.recursion_limit);
         // No loader is ever set, and the crate is built without `multi_template`, so
@@ -244,7 +261,7 @@ impl Engine {
                 if value.is_undefined() {
                     return Err(RenderError {
                         kind: RenderErrorKind::Undefined,
-                        message: format!("undefined value (in `{}`)", expr.trim()),
+                        message: format!("undefined value: `{}` is undefined", expr.trim()),
                         range: None,
                     });
                 }

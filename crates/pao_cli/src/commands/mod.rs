@@ -4,6 +4,7 @@ pub mod form;
 pub mod lint;
 pub mod request;
 pub mod schema;
+pub mod vars;
 
 use crate::ExitStatus;
 use crate::args::{PaoCli, PaoCommand};
@@ -16,5 +17,6 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Schema(command) => schema::run(command),
         PaoCommand::Form(command) => form::run(command),
         PaoCommand::Request(args) => request::run(args),
+        PaoCommand::Vars(command) => vars::run(command),
     }
 }
