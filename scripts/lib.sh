@@ -1,0 +1,108 @@
+# shellcheck shell=bash
+# Shared helpers for the scripts in this directory. Source it; do not run it.
+#
+#   PAO_SCRIPTS_ROOT   the repository that holds these scripts (set here)
+#   pao_find_bin NAME  print the path of the `pao-lint` or `pao` binary to use
+#
+# Binary lookup, first match wins:
+#   1. $PAO_LINT (for pao-lint) / $PAO_BIN (for pao), when set; must be executable
+#   2. inside the PAO workspace (Cargo.toml + crates/pao_cli) with cargo on PATH:
+#      `cargo build -p pao_cli` (quick when up to date), then target/debug/NAME;
+#      skipped when PAO_NO_BUILD=1, and a failed build falls back to step 3
+#   3. target/release/NAME, then target/debug/NAME, whichever is newer
+#   4. NAME on PATH
+# Nothing found: message on stderr, exit 2.
+
+PAO_SCRIPTS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export PAO_SCRIPTS_ROOT
+
+# Exit codes shared by every script.
+readonly PAO_EXIT_OK=0 PAO_EXIT_LINT=1 PAO_EXIT_USAGE=2
+export PAO_EXIT_OK PAO_EXIT_LINT PAO_EXIT_USAGE
+
+pao_log() { printf '%s: %s\n' "${PAO_SCRIPT_NAME:-pao}" "$*" >&2; }
+
+pao_die() {
+    # pao_die CODE MESSAGE...
+    local code=$1
+    shift
+    pao_log "$*"
+    exit "$code"
+}
+
+# The directory that a target repository option names, made absolute and
+# checked to be inside a Git work tree. Prints the work tree's top level.
+pao_repo_toplevel() {
+    local dir=$1 top
+    [[ -d $dir ]] || pao_die "$PAO_EXIT_USAGE" "not a directory: $dir"
+    top=$(git -C "$dir" rev-parse --show-toplevel 2>/dev/null) ||
+        pao_die "$PAO_EXIT_USAGE" "not inside a Git repository: $dir"
+    printf '%s\n' "$top"
+}
+
+_pao_built=""
+
+pao_find_bin() {
+    local name=$1 override="" candidate newest=""
+    case $name in
+        pao-lint) override=${PAO_LINT:-} ;;
+        pao) override=${PAO_BIN:-} ;;
+    esac
+    if [[ -n $override ]]; then
+        [[ -x $override ]] || pao_die "$PAO_EXIT_USAGE" "not an executable: $override"
+        printf '%s\n' "$override"
+        return 0
+    fi
+    local root=$PAO_SCRIPTS_ROOT
+    if [[ -f $root/Cargo.toml && -d $root/crates/pao_cli && ${PAO_NO_BUILD:-0} != 1 ]] &&
+        command -v cargo >/dev/null 2>&1; then
+        if [[ $_pao_built != *" $name "* ]]; then
+            if (cd "$root" && cargo build --quiet -p pao_cli --bin "$name" >&2); then
+                _pao_built="$_pao_built $name "
+            else
+                pao_log "warning: cargo build -p pao_cli --bin $name failed; using an existing binary"
+            fi
+        fi
+        if [[ $_pao_built == *" $name "* && -x $root/target/debug/$name ]]; then
+            printf '%s\n' "$root/target/debug/$name"
+            return 0
+        fi
+    fi
+    for candidate in "$root/target/release/$name" "$root/target/debug/$name"; do
+        if [[ -x $candidate && ( -z $newest || $candidate -nt $newest ) ]]; then
+            newest=$candidate
+        fi
+    done
+    if [[ -n $newest ]]; then
+        printf '%s\n' "$newest"
+        return 0
+    fi
+    if command -v "$name" >/dev/null 2>&1; then
+        command -v "$name"
+        return 0
+    fi
+    pao_die "$PAO_EXIT_USAGE" "cannot find $name: build it (cargo build -p pao_cli), put it on PATH, or set PAO_LINT (pao-lint) / PAO_BIN (pao)"
+}
+
+# The catalog repository to work on when none is given: the Git work tree of
+# the current directory if it has a catalog/ directory, else this repository.
+pao_default_repo() {
+    local top
+    if top=$(git rev-parse --show-toplevel 2>/dev/null) && [[ -d $top/catalog ]]; then
+        printf '%s\n' "$top"
+    else
+        printf '%s\n' "$PAO_SCRIPTS_ROOT"
+    fi
+}
+
+# Run pao-lint and map its status onto the scripts' exit codes: 0 and 1 are
+# passed through, anything else (2, a crash) becomes 2.
+pao_run_lint() {
+    local lint status=0
+    lint=$(pao_find_bin pao-lint) || exit "$PAO_EXIT_USAGE"
+    "$lint" "$@" || status=$?
+    case $status in
+        0 | 1) return "$status" ;;
+        *) return "$PAO_EXIT_USAGE" ;;
+    esac
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Lint a whole catalog repository with pao-lint.
+set -euo pipefail
+export PAO_SCRIPT_NAME=validate-all.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+    cat <<'USAGE'
+Usage: scripts/validate-all.sh [--format FMT] [--config FILE] [REPO]
+
+Lint every catalog document (catalog/**/*.yaml, *.yml) of the catalog
+repository REPO. Without REPO: the Git repository of the current directory
+if it has a catalog/ directory, else the repository holding this script.
+
+Options:
+  --format FMT     human (default), json, sarif or github
+  --config FILE    pao.toml to use (default: REPO/pao.toml if present)
+  -h, --help       this help
+
+Exit status: 0 no error (warnings allowed), 1 lint errors, 2 usage or tool error.
+Environment: PAO_LINT (binary to use), PAO_NO_BUILD=1 (do not run cargo build).
+USAGE
+}
+
+args=()
+repo=""
+while (($#)); do
+    case $1 in
+        -h | --help) usage; exit 0 ;;
+        --format | --config)
+            (($# >= 2)) || pao_die "$PAO_EXIT_USAGE" "$1 needs a value (see --help)"
+            args+=("$1" "$2"); shift 2 ;;
+        --format=* | --config=*) args+=("$1"); shift ;;
+        -*) pao_die "$PAO_EXIT_USAGE" "unknown option: $1 (see --help)" ;;
+        *)
+            [[ -z $repo ]] || pao_die "$PAO_EXIT_USAGE" "only one REPO may be given (see --help)"
+            repo=$1; shift ;;
+    esac
+done
+[[ -n $repo ]] || repo=$(pao_default_repo)
+top=$(pao_repo_toplevel "$repo")
+[[ -d $top/catalog ]] || pao_die "$PAO_EXIT_USAGE" "no catalog/ directory in $top"
+# Resolve a relative --config against the caller's directory before changing it.
+for i in "${!args[@]}"; do
+    if [[ ${args[$i]} == --config && -e ${args[$((i + 1))]} ]]; then
+        args[i + 1]=$(cd "$(dirname "${args[$((i + 1))]}")" && pwd)/$(basename "${args[$((i + 1))]}")
+    fi
+done
+lint=$(pao_find_bin pao-lint)
+cd "$top"
+status=0
+PAO_LINT=$lint pao_run_lint "${args[@]}" . || status=$?
+exit "$status"

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Lint the catalog files changed against a base revision.
+set -euo pipefail
+export PAO_SCRIPT_NAME=validate-changed.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+    cat <<'USAGE'
+Usage: scripts/validate-changed.sh [--base REV] [--format FMT] [--config FILE] [REPO]
+
+Lint the catalog files changed since REV (committed, staged, unstaged and
+untracked changes all count), with `pao-lint --changed-since REV`: only the
+changed files are reported on, cross-file rules still see the whole catalog,
+and each changed item must bump its version (MAJOR for a breaking form change).
+
+Without --base: origin/main, else main, else HEAD~1 (a line says which one
+was used). With no such revision at all (a repository with one commit) the
+whole catalog is linted.
+
+Without REPO: the Git repository of the current directory if it has a
+catalog/ directory, else the repository holding this script.
+
+Options:
+  --base REV       the revision to compare with (a branch, tag or commit)
+  --format FMT     human (default), json, sarif or github
+  --config FILE    pao.toml to use (default: REPO/pao.toml if present)
+  -h, --help       this help
+
+Exit status: 0 no error (warnings allowed), 1 lint errors, 2 usage or tool
+error (including a --base that does not exist).
+Environment: PAO_LINT (binary to use), PAO_NO_BUILD=1 (do not run cargo build).
+USAGE
+}
+
+args=()
+repo=""
+base=""
+while (($#)); do
+    case $1 in
+        -h | --help) usage; exit 0 ;;
+        --base)
+            (($# >= 2)) || pao_die "$PAO_EXIT_USAGE" "$1 needs a value (see --help)"
+            base=$2; shift 2 ;;
+        --base=*) base=${1#--base=}; shift ;;
+        --format | --config)
+            (($# >= 2)) || pao_die "$PAO_EXIT_USAGE" "$1 needs a value (see --help)"
+            args+=("$1" "$2"); shift 2 ;;
+        --format=* | --config=*) args+=("$1"); shift ;;
+        -*) pao_die "$PAO_EXIT_USAGE" "unknown option: $1 (see --help)" ;;
+        *)
+            [[ -z $repo ]] || pao_die "$PAO_EXIT_USAGE" "only one REPO may be given (see --help)"
+            repo=$1; shift ;;
+    esac
+done
+[[ -n $repo ]] || repo=$(pao_default_repo)
+top=$(pao_repo_toplevel "$repo")
+[[ -d $top/catalog ]] || pao_die "$PAO_EXIT_USAGE" "no catalog/ directory in $top"
+for i in "${!args[@]}"; do
+    if [[ ${args[$i]} == --config && -e ${args[$((i + 1))]} ]]; then
+        args[i + 1]=$(cd "$(dirname "${args[$((i + 1))]}")" && pwd)/$(basename "${args[$((i + 1))]}")
+    fi
+done
+lint=$(pao_find_bin pao-lint)
+cd "$top"
+
+has_rev() { git rev-parse --verify --quiet "$1^{commit}" >/dev/null; }
+
+if [[ -n $base ]]; then
+    has_rev "$base" || pao_die "$PAO_EXIT_USAGE" "no such revision: $base (fetch it first, e.g. git fetch origin main)"
+else
+    for candidate in origin/main main HEAD~1; do
+        if has_rev "$candidate"; then
+            base=$candidate
+            break
+        fi
+        pao_log "no revision $candidate"
+    done
+    if [[ -n $base ]]; then
+        pao_log "comparing with $base"
+    fi
+fi
+
+status=0
+if [[ -z $base ]]; then
+    pao_log "no base revision at all: linting the whole catalog"
+    PAO_LINT=$lint pao_run_lint "${args[@]}" . || status=$?
+else
+    PAO_LINT=$lint pao_run_lint --changed-since "$base" "${args[@]}" . || status=$?
+fi
+exit "$status"
