@@ -105,6 +105,9 @@ impl<'t> Builder<'t> {
                 Ok(pair) => pair,
                 Err(err) => {
                     let at = self.offsets.byte(err.marker());
+                    if err.info().contains("recursion limit") {
+                        return Some(self.too_deep(at..at));
+                    }
                     return Some(self.error(YamlErrorKind::Syntax, syntax_message(err.info()), at..at));
                 }
             };

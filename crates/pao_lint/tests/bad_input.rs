@@ -1,0 +1,141 @@
+//! Hostile and broken files: each gets a diagnostic at a sensible place, quickly, without a panic,
+//! and never stops the other files from being checked.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use pao_config::Config;
+use pao_lint::{Linter, Report, Targets};
+
+const GOOD: &str = "apiVersion: pao/v1
+kind: CatalogItem
+metadata:
+  id: good-item
+  name: Good item
+  description: A valid item next to the broken ones.
+  version: 1.0.0
+  category: misc
+  owner: { team: platform, contact: platform@example.com }
+  lifecycle: { status: stable }
+presentation:
+  form:
+    groups:
+      - id: basic
+        name: Basic
+        fields:
+          - { id: name, name: Name, type: string, required: true }
+fulfillment:
+  strategy: manual
+  manual:
+    actions:
+      - id: ticket
+        name: Ticket
+        type: jira-ticket
+        config: { project: OPS, issueType: Task, summary: \"{{ fields.name }}\", description: d }
+";
+
+fn lint_with(files: &[(&str, Vec<u8>)]) -> (Report, Duration) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("catalog/misc")).unwrap();
+    std::fs::write(dir.path().join("catalog/misc/good-item.yaml"), GOOD).unwrap();
+    std::fs::write(dir.path().join("CODEOWNERS"), "/catalog/ @acme/platform\n").unwrap();
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join("catalog/misc").join(name), bytes).unwrap();
+    }
+    let start = Instant::now();
+    let report = Linter::new(&Config::default()).unwrap().lint_repository(dir.path(), &Targets::default()).unwrap();
+    (report, start.elapsed())
+}
+
+fn codes_for<'r>(report: &'r Report, file: &str) -> Vec<&'r str> {
+    report.diagnostics.iter().filter(|d| d.file.ends_with(file)).map(|d| d.code).collect()
+}
+
+fn assert_good_file_clean(report: &Report) {
+    let good: Vec<_> = report.diagnostics.iter().filter(|d| d.file.ends_with("good-item.yaml")).collect();
+    assert!(good.is_empty(), "the valid neighbour got diagnostics: {good:#?}");
+}
+
+#[test]
+fn non_utf8_binary_and_huge_files() {
+    let huge = {
+        let mut text = GOOD.replace("good-item", "huge");
+        while text.len() < 20 * 1024 * 1024 {
+            text.push_str("# padding padding padding padding padding padding padding padding padding\n");
+        }
+        text.into_bytes()
+    };
+    let (report, elapsed) = lint_with(&[
+        ("latin1.yaml", b"apiVersion: pao/v1\nkind: CatalogItem\nname: caf\xe9\n".to_vec()),
+        ("binary.yaml", vec![0x89, b'P', b'N', b'G', 0, 0, 0, 13]),
+        ("huge.yaml", huge),
+    ]);
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert_eq!(codes_for(&report, "latin1.yaml"), ["PAO103"]);
+    assert_eq!(codes_for(&report, "binary.yaml"), ["PAO103"]);
+    assert_eq!(codes_for(&report, "huge.yaml"), ["PAO103"]);
+    let latin = report.diagnostics.iter().find(|d| d.file.ends_with("latin1.yaml")).unwrap();
+    assert_eq!(latin.range.start, 46, "points at the invalid byte");
+    assert_good_file_clean(&report);
+}
+
+#[test]
+fn deep_nesting_and_alias_bombs() {
+    let deep = format!("apiVersion: pao/v1\nkind: CatalogItem\nmetadata: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let mut bomb = String::from("apiVersion: pao/v1\nkind: CatalogItem\na: &a [x,x,x,x,x,x,x,x,x,x]\n");
+    for (prev, next) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i"]) {
+        bomb.push_str(&format!("{next}: &{next} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+    }
+    let (report, elapsed) = lint_with(&[("deep.yaml", deep.into_bytes()), ("bomb.yaml", bomb.into_bytes())]);
+    assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
+    assert_eq!(codes_for(&report, "deep.yaml"), ["PAO101"]);
+    assert_eq!(codes_for(&report, "bomb.yaml"), ["PAO101"]);
+    let deep = report.diagnostics.iter().find(|d| d.file.ends_with("deep.yaml")).unwrap();
+    assert!(deep.message.contains("nesting"), "{}", deep.message);
+    assert_good_file_clean(&report);
+}
+
+#[test]
+fn empty_comment_only_and_non_mapping_files() {
+    let (report, _) = lint_with(&[
+        ("empty.yaml", Vec::new()),
+        ("comments.yaml", b"# nothing here\n".to_vec()),
+        ("list.yaml", b"- apiVersion: pao/v1\n".to_vec()),
+        ("scalar.yaml", b"just text\n".to_vec()),
+        ("two-docs.yaml", format!("{GOOD}---\n{GOOD}").replace("good-item", "two-docs").into_bytes()),
+    ]);
+    for file in ["empty.yaml", "comments.yaml", "list.yaml", "scalar.yaml"] {
+        assert_eq!(codes_for(&report, file), ["PAO104"], "{file}");
+    }
+    assert_eq!(codes_for(&report, "two-docs.yaml"), ["PAO105"]);
+    assert_good_file_clean(&report);
+}
+
+#[test]
+fn malformed_yaml_points_at_the_fault_and_others_are_still_checked() {
+    let (report, _) = lint_with(&[("broken.yaml", b"apiVersion: pao/v1\nkind: CatalogItem\nmetadata:\n  id: x\n   name: y\n".to_vec())]);
+    let d = report.diagnostics.iter().find(|d| d.file.ends_with("broken.yaml")).unwrap();
+    assert_eq!(d.code, "PAO101");
+    let source = &report.sources["catalog/misc/broken.yaml"];
+    assert_eq!(source.line_col(d.range.start).line, 5);
+    assert_good_file_clean(&report);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_dangling_links() {
+    let dir = tempfile::tempdir().unwrap();
+    let misc = dir.path().join("catalog/misc");
+    std::fs::create_dir_all(&misc).unwrap();
+    std::fs::write(misc.join("good-item.yaml"), GOOD).unwrap();
+    std::fs::write(dir.path().join("CODEOWNERS"), "/catalog/ @acme/platform\n").unwrap();
+    std::os::unix::fs::symlink(Path::new(".."), misc.join("loop")).unwrap();
+    std::os::unix::fs::symlink(Path::new("missing.yaml"), misc.join("dangling.yaml")).unwrap();
+    let start = Instant::now();
+    let report = Linter::new(&Config::default()).unwrap().lint_repository(dir.path(), &Targets::default()).unwrap();
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let codes: Vec<(&str, &str)> = report.diagnostics.iter().map(|d| (d.file.as_str(), d.code)).collect();
+    assert!(codes.contains(&("catalog/misc/loop", "PAO100")), "{codes:?}");
+    assert!(codes.contains(&("catalog/misc/dangling.yaml", "PAO100")), "{codes:?}");
+    assert_good_file_clean(&report);
+}
