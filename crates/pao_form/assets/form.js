@@ -289,9 +289,19 @@
   var touched = {};
   var submitted = false;
 
-  function wrapper(field) { return form.querySelector('[data-field="' + cssEscape(field.id) + '"]'); }
-  function cssEscape(text) { return window.CSS && CSS.escape ? CSS.escape(text) : text.replace(/["\\]/g, '\\$&'); }
-  function inputsOf(field) { var w = wrapper(field); return w ? Array.prototype.slice.call(w.querySelectorAll('input, select, textarea')) : []; }
+  var wrappers = {};
+  Array.prototype.forEach.call(form.querySelectorAll('[data-field]'), function (w) {
+    wrappers[w.getAttribute('data-field')] = w;
+  });
+  var inputCache = {};
+  function wrapper(field) { return has.call(wrappers, field.id) ? wrappers[field.id] : null; }
+  function inputsOf(field) {
+    if (!has.call(inputCache, field.id)) {
+      var w = wrapper(field);
+      inputCache[field.id] = w ? Array.prototype.slice.call(w.querySelectorAll('input, select, textarea')) : [];
+    }
+    return inputCache[field.id];
+  }
 
   // The value a field's inputs hold; undefined when empty.
   function readField(field) {

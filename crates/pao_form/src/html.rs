@@ -70,7 +70,7 @@ pub fn render_html(description: &FormDescription, values: Option<&Map<String, Va
     }
     page.push_str(
         "<div class=\"actions\"><button type=\"submit\" class=\"primary\">Check request</button>\
-         <button type=\"reset\" class=\"secondary\">Reset to defaults</button></div>\n</form>\n",
+         <button type=\"reset\" class=\"secondary\">Reset</button></div>\n</form>\n",
     );
     let _ = write!(
         page,

@@ -371,3 +371,62 @@ fn screenshot_postgresql_standard() {
     );
     assert!(std::fs::read(&png).expect("screenshot written").starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
 }
+
+#[test]
+fn hundreds_of_fields_in_the_page() {
+    use std::fmt::Write as _;
+    let Some(chromium) = chromium() else { return };
+    let types = ["string", "integer", "number", "boolean", "select", "multiselect", "date", "textarea", "password"];
+    let mut fields = String::new();
+    for i in 0..450 {
+        let kind = types[i % types.len()];
+        let extra = match kind {
+            "string" | "textarea" | "password" => ", validation: { minLength: 2, pattern: \"^[a-zé🚀]+$\" }".to_owned(),
+            "integer" | "number" => format!(", validation: {{ min: 0, max: {i}, step: 3 }}"),
+            "select" | "multiselect" => ", options: [x, y, { value: 7, label: \"<i>seven</i>\" }]".to_owned(),
+            "date" => ", validation: { min: \"2026-01-01\" }".to_owned(),
+            _ => String::new(),
+        };
+        let conditional = if i % 10 == 9 {
+            format!(", conditional: {{ dependsOn: f{}, condition: truthy }}", i - 1)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            fields,
+            "          - {{ id: f{i}, name: \"F{i} <script>document.title='PWNED'</script>\", type: {kind}{extra}{conditional} }}"
+        );
+    }
+    let yaml = format!(
+        "apiVersion: pao/v1\nkind: CatalogItem\nmetadata:\n  id: big-form\n  name: Big\n  description: Big form\n  \
+         version: 1.0.0\n  category: testing\n  owner: {{ team: platform, contact: p@acme.example }}\n  \
+         lifecycle: {{ status: stable }}\npresentation:\n  form:\n    groups:\n      - id: main\n        name: Main\n        \
+         fields:\n{fields}fulfillment: {{ strategy: manual, manual: {{ actions: [] }} }}\n"
+    );
+    let description = FormDescription::from_document(&parse_document(yaml.as_bytes()).expect("big item"));
+    assert_eq!(description.fields().count(), 450);
+    let validator = Validator::from_description(&description);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let page = write_page(dir.path(), "big", &render_html(&description, None));
+    let mut good = Map::new();
+    let mut bad = Map::new();
+    for (i, field) in description.fields().enumerate() {
+        let (ok, wrong) = match field.field_type.as_str() {
+            "string" | "textarea" | "password" => (json!("é🚀a"), json!("A")),
+            "integer" => (json!(0), json!(1.5)),
+            "number" => (json!(0), json!(i + 1)),
+            "boolean" => (json!(true), json!("true")),
+            "select" => (json!("7"), json!("z")),
+            "multiselect" => (json!([7, "x"]), json!(["x", "x"])),
+            _ => (json!("2026-05-05"), json!("2025-12-31")),
+        };
+        good.insert(field.id.clone(), ok);
+        bad.insert(field.id.clone(), wrong);
+    }
+    let started = Instant::now();
+    let verdicts = compare(&chromium, &page, &validator, &Value::Object(good));
+    assert_eq!(verdicts["dom"]["valid"], json!(true), "{:#}", verdicts["dom"]["errors"]);
+    let verdicts = compare(&chromium, &page, &validator, &Value::Object(bad));
+    assert!(verdicts["raw"]["errors"].as_array().expect("errors").len() > 300);
+    assert!(started.elapsed() < Duration::from_secs(60), "slow page: {:?}", started.elapsed());
+}

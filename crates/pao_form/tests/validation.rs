@@ -294,6 +294,13 @@ fn hundreds_of_fields() {
 }
 
 #[test]
+fn validator_is_shareable() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Validator>();
+    assert_send_sync::<FormDescription>();
+}
+
+#[test]
 fn values_files() {
     assert_eq!(parse_values(b"").expect("empty"), Map::new());
     assert_eq!(parse_values(b"# nothing\n").expect("comment only"), Map::new());
