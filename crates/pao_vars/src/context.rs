@@ -14,10 +14,6 @@ use crate::convert::from_json;
 /// What every secret shows as in previews, test output, Git and logs.
 pub const MASK: &str = "***";
 
-/// Name of the internal context flag that makes `uuid()` and `timestamp()` deterministic.
-/// Templates cannot name it: the resolver flags it as an unknown scope.
-pub(crate) const FIXED_CLOCK: &str = "__pao_fixed_clock";
-
 /// The `system` scope.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct SystemValues {
@@ -106,6 +102,13 @@ impl Object for MaskedSecrets {
     }
 }
 
+/// A context ready to render with: the template value, and which clock to use.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared {
+    pub(crate) value: Value,
+    pub(crate) deterministic: bool,
+}
+
 /// Everything one render reads.
 #[derive(Debug, Clone)]
 pub struct RenderContext {
@@ -144,7 +147,7 @@ impl Default for RenderContext {
 
 impl RenderContext {
     /// The template context; `environment` is cut down to `allowed`.
-    pub(crate) fn to_value(&self, allowed: &BTreeSet<String>) -> Value {
+    pub(crate) fn to_value(&self, allowed: &BTreeSet<String>) -> Prepared {
         let environment = Value::from_pairs(
             self.environment.iter().filter(|(name, _)| allowed.contains(*name)).map(|(k, v)| (k.as_str(), v.as_str())),
         );
@@ -155,7 +158,7 @@ impl RenderContext {
             Secrets::Masked => Value::from_object(MaskedSecrets),
             Secrets::Real(values) => Value::from_pairs(values.iter().map(|(k, v)| (k.as_str(), v.as_str()))),
         };
-        Value::from_pairs([
+        let value = Value::from_pairs([
             ("fields", Value::from_pairs(self.fields.iter().map(|(k, v)| (k.as_str(), from_json(v))))),
             ("metadata", from_json(&self.metadata)),
             ("request", from_json(&self.request)),
@@ -163,8 +166,8 @@ impl RenderContext {
             ("environment", environment),
             ("outputs", outputs),
             ("secrets", secrets),
-            (FIXED_CLOCK, Value::from(self.deterministic)),
-        ])
+        ]);
+        Prepared { value, deterministic: self.deterministic }
     }
 }
 

@@ -6,7 +6,7 @@ use minijinja::machinery::ast;
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{AutoEscape, Environment, ErrorKind, UndefinedBehavior, Value};
 
-use crate::context::RenderContext;
+use crate::context::{Prepared, RenderContext};
 use crate::convert::to_json;
 use crate::functions;
 
@@ -109,7 +109,10 @@ fn kind_text(kind: ErrorKind) -> &'static str {
 /// `pao.toml`) and share it by reference across threads.
 #[derive(Debug)]
 pub struct Engine {
+    /// `uuid()` and `timestamp()` are live.
     env: Environment<'static>,
+    /// The same, with `uuid()` and `timestamp()` fixed (deterministic renders).
+    fixed: Environment<'static>,
     environment: BTreeSet<String>,
 }
 
@@ -129,54 +132,11 @@ impl Engine {
 
     /// An engine with explicit options.
     pub fn with_options(options: EngineOptions) -> Self {
-        let mut env = Environment::empty();
-        // Templates become YAML/JSON values, never HTML: no escaping, whatever the name.
-        env.set_auto_escape_callback(|_| AutoEscape::None);
-        env.set_undefined_behavior(UndefinedBehavior::Strict);
-        env.set_debug(true);
-        // Booleans print as YAML/JSON spell them (`true`, not Jinja's `True`), null as nothing.
-        env.set_formatter(|out, state, value| {
-            if value.kind() == minijinja::value::ValueKind::Bool {
-                let text = if value.is_true() { "true" } else { "false" };
-                return out.write_str(text).map_err(minijinja::Error::from);
-            }
-            if value.is_none() {
-                return Ok(());
-            }
-            minijinja::escape_formatter(out, state, value)
-        });
-        // A block scalar's final newline (`|`) is part of the value: keep it.
-        let mut syntax = SyntaxConfig::builder();
-        syntax.keep_trailing_newline(true);
-        if let Ok(syntax) = syntax.build() {
-            env.set_syntax(syntax);
+        Self {
+            env: build_environment(&options, false),
+            fixed: build_environment(&options, true),
+            environment: options.environment.into_iter().collect(),
         }
-        env.set_fuel(Some(options.fuel));
-        env.set_recursion_limit(options.recursion_limit);
-        // No loader is ever set, and the crate is built without `multi_template`, so
-        // `{% include %}`, `{% import %}` and `{% extends %}` do not even parse.
-        env.add_function("upper", functions::upper);
-        env.add_filter("upper", functions::upper);
-        env.add_function("lower", functions::lower);
-        env.add_filter("lower", functions::lower);
-        env.add_function("concat", functions::concat);
-        env.add_filter("concat", functions::concat);
-        env.add_function("replace", functions::replace);
-        env.add_filter("replace", functions::replace);
-        env.add_function("json", functions::json);
-        env.add_filter("json", functions::json);
-        env.add_function("base64", functions::base64);
-        env.add_filter("base64", functions::base64);
-        env.add_function("uuid", functions::uuid);
-        env.add_filter("uuid", |state: &minijinja::State, value: Value| functions::uuid(state, Some(value)));
-        env.add_function("timestamp", functions::timestamp);
-        env.add_filter("timestamp", |state: &minijinja::State, value: Value| functions::timestamp(state, Some(value)));
-        env.add_function("default", functions::default);
-        env.add_filter("default", functions::default);
-        env.add_test("defined", functions::is_defined);
-        env.add_test("undefined", functions::is_undefined);
-        env.add_test("none", functions::is_none);
-        Self { env, environment: options.environment.into_iter().collect() }
     }
 
     /// The names `environment.*` may read.
@@ -217,7 +177,7 @@ impl Engine {
     pub(crate) fn render_tree(
         &self,
         value: &serde_json::Value,
-        ctx: &Value,
+        ctx: &Prepared,
         pointer: &mut String,
     ) -> Result<serde_json::Value, PointedRenderError> {
         use serde_json::Value as J;
@@ -251,13 +211,14 @@ impl Engine {
         })
     }
 
-    pub(crate) fn render_with(&self, text: &str, ctx: &Value) -> Result<serde_json::Value, RenderError> {
+    pub(crate) fn render_with(&self, text: &str, ctx: &Prepared) -> Result<serde_json::Value, RenderError> {
+        let env = if ctx.deterministic { &self.fixed } else { &self.env };
         if !Self::is_template(text) {
             return Ok(serde_json::Value::String(text.to_owned()));
         }
         if let Some(expr) = single_expression(text) {
-            if let Ok(compiled) = self.env.compile_expression_owned(expr.to_owned()) {
-                let value = compiled.eval(ctx.clone()).map_err(|err| RenderError::from_minijinja(&err))?;
+            if let Ok(compiled) = env.compile_expression_owned(expr.to_owned()) {
+                let value = compiled.eval(ctx.value.clone()).map_err(|err| RenderError::from_minijinja(&err))?;
                 if value.is_undefined() {
                     return Err(RenderError {
                         kind: RenderErrorKind::Undefined,
@@ -268,8 +229,11 @@ impl Engine {
                 return to_json(&value).map_err(|err| RenderError::from_minijinja(&err));
             }
         }
-        let template = self.env.template_from_str(text).map_err(|err| RenderError::from_minijinja(&err))?;
-        template.render(ctx.clone()).map(serde_json::Value::String).map_err(|err| RenderError::from_minijinja(&err))
+        let template = env.template_from_str(text).map_err(|err| RenderError::from_minijinja(&err))?;
+        template
+            .render(ctx.value.clone())
+            .map(serde_json::Value::String)
+            .map_err(|err| RenderError::from_minijinja(&err))
     }
 
     /// Parses a template into minijinja's AST (for the static resolver).
@@ -280,6 +244,58 @@ impl Engine {
     fn syntax(&self) -> SyntaxConfig {
         self.env.syntax().clone()
     }
+}
+
+/// `Environment::empty()` plus exactly the PAO functions and tests.
+fn build_environment(options: &EngineOptions, deterministic: bool) -> Environment<'static> {
+    let mut env = Environment::empty();
+    // Templates become YAML/JSON values, never HTML: no escaping, whatever the name.
+    env.set_auto_escape_callback(|_| AutoEscape::None);
+    env.set_undefined_behavior(UndefinedBehavior::Strict);
+    env.set_debug(true);
+    // Booleans print as YAML/JSON spell them (`true`, not Jinja's `True`), null as nothing.
+    env.set_formatter(|out, state, value| {
+        if value.kind() == minijinja::value::ValueKind::Bool {
+            let text = if value.is_true() { "true" } else { "false" };
+            return out.write_str(text).map_err(minijinja::Error::from);
+        }
+        if value.is_none() {
+            return Ok(());
+        }
+        minijinja::escape_formatter(out, state, value)
+    });
+    // A block scalar's final newline (`|`) is part of the value: keep it.
+    let mut syntax = SyntaxConfig::builder();
+    syntax.keep_trailing_newline(true);
+    if let Ok(syntax) = syntax.build() {
+        env.set_syntax(syntax);
+    }
+    env.set_fuel(Some(options.fuel));
+    env.set_recursion_limit(options.recursion_limit);
+    // No loader is ever set, and the crate is built without `multi_template`, so
+    // `{% include %}`, `{% import %}` and `{% extends %}` do not even parse.
+    env.add_function("upper", functions::upper);
+    env.add_filter("upper", functions::upper);
+    env.add_function("lower", functions::lower);
+    env.add_filter("lower", functions::lower);
+    env.add_function("concat", functions::concat);
+    env.add_filter("concat", functions::concat);
+    env.add_function("replace", functions::replace);
+    env.add_filter("replace", functions::replace);
+    env.add_function("json", functions::json);
+    env.add_filter("json", functions::json);
+    env.add_function("base64", functions::base64);
+    env.add_filter("base64", functions::base64);
+    env.add_function("uuid", move |value: Option<Value>| functions::uuid(deterministic, value));
+    env.add_filter("uuid", |value: Value| functions::uuid(false, Some(value)));
+    env.add_function("timestamp", move |value: Option<Value>| functions::timestamp(deterministic, value));
+    env.add_filter("timestamp", |value: Value| functions::timestamp(false, Some(value)));
+    env.add_function("default", functions::default);
+    env.add_filter("default", functions::default);
+    env.add_test("defined", functions::is_defined);
+    env.add_test("undefined", functions::is_undefined);
+    env.add_test("none", functions::is_none);
+    env
 }
 
 /// A render error and where in the rendered value it happened.

@@ -20,9 +20,9 @@
 
 use base64::Engine as _;
 use minijinja::value::Rest;
-use minijinja::{Error, ErrorKind, State, Value};
+use minijinja::{Error, ErrorKind, Value};
 
-use crate::context::{FIXED_CLOCK, SystemValues};
+use crate::context::SystemValues;
 use crate::convert::to_json;
 
 /// The namespace of `x | uuid` (UUID v5), fixed so the same text always gives the same UUID.
@@ -91,18 +91,15 @@ pub(crate) fn base64(value: &Value) -> Result<String, Error> {
     Ok(base64::engine::general_purpose::STANDARD.encode(text("base64", value)?))
 }
 
-fn fixed(state: &State) -> Option<SystemValues> {
-    state.lookup(FIXED_CLOCK).filter(|v| v.is_true()).map(|_| SystemValues::deterministic())
-}
-
-pub(crate) fn uuid(state: &State, value: Option<Value>) -> Result<String, Error> {
+pub(crate) fn uuid(deterministic: bool, value: Option<Value>) -> Result<String, Error> {
     match value {
         Some(value) => Ok(uuid::Uuid::new_v5(&PAO_NAMESPACE, text("uuid", &value)?.as_bytes()).to_string()),
-        None => Ok(fixed(state).map_or_else(|| uuid::Uuid::new_v4().to_string(), |system| system.uuid)),
+        None if deterministic => Ok(SystemValues::deterministic().uuid),
+        None => Ok(uuid::Uuid::new_v4().to_string()),
     }
 }
 
-pub(crate) fn timestamp(state: &State, value: Option<Value>) -> Result<String, Error> {
+pub(crate) fn timestamp(deterministic: bool, value: Option<Value>) -> Result<String, Error> {
     match value {
         Some(value) => {
             if value.is_undefined() {
@@ -114,7 +111,8 @@ pub(crate) fn timestamp(state: &State, value: Option<Value>) -> Result<String, E
                 })?;
             Ok(crate::context::rfc3339(seconds))
         }
-        None => Ok(fixed(state).map_or_else(|| SystemValues::now().timestamp, |system| system.timestamp)),
+        None if deterministic => Ok(SystemValues::deterministic().timestamp),
+        None => Ok(SystemValues::now().timestamp),
     }
 }
 

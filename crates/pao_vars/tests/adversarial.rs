@@ -1,0 +1,131 @@
+//! Hostile templates: each must fail fast, with a clear error, and never reach outside.
+
+use std::time::{Duration, Instant};
+
+use pao_vars::{Engine, RenderContext, RenderErrorKind, ScopeInfo, TemplateProblemKind, check_template};
+use serde_json::json;
+
+fn engine() -> Engine {
+    Engine::new(["AWS_REGION"])
+}
+
+fn context() -> RenderContext {
+    let mut context = RenderContext::default();
+    context.fields.insert("items".into(), json!([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+    context.environment.insert("AWS_REGION".into(), "eu-west-1".into());
+    context.environment.insert("PATH".into(), "/usr/bin".into());
+    context
+}
+
+fn scope() -> ScopeInfo {
+    ScopeInfo {
+        fields: ["items".to_owned(), "name".to_owned()].into_iter().collect(),
+        environment: ["AWS_REGION".to_owned()].into_iter().collect(),
+        ..ScopeInfo::default()
+    }
+}
+
+fn kinds(template: &str) -> Vec<TemplateProblemKind> {
+    check_template(&engine(), template, &scope()).into_iter().map(|p| p.kind).collect()
+}
+
+/// Renders and returns the error kind, asserting it came back quickly.
+fn failing_render(template: &str) -> RenderErrorKind {
+    let start = Instant::now();
+    let result = engine().render_str(template, &context());
+    assert!(start.elapsed() < Duration::from_secs(5), "took {:?}", start.elapsed());
+    match result {
+        Ok(value) => panic!("{template}: expected an error, rendered {value}"),
+        Err(err) => err.kind,
+    }
+}
+
+#[test]
+fn huge_nested_loop_runs_out_of_fuel_quickly() {
+    let template = "{% for a in fields.items %}{% for b in fields.items %}{% for c in fields.items %}\
+                    {% for d in fields.items %}{% for e in fields.items %}{% for f in fields.items %}\
+                    x{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}{% endfor %}";
+    assert_eq!(failing_render(template), RenderErrorKind::Limit);
+    assert!(kinds(template).is_empty(), "the template itself is valid; only its cost is not");
+}
+
+#[test]
+fn huge_string_runs_out_of_fuel() {
+    assert_eq!(failing_render("{{ 'x' * 100000000 }}"), RenderErrorKind::Limit);
+    assert_eq!(failing_render("{% set s = 'abc' * 10000000 %}{{ s }}"), RenderErrorKind::Limit);
+}
+
+#[test]
+fn deep_recursion_hits_the_recursion_limit() {
+    // A recursive loop over data nested 200 deep (the limit is 64).
+    let mut deep = json!([]);
+    for _ in 0..200 {
+        deep = json!([deep]);
+    }
+    let mut context = context();
+    context.fields.insert("deep".into(), deep);
+    let start = Instant::now();
+    let result = engine().render_str("{% for x in fields.deep recursive %}[{{ loop(x) }}]{% endfor %}", &context);
+    assert!(start.elapsed() < Duration::from_secs(5));
+    let err = result.expect_err("recursion must be bounded");
+    assert_eq!(err.kind, RenderErrorKind::Limit, "{err}");
+}
+
+#[test]
+fn deeply_nested_expressions_are_a_syntax_error_not_a_crash() {
+    let template = format!("{{{{ {}1{} }}}}", "(".repeat(5000), ")".repeat(5000));
+    assert_eq!(failing_render(&template), RenderErrorKind::Syntax);
+    assert_eq!(kinds(&template), [TemplateProblemKind::Syntax]);
+}
+
+#[test]
+fn include_import_extends_and_macros_do_not_parse() {
+    for template in [
+        "{% include '/etc/passwd' %}",
+        "{% import 'x.j2' as x %}",
+        "{% from 'x.j2' import y %}",
+        "{% extends 'base.j2' %}",
+        "{% macro m() %}x{% endmacro %}",
+    ] {
+        assert_eq!(failing_render(template), RenderErrorKind::Syntax, "{template}");
+        let problems = check_template(&engine(), template, &scope());
+        assert_eq!(problems.len(), 1, "{template}");
+        assert_eq!(problems[0].kind, TemplateProblemKind::Syntax);
+        assert!(problems[0].help.as_deref().unwrap_or("").contains("cannot include"), "{template}");
+    }
+}
+
+#[test]
+fn environment_outside_the_allow_list_is_flagged_and_unreadable() {
+    assert_eq!(kinds("{{ environment.PATH }}"), [TemplateProblemKind::EnvironmentNotAllowed]);
+    assert_eq!(kinds("{{ environment['PATH'] }}"), [TemplateProblemKind::EnvironmentNotAllowed]);
+    assert_eq!(failing_render("{{ environment.PATH }}"), RenderErrorKind::Undefined);
+    assert!(kinds("{{ environment.AWS_REGION }}").is_empty());
+}
+
+#[test]
+fn undefined_names_are_flagged_and_fail_to_render() {
+    for name in ["range", "self", "config", "os", "__pao_fixed_clock", "loop"] {
+        let template = format!("{{{{ {name} }}}}");
+        assert_eq!(kinds(&template), [TemplateProblemKind::UnknownScope], "{name}");
+        assert_eq!(failing_render(&template), RenderErrorKind::Undefined, "{name}");
+    }
+}
+
+#[test]
+fn builtin_functions_filters_and_methods_are_not_available() {
+    assert_eq!(kinds("{{ range(10) }}"), [TemplateProblemKind::UnknownFunction]);
+    assert_eq!(kinds("{{ fields.name | safe }}"), [TemplateProblemKind::UnknownFunction]);
+    assert_eq!(kinds("{{ fields.name | attr('x') }}"), [TemplateProblemKind::UnknownFunction]);
+    assert_eq!(kinds("{{ fields.name.upper() }}"), [TemplateProblemKind::UnknownFunction]);
+    assert_eq!(kinds("{% if fields.name is string %}x{% endif %}"), [TemplateProblemKind::UnknownFunction]);
+    assert_eq!(failing_render("{{ range(10) }}"), RenderErrorKind::Other);
+    assert_eq!(failing_render("{{ fields.items | safe }}"), RenderErrorKind::Other);
+}
+
+#[test]
+fn html_is_never_escaped() {
+    let mut context = context();
+    context.fields.insert("name".into(), json!("<b>&'\""));
+    assert_eq!(engine().render_str("x {{ fields.name }}", &context).ok(), Some(json!("x <b>&'\"")));
+}
