@@ -263,6 +263,13 @@
           output[field.id] = field['default'];
           effective = field['default'];
         }
+      } else if (field.type === 'multiselect' && Array.isArray(raw) && raw.length === 0) {
+        if (field.required) {
+          errors.push({ field: field.id, message: field.name + ' is required', rule: 'required' });
+        } else {
+          output[field.id] = raw;
+        }
+        effective = raw;
       } else {
         var result = check(field, raw);
         if (result.error) {
@@ -316,6 +323,9 @@
       case 'number-input':
         if (el.value === '') return el.validity && el.validity.badInput ? 'not a number' : undefined;
         return Number(el.value);
+      case 'date-picker':
+        if (el.value === '') return el.validity && el.validity.badInput ? 'not a date' : undefined;
+        return el.value;
       default: return el.value === '' ? undefined : el.value;
     }
   }

@@ -49,6 +49,8 @@ pub fn render_html(description: &FormDescription, values: Option<&Map<String, Va
     }
     page.push_str("</div></header>\n<main class=\"wrap layout\">\n");
     page.push_str("<form id=\"pao-form\" class=\"form\" novalidate aria-label=\"Request form\">\n");
+    // Initial visibility, so the page is right before (and without) its script.
+    let initially_hidden = validator.validate(values).hidden;
     for group in &description.form.groups {
         let group_id = format!("group-{}", attr_id(&group.id));
         let _ = write!(
@@ -61,7 +63,8 @@ pub fn render_html(description: &FormDescription, values: Option<&Map<String, Va
         }
         for field in &group.fields {
             let hint = field.conditional.as_ref().map(|c| shown_when(description, c));
-            render_field(&mut page, field, values.get(&field.id), hint.as_deref());
+            let hidden = initially_hidden.contains(&field.id);
+            render_field(&mut page, field, values.get(&field.id), hint.as_deref(), hidden);
         }
         page.push_str("</section>\n");
     }
@@ -113,7 +116,7 @@ fn shown_when(description: &FormDescription, conditional: &ConditionalView) -> S
     format!("Shown when {name} {condition}")
 }
 
-fn render_field(page: &mut String, field: &FieldView, given: Option<&Value>, shown_when: Option<&str>) {
+fn render_field(page: &mut String, field: &FieldView, given: Option<&Value>, shown_when: Option<&str>, hidden: bool) {
     let id = attr_id(&field.id);
     let input_id = format!("in-{id}");
     let help_id = format!("help-{id}");
@@ -134,7 +137,8 @@ fn render_field(page: &mut String, field: &FieldView, given: Option<&Value>, sho
         ""
     };
     let aria_required = if field.required { " aria-required=\"true\"" } else { "" };
-    let hidden_class = if field.conditional.is_some() { " conditional" } else { "" };
+    let class = if field.conditional.is_some() { " conditional" } else { "" };
+    let hidden_attr = if hidden { " hidden" } else { "" };
     let name = escape(&field.name);
     let component = field.component.as_str();
     let placeholder =
@@ -144,7 +148,7 @@ fn render_field(page: &mut String, field: &FieldView, given: Option<&Value>, sho
     if field.component == Component::MultiDropdown {
         let _ = write!(
             page,
-            "<fieldset class=\"field{hidden_class}\" id=\"field-{id}\" data-field=\"{field_attr}\" \
+            "<fieldset class=\"field{class}\"{hidden_attr} id=\"field-{id}\" data-field=\"{field_attr}\" \
              data-component=\"{component}\" aria-describedby=\"{described}\">\n\
              <legend>{name}{required_mark}</legend>\n<div class=\"chips\">\n"
         );
@@ -164,7 +168,7 @@ fn render_field(page: &mut String, field: &FieldView, given: Option<&Value>, sho
         let checked = initial.as_bool() == Some(true);
         let _ = write!(
             page,
-            "<div class=\"field checkbox{hidden_class}\" id=\"field-{id}\" data-field=\"{field_attr}\" \
+            "<div class=\"field checkbox{class}\"{hidden_attr} id=\"field-{id}\" data-field=\"{field_attr}\" \
              data-component=\"{component}\">\n<div class=\"check\"><input type=\"checkbox\" id=\"{input_id}\" \
              name=\"{field_attr}\"{checked}{aria_required} aria-describedby=\"{described}\">\
              <label for=\"{input_id}\">{name}{required_mark}</label></div>\n",
@@ -173,7 +177,7 @@ fn render_field(page: &mut String, field: &FieldView, given: Option<&Value>, sho
     } else {
         let _ = write!(
             page,
-            "<div class=\"field{hidden_class}\" id=\"field-{id}\" data-field=\"{field_attr}\" \
+            "<div class=\"field{class}\"{hidden_attr} id=\"field-{id}\" data-field=\"{field_attr}\" \
              data-component=\"{component}\">\n<label for=\"{input_id}\">{name}{required_mark}</label>\n"
         );
         let common = format!("id=\"{input_id}\" name=\"{field_attr}\"{aria_required} aria-describedby=\"{described}\"");

@@ -166,6 +166,19 @@ impl Validator {
                     output.insert(view.id.clone(), view.default.clone());
                     view.default.clone()
                 }
+            } else if view.field_type == FieldType::Multiselect && raw.as_array().is_some_and(Vec::is_empty) {
+                // Nothing chosen: a choice (no default), and like any empty value only `required`
+                // applies to it, not `minItems`.
+                if view.required {
+                    errors.push(FieldError {
+                        field: view.id.clone(),
+                        message: format!("{} is required", view.name),
+                        rule: Rule::Required,
+                    });
+                } else {
+                    output.insert(view.id.clone(), raw.clone());
+                }
+                raw.clone()
             } else {
                 match field.check(raw) {
                     Ok(value) => {

@@ -193,7 +193,8 @@ fn options_items_and_duplicates() {
     assert_eq!(lines(&form, &json!({ "zones": "a" })), ["zones: Must be a list of choices, not text"]);
     assert_eq!(lines(&form, &json!({ "zones": ["a", "d"] })), ["zones: `d` is not one of: a, b, c"]);
     assert_eq!(lines(&form, &json!({ "zones": ["a", "a"] })), ["zones: Lists `a` more than once"]);
-    assert_eq!(lines(&form, &json!({ "zones": [] })), ["zones: Pick one or two zones"]);
+    assert!(lines(&form, &json!({ "zones": [] })).is_empty(), "an optional field left empty is valid");
+    assert_eq!(lines(&form, &json!({ "zones": ["a", "b", "c", "a"] })), ["zones: Lists `a` more than once"]);
     assert_eq!(lines(&form, &json!({ "zones": ["a", "b", "c"] })), ["zones: Pick one or two zones"]);
     let many: Vec<String> = (0..30).map(|i| format!("o{i}")).collect();
     let form = self::form(&format!("          - {{ id: big, name: Big, type: select, options: {many:?} }}"));
@@ -201,6 +202,16 @@ fn options_items_and_duplicates() {
         lines(&form, &json!({ "big": "nope" })),
         ["big: Must be one of: o0, o1, o2, o3, o4, o5, o6, o7, o8, o9, … (20 more)"]
     );
+}
+
+#[test]
+fn an_empty_required_multiselect_is_missing() {
+    let form = form(
+        "          - { id: zones, name: Zones, type: multiselect, required: true, options: [a, b], default: [a], validation: { minItems: 2 } }",
+    );
+    assert_eq!(lines(&form, &json!({ "zones": [] })), ["zones: Zones is required"]);
+    assert_eq!(lines(&form, &json!({ "zones": ["b"] })), ["zones: Choose at least 2"]);
+    assert_eq!(validate_request(&form, &values(&json!({}))).values["zones"], json!(["a"]));
 }
 
 #[test]
