@@ -88,8 +88,8 @@ mod tests {
             assert!(names.insert(rule.name), "duplicate name {}", rule.name);
             assert!(rule.code > previous, "{} is out of order", rule.code);
             previous = rule.code;
-            assert_eq!(rule(rule.code).unwrap().code, rule.code);
-            assert_eq!(rule(rule.name).unwrap().code, rule.code);
+            assert_eq!(super::rule(rule.code).unwrap().code, rule.code);
+            assert_eq!(super::rule(rule.name).unwrap().code, rule.code);
         }
     }
 

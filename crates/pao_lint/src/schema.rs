@@ -92,6 +92,22 @@ impl Schemas {
     ) {
         let pointer = error.instance_path().as_str().to_owned();
         if let ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } = error.kind() {
+            // An enum whose values are documented is generated as `oneOf` of `const`s.
+            let constants: Option<Vec<Value>> = context
+                .iter()
+                .map(|branch| match branch.as_slice() {
+                    [only] if only.instance_path().as_str() == pointer => match only.kind() {
+                        ValidationErrorKind::Constant { expected_value } => Some((**expected_value).clone()),
+                        _ => None,
+                    },
+                    _ => None,
+                })
+                .collect();
+            if let Some(options) = constants.filter(|c| !c.is_empty()) {
+                let kind_enum = ValidationErrorKind::Enum { options: std::sync::Arc::new(Value::Array(options)) };
+                self.report(kind, root, json, &pointer, &kind_enum, file, checker);
+                return;
+            }
             let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
                 .iter()
                 .filter(|branch| {
@@ -285,7 +301,7 @@ impl Schemas {
         let segments: Vec<String> =
             pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
         for segment in &segments {
-            schema = self.deref(schema);
+            schema = self.deref(schema, instance);
             let next_instance = match instance {
                 Value::Object(map) => map.get(segment),
                 Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
@@ -303,32 +319,33 @@ impl Schemas {
                 _ => return Vec::new(),
             }
         }
-        let schema = self.deref(schema);
-        let mut keys: Vec<String> = schema
-            .get("properties")
-            .and_then(Value::as_object)
-            .map(|p| p.keys().cloned().collect())
-            .unwrap_or_default();
-        if keys.is_empty() {
-            if let Some(branch) = self.matching_branch(schema, instance) {
-                keys = branch
-                    .get("properties")
-                    .and_then(Value::as_object)
-                    .map(|p| p.keys().cloned().collect())
-                    .unwrap_or_default();
-            }
-        }
-        keys
+        let schema = self.deref(schema, instance);
+        schema.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
     }
 
-    /// Follows `$ref`s into the common types.
-    fn deref<'s>(&'s self, mut schema: &'s Value) -> &'s Value {
+    /// Follows `$ref`s into the common types, and into the `anyOf` alternative that fits the
+    /// instance (an optional value is `anyOf: [T, null]`).
+    fn deref<'s>(&'s self, mut schema: &'s Value, instance: &Value) -> &'s Value {
         for _ in 0..8 {
-            let Some(target) = schema.get("$ref").and_then(Value::as_str) else { break };
-            let Some(name) = target.rsplit('/').next() else { break };
-            match self.common["$defs"].get(name) {
-                Some(next) => schema = next,
-                None => break,
+            if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
+                match target.rsplit('/').next().and_then(|name| self.common["$defs"].get(name)) {
+                    Some(next) => schema = next,
+                    None => break,
+                }
+            } else if let Some(alternatives) =
+                schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array)
+            {
+                let fits = |alt: &&Value| {
+                    let alt = self.deref(alt, &Value::Null);
+                    (instance.is_object() && alt.get("properties").is_some())
+                        || (instance.is_array() && alt.get("items").is_some())
+                };
+                match alternatives.iter().find(fits) {
+                    Some(alt) => schema = alt,
+                    None => break,
+                }
+            } else {
+                break;
             }
         }
         schema
@@ -340,13 +357,6 @@ impl Schemas {
             let wanted = branch.pointer("/if/properties/type/const")?;
             (instance.get("type") == Some(wanted)).then(|| branch.pointer(&format!("/then/properties/{segment}")))?
         })
-    }
-
-    fn matching_branch<'s>(&'s self, schema: &'s Value, _instance: &Value) -> Option<&'s Value> {
-        schema
-            .get("anyOf")
-            .and_then(Value::as_array)
-            .and_then(|alts| alts.iter().map(|alt| self.deref(alt)).find(|alt| alt.get("properties").is_some()))
     }
 }
 

@@ -81,10 +81,13 @@ fn non_utf8_binary_and_huge_files() {
 
 #[test]
 fn deep_nesting_and_alias_bombs() {
-    let deep = format!("apiVersion: pao/v1\nkind: CatalogItem\nmetadata: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
+    let deep =
+        format!("apiVersion: pao/v1\nkind: CatalogItem\nmetadata: {}{}\n", "[".repeat(10_000), "]".repeat(10_000));
     let mut bomb = String::from("apiVersion: pao/v1\nkind: CatalogItem\na: &a [x,x,x,x,x,x,x,x,x,x]\n");
     for (prev, next) in ["a", "b", "c", "d", "e", "f", "g", "h"].iter().zip(["b", "c", "d", "e", "f", "g", "h", "i"]) {
-        bomb.push_str(&format!("{next}: &{next} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        bomb.push_str(&format!(
+            "{next}: &{next} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
     }
     let (report, elapsed) = lint_with(&[("deep.yaml", deep.into_bytes()), ("bomb.yaml", bomb.into_bytes())]);
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
@@ -113,7 +116,10 @@ fn empty_comment_only_and_non_mapping_files() {
 
 #[test]
 fn malformed_yaml_points_at_the_fault_and_others_are_still_checked() {
-    let (report, _) = lint_with(&[("broken.yaml", b"apiVersion: pao/v1\nkind: CatalogItem\nmetadata:\n  id: x\n   name: y\n".to_vec())]);
+    let (report, _) = lint_with(&[(
+        "broken.yaml",
+        b"apiVersion: pao/v1\nkind: CatalogItem\nmetadata:\n  id: x\n   name: y\n".to_vec(),
+    )]);
     let d = report.diagnostics.iter().find(|d| d.file.ends_with("broken.yaml")).unwrap();
     assert_eq!(d.code, "PAO101");
     let source = &report.sources["catalog/misc/broken.yaml"];

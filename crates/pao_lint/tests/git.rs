@@ -120,7 +120,8 @@ fn changed_items_are_compared_with_the_revision() {
     touched = touched.replace("version: 1.0.0", "version: 1.0.1");
     write(root, "catalog/bundles/stack.yaml", &touched);
     let report = linter.lint_repository(root, &Targets { files: vec![], changed_since: Some("HEAD".into()) }).unwrap();
-    let bundle: Vec<&str> = report.diagnostics.iter().filter(|d| d.file == "catalog/bundles/stack.yaml").map(|d| d.code).collect();
+    let bundle: Vec<&str> =
+        report.diagnostics.iter().filter(|d| d.file == "catalog/bundles/stack.yaml").map(|d| d.code).collect();
     assert_eq!(bundle, ["PAO803"]);
 }
 
@@ -130,6 +131,7 @@ fn unknown_revision_is_an_error() {
     git(dir.path(), &["init", "-q", "-b", "main"]);
     std::fs::create_dir_all(dir.path().join("catalog")).unwrap();
     let linter = Linter::new(&Config::default()).unwrap();
-    let err = linter.lint_repository(dir.path(), &Targets { files: vec![], changed_since: Some("nope".into()) }).unwrap_err();
+    let err =
+        linter.lint_repository(dir.path(), &Targets { files: vec![], changed_since: Some("nope".into()) }).unwrap_err();
     assert!(err.to_string().contains("unknown revision `nope`"), "{err}");
 }

@@ -6,8 +6,8 @@
 //! absolute `$id`, so relative references resolve next to wherever the files are read from (a
 //! checkout, an editor's `$schema` comment, or the linter's in-memory registry).
 
-use schemars::generate::SchemaSettings;
 use schemars::Schema;
+use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value};
 
 use crate::{CatalogBundle, CatalogItem};

@@ -69,8 +69,18 @@ pub fn parse_yaml(text: &str) -> ParsedYaml {
 }
 
 enum Frame {
-    Seq { start: usize, anchor: usize, items: Vec<Node> },
-    Map { start: usize, anchor: usize, entries: Vec<Entry>, seen: HashMap<String, usize>, key: Option<(String, Range<usize>)> },
+    Seq {
+        start: usize,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: usize,
+        anchor: usize,
+        entries: Vec<Entry>,
+        seen: HashMap<String, usize>,
+        key: Option<(String, Range<usize>)>,
+    },
 }
 
 struct Builder<'t> {
@@ -244,7 +254,10 @@ impl<'t> Builder<'t> {
                     let value = resolve_plain(text);
                     let fits = matches!(
                         (tag.suffix.as_str(), &value),
-                        ("null", Value::Null) | ("bool", Value::Bool(_)) | ("int", Value::Int(_)) | ("float", Value::Float(_) | Value::Int(_))
+                        ("null", Value::Null)
+                            | ("bool", Value::Bool(_))
+                            | ("int", Value::Int(_))
+                            | ("float", Value::Float(_) | Value::Int(_))
                     );
                     if !fits {
                         self.errors.push(self.error(
@@ -367,7 +380,7 @@ fn is_float(text: &str) -> bool {
         }
         None => !mantissa.is_empty() && mantissa.bytes().all(|b| b.is_ascii_digit()),
     };
-    let exponent_ok = exponent.is_none_or(|e| is_int(e));
+    let exponent_ok = exponent.is_none_or(is_int);
     mantissa_ok && exponent_ok
 }
 
@@ -392,4 +405,3 @@ impl CharOffsets {
         }
     }
 }
-

@@ -75,7 +75,9 @@ fn alias_bomb_fails_fast() {
     let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
     for pair in names.windows(2) {
         let (prev, next) = (pair[0], pair[1]);
-        text.push_str(&format!("{next}: &{next} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"));
+        text.push_str(&format!(
+            "{next}: &{next} [*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev},*{prev}]\n"
+        ));
     }
     let start = Instant::now();
     let parsed = parse_yaml(&text);
@@ -95,7 +97,7 @@ fn small_aliases_expand() {
 
 #[test]
 fn deep_nesting_is_refused_without_overflowing_the_stack() {
-    for text in ["[".repeat(10_000) + &"]".repeat(10_000), "a:\n".repeat(1) + &"{b: ".repeat(10_000)] {
+    for text in ["[".repeat(10_000) + &"]".repeat(10_000), "a:\n".to_owned() + &"{b: ".repeat(10_000)] {
         let parsed = parse_yaml(&text);
         assert!(parsed.root.is_none());
         let kind = parsed.errors.last().unwrap().kind;

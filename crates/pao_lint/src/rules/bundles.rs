@@ -108,13 +108,23 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
         let span = |p: &str| root.pointer(p).map_or(0..0, |n| n.span.clone());
         if let Some(replacement) = doc.metadata().lifecycle.deprecation.as_ref().and_then(|d| d.replacement.as_deref())
         {
-            if !by_id.contains_key(replacement) || replacement == doc.metadata().id {
-                let help = did_you_mean(replacement, by_id.keys().copied())
+            let own_id = doc.metadata().id.as_str();
+            let at = span("/metadata/lifecycle/deprecation/replacement");
+            if replacement == own_id {
+                checker.report(
+                    &REPLACEMENT_NOT_FOUND,
+                    &file.path,
+                    at,
+                    format!("`{replacement}` names itself as its replacement"),
+                    "name the item requesters should move to, or remove `replacement`".to_owned(),
+                );
+            } else if !by_id.contains_key(replacement) {
+                let help = did_you_mean(replacement, by_id.keys().copied().filter(|id| *id != own_id))
                     .unwrap_or_else(|| "name an existing catalog item".to_owned());
                 checker.report(
                     &REPLACEMENT_NOT_FOUND,
                     &file.path,
-                    span("/metadata/lifecycle/deprecation/replacement"),
+                    at,
                     format!("replacement `{replacement}` is not an item of the catalog"),
                     help,
                 );
@@ -172,7 +182,10 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                     &SUNSET_PASSED,
                     &file.path,
                     span(&format!("{p}/item")),
-                    format!("`{}` is deprecated", component.item),
+                    match item.metadata.lifecycle.deprecation.as_ref() {
+                        Some(plan) => format!("`{}` is deprecated (sunset {})", component.item, plan.sunset),
+                        None => format!("`{}` is deprecated", component.item),
+                    },
                     replacement_help(item),
                 );
             }
@@ -205,8 +218,10 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
             for key in set.into_iter().flat_map(|m| m.keys()) {
                 if !item_fields.iter().any(|f| &f.id == key) {
                     let at = root.key_span(&format!("{p}/fields/{key}")).unwrap_or(0..0);
-                    let help = did_you_mean(key, item_fields.iter().map(|f| f.id.as_str()))
-                        .unwrap_or_else(|| format!("`{}` has no field `{key}`", component.item));
+                    let help = did_you_mean(key, item_fields.iter().map(|f| f.id.as_str())).unwrap_or_else(|| {
+                        let ids: Vec<&str> = item_fields.iter().map(|f| f.id.as_str()).collect();
+                        format!("remove it; the fields of `{}` are: {}", component.item, ids.join(", "))
+                    });
                     checker.report(
                         &UNKNOWN_COMPONENT_FIELD,
                         &file.path,

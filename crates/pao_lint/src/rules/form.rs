@@ -261,21 +261,21 @@ pub(crate) fn check_form(form: &Form, root: &Node, file: &str, checker: &mut Che
                 );
             }
             Some(&target) if target >= index => {
-                let message = if target == index {
-                    format!("field `{}` depends on itself", field.id)
+                let (message, help) = if target == index {
+                    (
+                        format!("field `{}` depends on itself", field.id),
+                        "name the earlier field that decides whether this one is shown".to_owned(),
+                    )
                 } else {
-                    format!(
-                        "field `{}` depends on `{}`, which comes later in the form",
-                        field.id, conditional.depends_on
+                    (
+                        format!(
+                            "field `{}` depends on `{}`, which comes later in the form",
+                            field.id, conditional.depends_on
+                        ),
+                        format!("move `{}` above `{}`", conditional.depends_on, field.id),
                     )
                 };
-                if let Some(d) = checker.report(
-                    &CONDITIONAL_TARGET_LATER,
-                    file,
-                    depends_span,
-                    message,
-                    format!("move `{}` above `{}`", conditional.depends_on, field.id),
-                ) {
+                if let Some(d) = checker.report(&CONDITIONAL_TARGET_LATER, file, depends_span, message, help) {
                     if target != index {
                         d.labels.push(pao_diagnostics::Label {
                             range: span(&format!("{}/id", fields[target].pointer)),
@@ -400,6 +400,11 @@ fn plain(value: &Value) -> String {
     }
 }
 
+/// "a" or "an" before a field type name.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+}
+
 /// What a value of this field type must be, when `value` is not that.
 fn type_problem(field_type: FieldType, value: &Value) -> Option<&'static str> {
     let ok = match field_type {
@@ -461,12 +466,11 @@ fn date(scalar: Option<&Scalar>) -> Option<&str> {
 fn validation_problem(field_type: FieldType, v: &pao_schema::Validation, value: &Value) -> Option<String> {
     if let Some(text) = value.as_str().filter(|_| field_type.is_text()) {
         let len = text.chars().count() as u64;
-        if v.min_length.is_some_and(|min| len < min) || v.max_length.is_some_and(|max| len > max) {
-            return Some(format!(
-                "length {len} is outside {}..{}",
-                v.min_length.unwrap_or(0),
-                v.max_length.map_or("".into(), |m| m.to_string())
-            ));
+        if let Some(min) = v.min_length.filter(|min| len < *min) {
+            return Some(format!("it has {len} characters, fewer than `minLength` {min}"));
+        }
+        if let Some(max) = v.max_length.filter(|max| len > *max) {
+            return Some(format!("it has {len} characters, more than `maxLength` {max}"));
         }
         if let Some(pattern) = &v.pattern {
             if regex::Regex::new(pattern).is_ok_and(|re| !re.is_match(text)) {
@@ -475,8 +479,11 @@ fn validation_problem(field_type: FieldType, v: &pao_schema::Validation, value: 
         }
     }
     if let Some(n) = value.as_f64().filter(|_| field_type.is_numeric()) {
-        if number(v.min.as_ref()).is_some_and(|min| n < min) || number(v.max.as_ref()).is_some_and(|max| n > max) {
-            return Some(format!("{n} is outside the allowed range"));
+        if let Some(min) = number(v.min.as_ref()).filter(|min| n < *min) {
+            return Some(format!("{n} is less than `min` {min}"));
+        }
+        if let Some(max) = number(v.max.as_ref()).filter(|max| n > *max) {
+            return Some(format!("{n} is more than `max` {max}"));
         }
     }
     None
@@ -495,7 +502,9 @@ fn check_validation(
     let t = field.field_type;
     if let Some(pattern) = &v.pattern {
         if let Err(err) = regex::Regex::new(pattern) {
-            let detail = err.to_string().lines().last().unwrap_or_default().trim().to_owned();
+            let text = err.to_string();
+            let last = text.lines().last().unwrap_or_default().trim();
+            let detail = last.strip_prefix("error: ").unwrap_or(last);
             checker.report(
                 &INVALID_REGEX,
                 file,
@@ -521,24 +530,27 @@ fn check_validation(
                 &VALIDATION_NOT_APPLICABLE,
                 file,
                 key(name),
-                format!("`validation.{name}` does not apply to a {} field", t.as_str()),
+                format!("`validation.{name}` does not apply to {} {} field", article(t.as_str()), t.as_str()),
                 "remove it, or change the field type".to_owned(),
             );
         }
     }
-    let pairs: [(&str, Option<f64>, Option<f64>); 3] = [
-        ("minLength", v.min_length.map(|n| n as f64), v.max_length.map(|n| n as f64)),
-        ("min", number(v.min.as_ref()), number(v.max.as_ref())),
-        ("minItems", v.min_items.map(|n| n as f64), v.max_items.map(|n| n as f64)),
+    let pairs: [(&str, &str, Option<f64>, Option<f64>); 3] = [
+        ("minLength", "maxLength", v.min_length.map(|n| n as f64), v.max_length.map(|n| n as f64)),
+        ("min", "max", number(v.min.as_ref()), number(v.max.as_ref())),
+        ("minItems", "maxItems", v.min_items.map(|n| n as f64), v.max_items.map(|n| n as f64)),
     ];
-    for (name, min, max) in pairs {
+    for (name, max_name, min, max) in pairs {
         if let (Some(min), Some(max)) = (min, max) {
             if min > max {
                 checker.report(
                     &MIN_ABOVE_MAX,
                     file,
                     value_span(name),
-                    format!("`validation.{name}` ({min}) is greater than its maximum ({max}) on `{}`", field.id),
+                    format!(
+                        "`validation.{name}` ({min}) is greater than `validation.{max_name}` ({max}) on `{}`",
+                        field.id
+                    ),
                     "swap the two values".to_owned(),
                 );
             }
@@ -613,11 +625,16 @@ fn check_conditional_value(field: &Field, target: &Field, p: &str, root: &Node, 
     let element_type = if target.field_type == FieldType::Multiselect { FieldType::Select } else { target.field_type };
     for value in compared {
         if target.field_type.has_options() && target.options.as_ref().is_some_and(|o| !o.is_empty()) {
-            if !option_values(target).iter().any(|o| o.to_json() == *value) {
-                return report(
-                    format!("`{}` can never be {value}: it is not an option of `{}`", target.id, target.id),
-                    "compare with one of the field's option values (same type)".to_owned(),
-                );
+            let values = option_values(target);
+            if !values.iter().any(|o| o.to_json() == *value) {
+                let help = match values.iter().find(|o| o.to_text() == plain(value)) {
+                    Some(close) => format!("the option is {}; write it with the same type", close.to_json()),
+                    None => {
+                        let shown: Vec<String> = values.iter().map(|v| v.to_json().to_string()).collect();
+                        format!("compare with one of {}", shown.join(", "))
+                    }
+                };
+                return report(format!("`{}` can never be {value}: it is not one of its options", target.id), help);
             }
         } else if let Some(expected) = type_problem(element_type, value) {
             return report(

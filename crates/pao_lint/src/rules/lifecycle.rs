@@ -219,6 +219,12 @@ pub(crate) fn check_fulfillment(doc: &CatalogDocument, root: &Node, file: &str, 
         Strategy::Manual => "manual",
         Strategy::Automated => "automated",
     };
+    // Without a `strategy` key the default applies; say so, since the author never wrote it.
+    let strategy_text = if root.pointer("/fulfillment/strategy").is_some() {
+        format!("strategy `{name}`")
+    } else {
+        format!("the default strategy `{name}` (no `strategy` is set)")
+    };
     let needs_manual = matches!(f.strategy, Strategy::Failover | Strategy::Manual);
     let needs_automated = matches!(f.strategy, Strategy::Failover | Strategy::Automated);
     if needs_manual && f.manual.is_none() {
@@ -231,7 +237,7 @@ pub(crate) fn check_fulfillment(doc: &CatalogDocument, root: &Node, file: &str, 
             &MISSING_ACTIONS,
             file,
             strategy_span.clone(),
-            format!("strategy `{name}` needs `fulfillment.manual` actions"),
+            format!("{strategy_text} needs `fulfillment.manual` actions"),
             help.to_owned(),
         );
     }
@@ -245,7 +251,7 @@ pub(crate) fn check_fulfillment(doc: &CatalogDocument, root: &Node, file: &str, 
             &MISSING_ACTIONS,
             file,
             strategy_span.clone(),
-            format!("strategy `{name}` needs `fulfillment.automated` actions"),
+            format!("{strategy_text} needs `fulfillment.automated` actions"),
             help.to_owned(),
         );
     }

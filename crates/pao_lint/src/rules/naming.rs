@@ -187,11 +187,11 @@ pub(crate) fn pattern_finding(
         );
     }
     if pointer == "/metadata/version" {
-        return (
-            &INVALID_SEMVER,
-            format!("{what} `{given}` is not a SemVer 2.0.0 version"),
-            "write MAJOR.MINOR.PATCH, e.g. `1.4.0`".to_owned(),
-        );
+        let help = match semver_fix(given) {
+            Some(fixed) => format!("write MAJOR.MINOR.PATCH: `{fixed}`"),
+            None => "write MAJOR.MINOR.PATCH, e.g. `1.4.0`".to_owned(),
+        };
+        return (&INVALID_SEMVER, format!("{what} `{given}` is not a SemVer 2.0.0 version"), help);
     }
     if last == "id" && (parent == "fields" || parent == "groups") {
         return (
@@ -203,11 +203,36 @@ pub(crate) fn pattern_finding(
     if last == "id" && (parent == "actions" || parent == "components") {
         return (&INVALID_ACTION_ID, format!("{what} `{given}` is not snake_case"), format!("e.g. `{}`", snake(given)));
     }
-    (
-        &PATTERN_MISMATCH,
-        format!("{what} `{given}` does not match the pattern `{pattern}`"),
-        "change the value to match the pattern".to_owned(),
-    )
+    let help = match pointer {
+        "/metadata/owner/team" => {
+            format!("use the team's slug: lowercase letters, digits, `-` and `_`, e.g. `{}`", words(given).join("-"))
+        }
+        "/metadata/owner/jiraProject" => {
+            format!("use the Jira project key: capital letters, digits and `_`, e.g. `{}`", given.to_uppercase())
+        }
+        _ => "change the value to match the pattern".to_owned(),
+    };
+    (&PATTERN_MISMATCH, format!("{what} `{given}` does not match the pattern `{pattern}`"), help)
+}
+
+/// The SemVer version an author most likely meant (`v1.2` → `1.2.0`), when there is one.
+fn semver_fix(given: &str) -> Option<String> {
+    let core = given.trim().trim_start_matches(['v', 'V']);
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.is_empty()
+        || parts.len() > 3
+        || parts.iter().any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let mut numbers: Vec<String> = parts
+        .iter()
+        .map(|p| p.trim_start_matches('0'))
+        .map(|p| if p.is_empty() { "0" } else { p }.to_owned())
+        .collect();
+    numbers.resize(3, "0".to_owned());
+    let fixed = numbers.join(".");
+    (fixed != given).then_some(fixed)
 }
 
 fn words(text: &str) -> Vec<String> {
@@ -399,6 +424,15 @@ mod tests {
         assert_eq!(kebab("PostgreSQL_DB"), "postgre-sql-db");
         assert_eq!(snake("Create-DB"), "create_db");
         assert_eq!(camel("Instance-Name"), "instanceName");
+    }
+
+    #[test]
+    fn semver_fixes_are_plausible() {
+        assert_eq!(semver_fix("v1.0.0").as_deref(), Some("1.0.0"));
+        assert_eq!(semver_fix("1.4").as_deref(), Some("1.4.0"));
+        assert_eq!(semver_fix("1.02.0").as_deref(), Some("1.2.0"));
+        assert_eq!(semver_fix("1.0.0-"), None);
+        assert_eq!(semver_fix("latest"), None);
     }
 
     #[test]
