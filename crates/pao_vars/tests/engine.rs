@@ -8,26 +8,26 @@ fn engine() -> Engine {
 }
 
 fn context() -> RenderContext {
-    let mut context = RenderContext::default();
-    context.fields = json!({
-        "name": "Orders DB",
-        "empty": "",
-        "nothing": null,
-        "count": 3,
-        "ports": [80, 443],
-        "tags": ["a", "b"],
-        "flag": true,
-        "nested": { "inner": "x" }
-    })
-    .as_object()
-    .cloned()
-    .unwrap_or_default();
-    context.metadata = json!({ "id": "pg", "owner": { "team": "dba" } });
-    context.request = json!({ "id": "req-1", "user": { "email": "alice@acme.example", "teams": ["dba"] } });
-    context.environment.insert("AWS_REGION".into(), "eu-west-1".into());
-    context.environment.insert("HOME".into(), "/root".into());
-    context.outputs.insert("create".into(), json!({ "arn": "arn:x" }).as_object().cloned().unwrap_or_default());
-    context
+    let object = |value: Value| value.as_object().cloned().unwrap_or_default();
+    RenderContext {
+        fields: object(json!({
+            "name": "Orders DB",
+            "empty": "",
+            "nothing": null,
+            "count": 3,
+            "ports": [80, 443],
+            "tags": ["a", "b"],
+            "flag": true,
+            "nested": { "inner": "x" }
+        })),
+        metadata: json!({ "id": "pg", "owner": { "team": "dba" } }),
+        request: json!({ "id": "req-1", "user": { "email": "alice@acme.example", "teams": ["dba"] } }),
+        environment: [("AWS_REGION".to_owned(), "eu-west-1".to_owned()), ("HOME".to_owned(), "/root".to_owned())]
+            .into_iter()
+            .collect(),
+        outputs: [("create".to_owned(), object(json!({ "arn": "arn:x" })))].into_iter().collect(),
+        ..RenderContext::default()
+    }
 }
 
 fn render(template: &str) -> Value {
