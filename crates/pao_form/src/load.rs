@@ -34,8 +34,8 @@ pub enum FormError {
 fn parse(bytes: &[u8]) -> Result<Value, FormError> {
     let text = decode(bytes)?;
     let parsed = parse_yaml(text);
-    // Duplicate keys and other non-fatal problems are pao-lint's business, except when fatal.
-    if let Some(error) = parsed.errors.first().filter(|_| parsed.root.is_none()) {
+    // Any problem, even one the parser recovers from (a duplicate key), makes the meaning unclear.
+    if let Some(error) = parsed.errors.first() {
         let at = LineIndex::new(text).line_col(text, error.span.start);
         return Err(FormError::Yaml { message: error.message.clone(), line: at.line, column: at.column });
     }

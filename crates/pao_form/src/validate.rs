@@ -29,6 +29,13 @@ pub struct FieldError {
     pub rule: Rule,
 }
 
+impl std::fmt::Display for FieldError {
+    /// `field: message`, as `pao form validate` prints it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
 /// The rule a value broke.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -33,7 +33,7 @@ fn values(value: &Value) -> Map<String, Value> {
 
 /// `field: message` lines, as `pao form validate` prints them.
 fn lines(form: &Form, given: &Value) -> Vec<String> {
-    validate(form, &values(given)).into_iter().map(|e| format!("{}: {}", e.field, e.message)).collect()
+    validate(form, &values(given)).iter().map(ToString::to_string).collect()
 }
 
 #[test]
@@ -326,5 +326,7 @@ fn values_files() {
     assert!(matches!(err, FormError::Yaml { .. }), "{err}");
     assert!(err.to_string().starts_with("line "), "{err}");
     assert!(matches!(parse_values(b"a: \0"), Err(FormError::Decode(_))));
+    let err = parse_values(b"a: 1\nb: 2\na: 3\n").expect_err("duplicate key");
+    assert!(err.to_string().starts_with("line 3, column 1:"), "{err}");
     assert!(matches!(parse_document(b"kind: Nope\n"), Err(FormError::Schema(_))));
 }
