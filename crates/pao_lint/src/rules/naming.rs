@@ -208,7 +208,10 @@ pub(crate) fn pattern_finding(
             format!("use the team's slug: lowercase letters, digits, `-` and `_`, e.g. `{}`", words(given).join("-"))
         }
         "/metadata/owner/jiraProject" => {
-            format!("use the Jira project key: capital letters, digits and `_`, e.g. `{}`", given.to_uppercase())
+            format!(
+                "use the Jira project key: capital letters, digits and `_`, e.g. `{}`",
+                words(given).join("_").to_uppercase()
+            )
         }
         _ => "change the value to match the pattern".to_owned(),
     };
