@@ -451,13 +451,27 @@
   }
 
   var match = /(?:^#|&)values=([A-Za-z0-9_=-]*)/.exec(window.location.hash);
+  if (!match) refresh();
   if (match) {
     var verdicts;
     try {
       var given = JSON.parse(fromBase64Url(match[1]));
       var raw = validate(given);
-      fields.forEach(function (field) { if (has.call(given, field.id)) writeField(field, given[field.id]); });
-      submitted = true;
+      // `&typed=1`: as if the user typed the values (input events, nothing submitted), so only
+      // the touched fields show their errors; otherwise as if "Check request" was pressed.
+      var typed = /(?:^#|&)typed=1(?:&|$)/.test(window.location.hash);
+      fields.forEach(function (field) {
+        if (!has.call(given, field.id)) return;
+        writeField(field, given[field.id]);
+        if (typed) {
+          inputsOf(field).forEach(function (el) { el.dispatchEvent(new Event('input', { bubbles: true })); });
+        }
+      });
+      if (typed) {
+        refresh();
+      } else {
+        form.dispatchEvent(new Event('submit', { cancelable: true }));
+      }
       var page = refresh();
       verdicts = {
         raw: raw,
@@ -468,13 +482,13 @@
         shownErrors: Array.prototype.slice.call(form.querySelectorAll('.error')).filter(function (e) {
           return e.textContent !== '';
         }).map(function (e) { return e.id.slice('err-'.length) + ': ' + e.textContent; }),
-        invalidInputs: Array.prototype.slice.call(form.querySelectorAll('[aria-invalid="true"]')).map(function (e) { return e.id; })
+        invalidInputs: Array.prototype.slice.call(form.querySelectorAll('[aria-invalid="true"]')).map(function (e) { return e.id; }),
+        status: document.getElementById('pao-status').textContent,
+        focused: document.activeElement ? document.activeElement.id : null
       };
     } catch (e) {
       verdicts = { failure: String(e && e.stack || e) };
     }
     document.getElementById('pao-verdicts').textContent = toBase64(JSON.stringify(verdicts));
-  } else {
-    refresh();
   }
 })();

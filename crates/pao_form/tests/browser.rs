@@ -126,7 +126,12 @@ fn base64_decode(text: &str) -> Vec<u8> {
 
 /// Loads the page with `#values=` and returns the verdicts its script wrote into the DOM.
 fn page_verdicts(chromium: &Path, page: &Path, values: &Value) -> Value {
-    let url = format!("file://{}#values={}", page.display(), base64url(values.to_string().as_bytes()));
+    page_verdicts_with(chromium, page, values, "")
+}
+
+/// As [`page_verdicts`], with more fragment parameters (`&typed=1`).
+fn page_verdicts_with(chromium: &Path, page: &Path, values: &Value, extra: &str) -> Value {
+    let url = format!("file://{}#values={}{extra}", page.display(), base64url(values.to_string().as_bytes()));
     let dom = run_chromium(chromium, &["--dump-dom".to_owned(), url]);
     let start = dom.find("<pre id=\"pao-verdicts\"").unwrap_or_else(|| panic!("no verdicts element in:\n{dom}"));
     let body = &dom[start..];
@@ -289,6 +294,30 @@ fn conditional_fields_show_and_hide_live() {
             "clusterMode: Cluster Mode is hidden because Redis Version is hidden; remove this value",
         ]
     );
+}
+
+#[test]
+fn errors_show_as_the_user_types() {
+    let Some(chromium) = chromium() else { return };
+    let dir = tempfile::tempdir().expect("temp dir");
+    let description = load("fixtures/all-types.yaml");
+    let page = write_page(dir.path(), "types", &render_html(&description, None));
+    // Typing: only the fields typed into show errors; the summary counts every problem.
+    let typed = json!({ "name": "x", "storage": 25 });
+    let verdicts = page_verdicts_with(&chromium, &page, &typed, "&typed=1");
+    assert_eq!(
+        verdicts["shownErrors"],
+        json!(["name: 3-20 lowercase letters, digits, hyphens", "storage: 20 to 100 in steps of 10"])
+    );
+    assert_eq!(verdicts["invalidInputs"], json!(["in-name", "in-storage"]));
+    assert_eq!(verdicts["status"], "3 fields need attention: Name, Storage, Tier");
+    // Pressing "Check request": every error shows and focus moves to the first invalid field.
+    let verdicts = page_verdicts(&chromium, &page, &typed);
+    assert_eq!(verdicts["shownErrors"].as_array().expect("errors").len(), 3);
+    assert_eq!(verdicts["focused"], "in-name");
+    let verdicts = page_verdicts(&chromium, &page, &json!({ "name": "good-name", "tier": "gold" }));
+    assert_eq!(verdicts["status"], "Ready to submit: every visible field is valid.");
+    assert_eq!(verdicts["shownErrors"], json!([]));
 }
 
 #[test]
