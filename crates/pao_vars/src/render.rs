@@ -82,7 +82,7 @@ pub fn render_item(
     out.insert("version".into(), item.metadata.version.clone().into());
     let base = base_context(engine, Some(&item.presentation), &item.metadata, input, true);
     for list in ListKind::ALL {
-        let Some(actions) = action_list(item, list) else { continue };
+        let actions = action_list(item, list).unwrap_or_default();
         let mut rendered = Vec::new();
         for (index, action) in actions.iter().enumerate() {
             let mut context = base.clone();
