@@ -92,15 +92,23 @@ impl Schemas {
     ) {
         let pointer = error.instance_path().as_str().to_owned();
         if let ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } = error.kind() {
-            // An enum whose values are documented is generated as `oneOf` of `const`s.
+            // An enum whose values are documented is generated as `oneOf` of `{ type, const }`s: every
+            // branch fails on its `const` (and on its `type` too when the value is, say, a number).
             let constants: Option<Vec<Value>> = context
                 .iter()
-                .map(|branch| match branch.as_slice() {
-                    [only] if only.instance_path().as_str() == pointer => match only.kind() {
-                        ValidationErrorKind::Constant { expected_value } => Some((**expected_value).clone()),
-                        _ => None,
-                    },
-                    _ => None,
+                .map(|branch| {
+                    let mut constant = None;
+                    for inner in branch {
+                        match inner.kind() {
+                            _ if inner.instance_path().as_str() != pointer => return None,
+                            ValidationErrorKind::Constant { expected_value } => {
+                                constant = Some((**expected_value).clone());
+                            }
+                            ValidationErrorKind::Type { .. } => {}
+                            _ => return None,
+                        }
+                    }
+                    constant
                 })
                 .collect();
             if let Some(options) = constants.filter(|c| !c.is_empty()) {

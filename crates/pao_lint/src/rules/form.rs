@@ -380,7 +380,8 @@ fn check_default(field: &Field, p: &str, root: &Node, file: &str, checker: &mut 
         }
         return;
     }
-    if let Some(validation) = &field.validation {
+    // An empty text default is no value at all (the field starts empty), so it is not validated.
+    if let Some(validation) = field.validation.as_ref().filter(|_| default.as_str() != Some("")) {
         if let Some(problem) = validation_problem(field.field_type, validation, default) {
             checker.report(
                 &DEFAULT_FAILS_VALIDATION,

@@ -213,6 +213,9 @@ pub(crate) fn pattern_finding(
                 words(given).join("_").to_uppercase()
             )
         }
+        _ if last == "repository" => {
+            "write the GitHub repository as `owner/name`, e.g. `acme/platform-infra`".to_owned()
+        }
         _ => "change the value to match the pattern".to_owned(),
     };
     (&PATTERN_MISMATCH, format!("{what} `{given}` does not match the pattern `{pattern}`"), help)
