@@ -206,8 +206,11 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                                 &VERSION_MISMATCH,
                                 &file.path,
                                 span(&format!("{p}/version")),
-                                format!("`{}` is at version {current}, outside the range `{}`", component.item, component.version),
-                                format!("check the component's fields against {current}, then widen the range, e.g. `^{}.{}`", current.major, current.minor),
+                                format!(
+                                    "`{}` is at version {current}, outside the range `{}`",
+                                    component.item, component.version
+                                ),
+                                range_help(&current),
                             );
                         }
                     }
@@ -247,6 +250,22 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                 }
             }
         }
+    }
+}
+
+/// How to fix a range that misses `current`. A pre-release matches only a range that names a
+/// pre-release of the same MAJOR.MINOR.PATCH, so `^2.0` and `*` never match `2.0.0-rc.1`.
+fn range_help(current: &Version) -> String {
+    if current.pre.is_empty() {
+        format!(
+            "check the component's fields against {current}, then widen the range, e.g. `^{}.{}`",
+            current.major, current.minor
+        )
+    } else {
+        format!(
+            "{current} is a pre-release, which only a range naming it matches: check the component's fields \
+             against it and write `^{current}`, or wait for the release"
+        )
     }
 }
 
