@@ -101,7 +101,13 @@ fn render(args: &RenderArgs) -> anyhow::Result<ExitStatus> {
 
 fn test(args: &TestArgs) -> anyhow::Result<ExitStatus> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
-    let root = args.paths.first().map_or_else(|| repo_root(&cwd), |path| repo_root(path));
+    // The repository of the first PATH, else of the current directory (a case file kept
+    // outside any repository still uses the catalog's pao.toml).
+    let root = args
+        .paths
+        .first()
+        .and_then(|path| pao_vars::find_repo_root(if path.is_dir() { path } else { path.parent().unwrap_or(path) }))
+        .unwrap_or_else(|| repo_root(&cwd));
     let paths = if args.paths.is_empty() { vec![root.join("tests").join("vars")] } else { args.paths.clone() };
     let files = pao_vars::discover(&paths)?;
     let engine = engine(&root)?;
