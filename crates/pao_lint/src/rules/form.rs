@@ -150,7 +150,9 @@ declare_rule! {
     /// ## What it does
     /// Flags a conditional whose `value` does not fit its `condition` or the field it depends
     /// on: `in`/`notIn` without a list, `equals` without a value, a value the other field can
-    /// never take (not among its options, or the wrong type).
+    /// never take (not among its options, or the wrong type). A multiselect's value is the list
+    /// of selected options and is compared whole, so its conditions compare with lists
+    /// (`equals: [a]`, `in: [[a], [a, b]]`) or use `truthy`/`falsy`.
     ///
     /// ## Why is this bad?
     /// The field would never (or always) be shown.
@@ -624,7 +626,30 @@ fn check_conditional_value(field: &Field, target: &Field, p: &str, root: &Node, 
         (_, Some(v)) => vec![v],
     };
     let element_type = if target.field_type == FieldType::Multiselect { FieldType::Select } else { target.field_type };
+    // A multiselect's value is the list of selected options, and conditions compare it whole
+    // (`equals: [a]`, `in: [[a], [a, b]]`): a plain value can never match it.
+    let mut elements = Vec::new();
     for value in compared {
+        match value {
+            Value::Array(selection) if target.field_type == FieldType::Multiselect => elements.extend(selection),
+            _ if target.field_type == FieldType::Multiselect => {
+                let example = if matches!(conditional.condition, Condition::In | Condition::NotIn) {
+                    format!("`value: [[{}]]`", plain(value))
+                } else {
+                    format!("`value: [{}]`", plain(value))
+                };
+                return report(
+                    format!(
+                        "`{}` is a multiselect field, whose value is the list of selected options, so it is never {value}",
+                        target.id
+                    ),
+                    format!("compare with a whole selection, e.g. {example}, or use `truthy`/`falsy`"),
+                );
+            }
+            other => elements.push(other),
+        }
+    }
+    for value in elements {
         if target.field_type.has_options() && target.options.as_ref().is_some_and(|o| !o.is_empty()) {
             let values = option_values(target);
             if !values.iter().any(|o| o.to_json() == *value) {
@@ -640,8 +665,9 @@ fn check_conditional_value(field: &Field, target: &Field, p: &str, root: &Node, 
         } else if let Some(expected) = type_problem(element_type, value) {
             return report(
                 format!(
-                    "`{}` is a {} field, so the compared value must be {expected}, found {value}",
+                    "`{}` is {} {} field, so the compared value must be {expected}, found {value}",
                     target.id,
+                    article(target.field_type.as_str()),
                     target.field_type.as_str()
                 ),
                 format!("write {expected}"),
