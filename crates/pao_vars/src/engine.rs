@@ -81,8 +81,8 @@ impl RenderError {
             None => kind_text(err.kind()).to_owned(),
         };
         let message = match failing {
-            Some(expr) => format!("{base} (in `{expr}`)"),
-            None => base,
+            Some(expr) if !base.contains(&format!("`{expr}`")) => format!("{base} (in `{expr}`)"),
+            _ => base,
         };
         Self { kind, message, range: err.range() }
     }

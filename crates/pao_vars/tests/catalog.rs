@@ -1,0 +1,41 @@
+//! The example catalog: every template checks clean, from several threads sharing one engine
+//! (as `pao-lint`'s rayon workers do).
+
+use std::path::Path;
+
+use pao_vars::{Engine, check_document, load_catalog_items, load_document};
+
+#[test]
+fn every_catalog_template_checks_clean_from_shared_engine_on_many_threads() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let catalog = load_catalog_items(&root);
+    assert!(catalog.len() >= 14, "the example catalog has its items");
+    let files: Vec<_> = walkdir::WalkDir::new(&root)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.path().extension().is_some_and(|ext| ext == "yaml"))
+        .map(walkdir::DirEntry::into_path)
+        .collect();
+    let engine = Engine::new(["AWS_REGION"]);
+    let problems: Vec<String> = std::thread::scope(|scope| {
+        let handles: Vec<_> = files
+            .chunks(files.len().div_ceil(4))
+            .map(|chunk| {
+                let (engine, catalog) = (&engine, &catalog);
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    for file in chunk {
+                        let loaded = load_document(file).expect("catalog document loads");
+                        for problem in check_document(engine, &loaded.source, &loaded.root, &loaded.doc, catalog) {
+                            found.push(format!("{}: {}", file.display(), problem.message));
+                        }
+                    }
+                    found
+                })
+            })
+            .collect();
+        handles.into_iter().flat_map(|handle| handle.join().expect("thread")).collect()
+    });
+    assert!(problems.is_empty(), "{problems:#?}");
+}
