@@ -50,7 +50,9 @@ declare_rule! {
 declare_rule! {
     /// ## What it does
     /// Flags a catalog repository without a CODEOWNERS file (`.github/CODEOWNERS`,
-    /// `CODEOWNERS` or `docs/CODEOWNERS`), and CODEOWNERS lines whose pattern is invalid.
+    /// `CODEOWNERS` or `docs/CODEOWNERS`), and CODEOWNERS lines GitHub would skip or misread:
+    /// an invalid pattern, `!` negation, `[...]` ranges, or an owner that is not `@org/team`,
+    /// `@user` or an email address.
     ///
     /// ## Why is this bad?
     /// Without it no change to the catalog needs the owning team's review.
@@ -107,7 +109,19 @@ pub(crate) fn check(
                 "fix the pattern (gitignore syntax)".to_owned(),
             );
         } else {
-            valid_lines.push_str(line);
+            let (problems, ignored) = line_problems(line);
+            for (range, message, help) in problems {
+                checker.report(
+                    &CODEOWNERS_MISSING,
+                    &codeowners.path,
+                    offset + range.start..offset + range.end,
+                    message,
+                    help.to_owned(),
+                );
+            }
+            if !ignored {
+                valid_lines.push_str(line);
+            }
         }
         offset += line.len();
     }
@@ -144,6 +158,54 @@ pub(crate) fn check(
             );
         }
     }
+}
+
+/// A finding in one CODEOWNERS line: where in the line, the message, the help.
+type LineProblem = (std::ops::Range<usize>, String, &'static str);
+
+/// What GitHub rejects or ignores in a line whose pattern compiles: negation, character ranges
+/// and owners that are neither `@user`, `@org/team` nor an email address. Ranges are byte
+/// offsets into `line`; the flag says whether GitHub ignores the whole line (so must we).
+fn line_problems(line: &str) -> (Vec<LineProblem>, bool) {
+    let mut problems = Vec::new();
+    let content = line.split('#').next().unwrap_or_default();
+    let mut tokens = content
+        .match_indices(|c: char| !c.is_whitespace())
+        .map(|(i, _)| i)
+        .filter(|&i| i == 0 || content[..i].ends_with(char::is_whitespace));
+    let token_at = |start: usize| {
+        let end = content[start..].find(char::is_whitespace).map_or(content.len(), |n| start + n);
+        (start..end, &content[start..end])
+    };
+    let Some((pattern_range, pattern)) = tokens.next().map(token_at) else { return (problems, false) };
+    if pattern.starts_with('!') {
+        problems.push((
+            pattern_range,
+            format!("`{pattern}`: CODEOWNERS does not support `!` negation; GitHub ignores this line"),
+            "give the files to their owners with a more specific pattern after the general one",
+        ));
+    } else if pattern.contains('[') {
+        problems.push((
+            pattern_range,
+            format!("`{pattern}`: CODEOWNERS does not support `[...]` character ranges; GitHub ignores this line"),
+            "write one line per directory or file instead of a range",
+        ));
+    }
+    let ignored = !problems.is_empty();
+    for (range, owner) in tokens.map(token_at) {
+        let valid = match owner.strip_prefix('@') {
+            Some(name) => !name.is_empty() && name.split('/').count() <= 2 && !name.split('/').any(str::is_empty),
+            None => owner.split_once('@').is_some_and(|(user, domain)| !user.is_empty() && domain.contains('.')),
+        };
+        if !valid {
+            problems.push((
+                range,
+                format!("`{owner}` is not a valid owner; GitHub ignores it"),
+                "write owners as `@org/team`, `@user` or an email address",
+            ));
+        }
+    }
+    (problems, ignored)
 }
 
 /// The glob the `codeowners` crate builds from a CODEOWNERS pattern.
