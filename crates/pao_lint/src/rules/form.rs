@@ -365,7 +365,7 @@ fn check_default(field: &Field, p: &str, root: &Node, file: &str, checker: &mut 
             other => vec![other],
         };
         for value in given {
-            if !values.iter().any(|option| option.to_json() == *value) {
+            if !values.iter().any(|option| same_value(&option.to_json(), value)) {
                 let shown: Vec<String> = values.iter().map(|v| v.to_json().to_string()).collect();
                 let help = match values.iter().find(|o| o.to_text() == plain(value)) {
                     Some(close) => format!("the option is {}; write it with the same type", close.to_json()),
@@ -400,6 +400,14 @@ fn plain(value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
         other => other.to_string(),
+    }
+}
+
+/// Equality as the form evaluates it: numbers by value (`1` is `1.0`), anything else exactly.
+fn same_value(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
     }
 }
 
@@ -652,7 +660,7 @@ fn check_conditional_value(field: &Field, target: &Field, p: &str, root: &Node, 
     for value in elements {
         if target.field_type.has_options() && target.options.as_ref().is_some_and(|o| !o.is_empty()) {
             let values = option_values(target);
-            if !values.iter().any(|o| o.to_json() == *value) {
+            if !values.iter().any(|o| same_value(&o.to_json(), value)) {
                 let help = match values.iter().find(|o| o.to_text() == plain(value)) {
                     Some(close) => format!("the option is {}; write it with the same type", close.to_json()),
                     None => {
