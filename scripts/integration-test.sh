@@ -1,0 +1,227 @@
+#!/usr/bin/env bash
+# End-to-end check of the PAO tools on the example catalog. Steps whose
+# subcommand does not exist yet are skipped with a line saying so.
+set -euo pipefail
+export PAO_SCRIPT_NAME=integration-test.sh
+# shellcheck source=lib.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+usage() {
+    cat <<'USAGE'
+Usage: scripts/integration-test.sh [--keep] [REPO]
+
+End to end, on the catalog repository REPO (default: the repository holding
+this script):
+  1. pao-lint on the whole catalog: no error expected
+  2. pao-lint on each tests/invalid/*.yaml fixture placed in a copy of the
+     catalog: errors expected (exit 1)
+  3. pao vars test (template test cases)           if `pao vars` exists
+  4. pao form preview, JSON for every catalog item, HTML for one
+                                                   if `pao form` exists
+  5. pao request submit + merge against a temporary state repository
+                                                   if `pao request` exists
+A step whose subcommand is missing prints `SKIP <step>: <why>`; the script
+grows with the tools.
+
+Options:
+  --keep       keep the temporary directory (printed) for inspection
+  -h, --help   this help
+
+Exit status: 0 every step that ran passed, 1 a step failed, 2 usage or tool
+error (binaries cannot be built or found).
+Environment: PAO_LINT, PAO_BIN (binaries to use), PAO_NO_BUILD=1.
+USAGE
+}
+
+keep=0
+repo=""
+while (($#)); do
+    case $1 in
+        -h | --help) usage; exit 0 ;;
+        --keep) keep=1; shift ;;
+        -*) pao_die "$PAO_EXIT_USAGE" "unknown option: $1 (see --help)" ;;
+        *)
+            [[ -z $repo ]] || pao_die "$PAO_EXIT_USAGE" "only one REPO may be given (see --help)"
+            repo=$1; shift ;;
+    esac
+done
+[[ -n $repo ]] || repo=$PAO_SCRIPTS_ROOT
+top=$(pao_repo_toplevel "$repo")
+[[ -d $top/catalog ]] || pao_die "$PAO_EXIT_USAGE" "no catalog/ directory in $top"
+lint=$(pao_find_bin pao-lint)
+pao=$(pao_find_bin pao)
+command -v jq >/dev/null 2>&1 || pao_die "$PAO_EXIT_USAGE" "jq is needed"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/pao-integration.XXXXXX")
+if ((keep)); then
+    echo "temporary files kept in $work"
+else
+    trap 'rm -rf "$work"' EXIT
+fi
+
+passed=0 failed=0 skipped=0
+ok() { passed=$((passed + 1)); echo "ok   $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL $*"; }
+skip() { skipped=$((skipped + 1)); echo "SKIP $*"; }
+step() { printf '\n== %s\n' "$*"; }
+
+git_q() {
+    git -c user.name=pao-integration -c user.email=pao-integration@example.invalid \
+        -c commit.gpgsign=false -c init.defaultBranch=main "$@"
+}
+
+# A catalog repository of our own: a copy of the example catalog, committed.
+make_catalog_repo() {
+    local dest=$1
+    mkdir -p "$dest/.github"
+    cp -R "$top/catalog" "$dest/"
+    [[ ! -f $top/pao.toml ]] || cp "$top/pao.toml" "$dest/"
+    [[ ! -f $top/.github/CODEOWNERS ]] || cp "$top/.github/CODEOWNERS" "$dest/.github/"
+    git_q -C "$dest" init -q
+    git_q -C "$dest" add -A
+    git_q -C "$dest" commit -q -m "example catalog"
+}
+
+# `pao <sub> --help` succeeds only for subcommands that exist (clap: exit 2 otherwise).
+has_subcommand() { "$pao" "$@" --help >/dev/null 2>&1; }
+
+cd "$top"
+
+# 1 ----------------------------------------------------------------------
+step "1. pao-lint on the whole catalog"
+status=0
+"$lint" --format json . >"$work/lint.json" 2>"$work/lint.err" || status=$?
+if [[ $status -eq 0 ]]; then
+    ok "catalog lints clean ($(jq -r '.summary | "\(.files) files, \(.warnings) warnings"' "$work/lint.json"))"
+elif [[ $status -eq 1 ]]; then
+    fail "catalog has lint errors:"
+    "$lint" . || true
+else
+    cat "$work/lint.err" >&2
+    pao_die "$PAO_EXIT_USAGE" "pao-lint could not run (exit $status)"
+fi
+
+# 2 ----------------------------------------------------------------------
+step "2. pao-lint finds the errors in tests/invalid/"
+shopt -s nullglob
+fixtures=("$top"/tests/invalid/*.yaml "$top"/tests/invalid/*.yml)
+shopt -u nullglob
+if ((${#fixtures[@]} == 0)); then
+    skip "invalid fixtures: no tests/invalid/*.yaml in $top"
+else
+    make_catalog_repo "$work/catalog"
+    for fixture in "${fixtures[@]}"; do
+        name=$(basename "$fixture")
+        dest="$work/catalog/catalog/databases/$name"
+        cp "$fixture" "$dest"
+        status=0
+        "$lint" --format json "$dest" >"$work/fixture.json" 2>"$work/fixture.err" || status=$?
+        if [[ $status -eq 1 ]]; then
+            ok "$name: $(jq -r '[.diagnostics[].code] | unique | join(" ")' "$work/fixture.json")"
+        else
+            fail "$name: pao-lint exit $status, expected 1 $(head -c 300 "$work/fixture.err")"
+        fi
+        rm -f "$dest"
+    done
+fi
+
+# 3 ----------------------------------------------------------------------
+step "3. template tests (pao vars test)"
+if ! has_subcommand vars; then
+    skip "template tests: \`pao vars\` does not exist yet (not in pao --help)"
+elif ! has_subcommand vars test; then
+    skip "template tests: \`pao vars test\` does not exist yet"
+elif [[ ! -d $top/tests/vars ]]; then
+    skip "template tests: no tests/vars/ directory in $top"
+else
+    status=0
+    "$pao" vars test >"$work/vars.out" 2>&1 || status=$?
+    if [[ $status -eq 0 ]]; then
+        ok "pao vars test: $(tail -n 1 "$work/vars.out")"
+    else
+        fail "pao vars test exit $status:"
+        cat "$work/vars.out"
+    fi
+fi
+
+# 4 ----------------------------------------------------------------------
+step "4. form preview (pao form preview)"
+if ! has_subcommand form preview; then
+    skip "form preview: \`pao form preview\` does not exist yet (not in pao --help)"
+else
+    previews=0 preview_failures=0 first_item=""
+    while IFS= read -r -d '' item; do
+        kind=$(sed -n 's/^kind:[[:space:]]*//p' "$item" | head -n 1)
+        [[ $kind == CatalogItem ]] || continue
+        [[ -n $first_item ]] || first_item=$item
+        previews=$((previews + 1))
+        status=0
+        "$pao" form preview --format json "$item" >"$work/form.json" 2>"$work/form.err" || status=$?
+        if [[ $status -ne 0 ]] || ! jq -e '(.form.groups | length) > 0 and all(.form.groups[]; (.fields | length) > 0)' \
+            "$work/form.json" >/dev/null 2>&1; then
+            preview_failures=$((preview_failures + 1))
+            fail "form preview ${item#"$top"/}: exit $status $(head -c 300 "$work/form.err")"
+        fi
+    done < <(find catalog -type f \( -name '*.yaml' -o -name '*.yml' \) -print0 | LC_ALL=C sort -z)
+    if ((previews > 0 && preview_failures == 0)); then
+        ok "form preview --format json: $previews items, every group has fields"
+    elif ((previews == 0)); then
+        skip "form preview: no CatalogItem in catalog/"
+    fi
+    if [[ -n $first_item ]]; then
+        status=0
+        "$pao" form preview --format html "$first_item" >"$work/form.html" 2>"$work/form.err" || status=$?
+        if [[ $status -eq 0 ]] && grep -qi '<html' "$work/form.html" && ! grep -qiE '<script[^>]+src=["'"'"']?https?:' "$work/form.html"; then
+            ok "form preview --format html: ${first_item#"$top"/} is one self-contained page ($(wc -c <"$work/form.html") bytes)"
+        else
+            fail "form preview --format html ${first_item#"$top"/}: exit $status $(head -c 300 "$work/form.err")"
+        fi
+    fi
+fi
+
+# 5 ----------------------------------------------------------------------
+step "5. request submit and merge (pao request)"
+item=sqs-queue team=streaming resource=integration-queue
+if ! has_subcommand request; then
+    skip "request: \`pao request\` does not exist yet (not in pao --help)"
+elif ! "$pao" request --help 2>/dev/null | grep -q -- '--state-repo'; then
+    skip "request: \`pao request\` has no --state-repo option to point it at a temporary repository"
+elif [[ ! -f $top/catalog/messaging/$item.yaml ]]; then
+    skip "request: the example item $item is not in the catalog"
+else
+    [[ -d $work/catalog ]] || make_catalog_repo "$work/catalog"
+    state="$work/state"
+    mkdir -p "$state"
+    git_q -C "$state" init -q
+    echo "# desired state (written by pao)" >"$state/README.md"
+    git_q -C "$state" add README.md
+    git_q -C "$state" commit -q -m "state repository"
+    printf 'queueName: integration-queue\nenvironment: dev\nfifo: false\n' >"$work/values.yaml"
+    request=(request --state-repo "$state" --catalog-repo "$work/catalog")
+    status=0
+    PAO_USER=integration "$pao" "${request[@]}" submit --item "$item" --resource "$resource" --team "$team" \
+        --values "$work/values.yaml" --json >"$work/submit.json" 2>"$work/submit.err" || status=$?
+    id=$(jq -r '.request.id // empty' "$work/submit.json" 2>/dev/null || true)
+    if [[ $status -ne 0 || -z $id ]]; then
+        fail "request submit: exit $status $(head -c 500 "$work/submit.err")"
+    else
+        ok "request submit: $id, status $(jq -r '.request.status' "$work/submit.json")"
+        file="requests/$team/$item/$resource.yaml"
+        if git -C "$state" cat-file -e "pao/requests/$id:$file" 2>/dev/null; then
+            ok "request branch pao/requests/$id holds $file"
+        else
+            fail "request branch pao/requests/$id has no $file"
+        fi
+        status=0
+        PAO_USER=integration "$pao" "${request[@]}" merge "$id" >"$work/merge.out" 2>&1 || status=$?
+        if [[ $status -eq 0 ]] && git -C "$state" cat-file -e "main:$file" 2>/dev/null; then
+            ok "request merge: $file is on main"
+        else
+            fail "request merge: exit $status $(head -c 500 "$work/merge.out")"
+        fi
+    fi
+fi
+
+printf '\nintegration: %d passed, %d skipped, %d failed\n' "$passed" "$skipped" "$failed"
+((failed == 0)) || exit "$PAO_EXIT_LINT"
+exit "$PAO_EXIT_OK"
