@@ -90,3 +90,19 @@ fn test_shows_a_diff_and_exits_1_on_mismatch() {
     assert!(stdout.contains("-\"storage/s3/prod/my-bucket\""), "{stdout}");
     assert!(stdout.contains("+\"storage/s3/dev/my-bucket\""), "{stdout}");
 }
+
+#[test]
+fn render_errors_point_at_the_expression_in_the_file() {
+    let item = format!("{INPUTS}/needs-value.yaml");
+    let values = format!("{INPUTS}/empty.yaml");
+    let output = pao().args(["vars", "render", &item, "--values", &values]).output().expect("run pao");
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(&format!(
+            "{item}:28:31: undefined value: `fields.instanceName` is undefined [/manual/0/config/summary]"
+        )),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("{item}:30:")), "the block scalar's line: {stderr}");
+}

@@ -7,6 +7,7 @@ use pao_source::LineIndex;
 use crate::Engine;
 use crate::check::{ItemLookup, check_document};
 use crate::load::{LoadError, load_document, render_input_from_files};
+use crate::locate::ScalarMap;
 use crate::problem::TemplateProblem;
 use crate::render::{RenderFailure, render_document};
 
@@ -34,11 +35,13 @@ pub enum VarsError {
     /// The templates have static problems (exit 1); each line is `file:line:col: message`.
     #[error("{}", .0.join("\n"))]
     Problems(Vec<String>),
-    /// Rendering failed (exit 1).
-    #[error("{path}: rendering failed:\n{failure}")]
+    /// Rendering failed (exit 1); each message is `file:line:col: message [pointer]`.
+    #[error("{}", .messages.join("\n"))]
     Render {
         /// The item file.
         path: PathBuf,
+        /// The failures, located in the file.
+        messages: Vec<String>,
         /// The failures.
         failure: RenderFailure,
     },
@@ -67,8 +70,56 @@ pub fn render_command(
         args.deterministic,
         engine.environment_allowlist(),
     )?;
-    render_document(engine, &loaded.doc, catalog, &input)
-        .map_err(|failure| VarsError::Render { path: loaded.path.clone(), failure })
+    render_document(engine, &loaded.doc, catalog, &input).map_err(|failure| VarsError::Render {
+        path: loaded.path.clone(),
+        messages: format_render_failure(&loaded.path, &loaded.source, &loaded.root, &failure),
+        failure,
+    })
+}
+
+/// `file:line:col: message [pointer]` lines for render errors: the pointer into the rendered
+/// document is mapped back to the YAML string, and the error's range inside the template to
+/// the exact spot when minijinja reports one.
+pub fn format_render_failure(
+    path: &Path,
+    source: &str,
+    root: &pao_source::Node,
+    failure: &RenderFailure,
+) -> Vec<String> {
+    let index = LineIndex::new(source);
+    failure
+        .errors
+        .iter()
+        .map(|error| {
+            let offset = file_pointer(&error.pointer).and_then(|pointer| root.pointer(&pointer)).map(|node| {
+                match (node.as_str(), &error.error.range) {
+                    (Some(text), Some(range)) => {
+                        ScalarMap::new(source, node.span.clone(), text).map(range.clone()).start
+                    }
+                    _ => node.span.start,
+                }
+            });
+            match offset {
+                Some(offset) => {
+                    let at = index.line_col(source, offset);
+                    format!("{}:{}:{}: {} [{}]", path.display(), at.line, at.column, error.error, error.pointer)
+                }
+                None => format!("{}: {} [{}]", path.display(), error.error, error.pointer),
+            }
+        })
+        .collect()
+}
+
+/// The YAML pointer of a pointer into the rendered document.
+fn file_pointer(rendered: &str) -> Option<String> {
+    let mut parts = rendered.strip_prefix('/')?.splitn(3, '/');
+    let (head, index, rest) = (parts.next()?, parts.next()?, parts.next().unwrap_or(""));
+    let rest = if rest.is_empty() { String::new() } else { format!("/{rest}") };
+    match head {
+        "automated" | "manual" => Some(format!("/fulfillment/{head}/actions/{index}{rest}")),
+        "components" => Some(format!("/components/{index}{rest}")),
+        _ => None,
+    }
 }
 
 /// `file:line:col: message (help)` lines for problems.

@@ -163,35 +163,40 @@ impl Engine {
     /// Renders every string in a JSON value (map keys are not templates).
     ///
     /// # Errors
-    /// The first failing string's error, with its JSON Pointer below `value` in
-    /// [`PointedRenderError::pointer`].
+    /// Every failing string, each with its JSON Pointer below `value`.
     pub fn render_json(
         &self,
         value: &serde_json::Value,
         context: &RenderContext,
-    ) -> Result<serde_json::Value, PointedRenderError> {
+    ) -> Result<serde_json::Value, crate::RenderFailure> {
         let ctx = context.to_value(&self.environment);
-        self.render_tree(value, &ctx, &mut String::new())
+        let mut errors = Vec::new();
+        let rendered = self.render_tree(value, &ctx, &mut String::new(), &mut errors);
+        if errors.is_empty() { Ok(rendered) } else { Err(crate::RenderFailure { errors }) }
     }
 
+    /// Renders every string below `value`; a failing string becomes `null` and its error is
+    /// pushed to `errors`, so one render reports every problem.
     pub(crate) fn render_tree(
         &self,
         value: &serde_json::Value,
         ctx: &Prepared,
         pointer: &mut String,
-    ) -> Result<serde_json::Value, PointedRenderError> {
+        errors: &mut Vec<PointedRenderError>,
+    ) -> serde_json::Value {
         use serde_json::Value as J;
-        Ok(match value {
-            J::String(text) => {
-                self.render_with(text, ctx).map_err(|error| PointedRenderError { pointer: pointer.clone(), error })?
-            }
+        match value {
+            J::String(text) => self.render_with(text, ctx).unwrap_or_else(|error| {
+                errors.push(PointedRenderError { pointer: pointer.clone(), error });
+                J::Null
+            }),
             J::Array(items) => {
                 let mut out = Vec::with_capacity(items.len());
                 for (i, item) in items.iter().enumerate() {
                     let len = pointer.len();
                     pointer.push('/');
                     pointer.push_str(&i.to_string());
-                    out.push(self.render_tree(item, ctx, pointer)?);
+                    out.push(self.render_tree(item, ctx, pointer, errors));
                     pointer.truncate(len);
                 }
                 J::Array(out)
@@ -202,13 +207,13 @@ impl Engine {
                     let len = pointer.len();
                     pointer.push('/');
                     pointer.push_str(&key.replace('~', "~0").replace('/', "~1"));
-                    out.insert(key.clone(), self.render_tree(item, ctx, pointer)?);
+                    out.insert(key.clone(), self.render_tree(item, ctx, pointer, errors));
                     pointer.truncate(len);
                 }
                 J::Object(out)
             }
             other => other.clone(),
-        })
+        }
     }
 
     pub(crate) fn render_with(&self, text: &str, ctx: &Prepared) -> Result<serde_json::Value, RenderError> {

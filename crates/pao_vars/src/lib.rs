@@ -69,7 +69,7 @@ mod scopes;
 mod sites;
 
 pub use check::{ItemLookup, NoItems, action_scope, check_document, check_template};
-pub use commands::{RenderArgs, VarsError, format_problems, render_command};
+pub use commands::{RenderArgs, VarsError, format_problems, format_render_failure, render_command};
 pub use context::{MASK, RenderContext, Secrets, SystemValues};
 pub use engine::{
     DEFAULT_FUEL, DEFAULT_RECURSION_LIMIT, Engine, EngineOptions, PointedRenderError, RenderError, RenderErrorKind,

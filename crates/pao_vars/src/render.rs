@@ -88,13 +88,7 @@ pub fn render_item(
             let mut context = base.clone();
             context.outputs = earlier_outputs(&actions[..index], input);
             let pointer = format!("/{}/{index}", list.as_str());
-            match render_action(engine, action, &context, &pointer) {
-                Ok(value) => rendered.push(value),
-                Err(error) => {
-                    errors.push(error);
-                    rendered.push(serde_json::Value::Null);
-                }
-            }
+            rendered.push(render_action(engine, action, &context, &pointer, &mut errors));
         }
         out.insert(list.as_str().into(), rendered.into());
     }
@@ -122,10 +116,7 @@ fn render_bundle(
         let fields = serde_json::to_value(component.fields.clone().unwrap_or_default()).unwrap_or_default();
         let ctx = context.to_value(engine.environment_allowlist());
         let mut pointer = format!("/components/{index}/fields");
-        let fields = engine.render_tree(&fields, &ctx, &mut pointer).unwrap_or_else(|error| {
-            errors.push(error);
-            serde_json::Value::Null
-        });
+        let fields = engine.render_tree(&fields, &ctx, &mut pointer, &mut errors);
         components.push(serde_json::json!({
             "id": component.id,
             "item": component.item,
@@ -166,7 +157,7 @@ impl ExecutionRender {
 /// Passwords are real here too. Use [`ExecutionRender::redacted`] for anything that is logged.
 ///
 /// # Errors
-/// The first failing string, or `/{list}/{index}` when there is no such action.
+/// Every failing string, or `/{list}/{index}` when there is no such action.
 pub fn render_action_for_execution(
     engine: &Engine,
     item: &CatalogItem,
@@ -174,23 +165,29 @@ pub fn render_action_for_execution(
     index: usize,
     input: &RenderInput,
     secrets: &BTreeMap<String, String>,
-) -> Result<ExecutionRender, PointedRenderError> {
+) -> Result<ExecutionRender, RenderFailure> {
     let pointer = format!("/{}/{index}", list.as_str());
     let actions = action_list(item, list).unwrap_or_default();
     let Some(action) = actions.get(index) else {
-        return Err(PointedRenderError {
-            pointer,
-            error: crate::RenderError {
-                kind: crate::RenderErrorKind::Other,
-                message: format!("the {} list has no action number {index}", list.as_str()),
-                range: None,
-            },
+        return Err(RenderFailure {
+            errors: vec![PointedRenderError {
+                pointer,
+                error: crate::RenderError {
+                    kind: crate::RenderErrorKind::Other,
+                    message: format!("the {} list has no action number {index}", list.as_str()),
+                    range: None,
+                },
+            }],
         });
     };
     let mut context = base_context(engine, Some(&item.presentation), &item.metadata, input, false);
     context.outputs = earlier_outputs(&actions[..index], input);
     context.secrets = Secrets::Real(secrets.clone());
-    let action = render_action(engine, action, &context, &pointer)?;
+    let mut errors = Vec::new();
+    let action = render_action(engine, action, &context, &pointer, &mut errors);
+    if !errors.is_empty() {
+        return Err(RenderFailure { errors });
+    }
     let mut sensitive: Vec<String> = secrets.values().filter(|v| !v.is_empty()).cloned().collect();
     sensitive.extend(password_values(&item.presentation, &input.values));
     // Longest first, so a secret that contains another is masked whole.
@@ -230,18 +227,28 @@ fn render_action(
     action: &Action,
     context: &RenderContext,
     pointer: &str,
-) -> Result<serde_json::Value, PointedRenderError> {
-    let mut value = serde_json::to_value(action).map_err(|err| PointedRenderError {
-        pointer: pointer.to_owned(),
-        error: crate::RenderError { kind: crate::RenderErrorKind::Other, message: err.to_string(), range: None },
-    })?;
+    errors: &mut Vec<PointedRenderError>,
+) -> serde_json::Value {
+    let mut value = match serde_json::to_value(action) {
+        Ok(value) => value,
+        Err(err) => {
+            errors.push(PointedRenderError {
+                pointer: pointer.to_owned(),
+                error: crate::RenderError {
+                    kind: crate::RenderErrorKind::Other,
+                    message: err.to_string(),
+                    range: None,
+                },
+            });
+            return serde_json::Value::Null;
+        }
+    };
     if let Some(config) = value.get("config").cloned() {
         let ctx = context.to_value(engine.environment_allowlist());
         let mut at = format!("{pointer}/config");
-        let rendered = engine.render_tree(&config, &ctx, &mut at)?;
-        value["config"] = rendered;
+        value["config"] = engine.render_tree(&config, &ctx, &mut at, errors);
     }
-    Ok(value)
+    value
 }
 
 /// The context shared by every action: fields (defaults, then values), metadata, request with

@@ -39,3 +39,25 @@ fn every_catalog_template_checks_clean_from_shared_engine_on_many_threads() {
     });
     assert!(problems.is_empty(), "{problems:#?}");
 }
+
+#[test]
+fn every_catalog_template_maps_exactly_into_its_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let mut sites = 0;
+    for entry in walkdir::WalkDir::new(&root).into_iter().filter_map(Result::ok) {
+        if entry.path().extension().is_none_or(|ext| ext != "yaml") {
+            continue;
+        }
+        let loaded = load_document(entry.path()).expect("catalog document loads");
+        for site in pao_vars::collect_templates(&loaded.source, &loaded.root) {
+            sites += 1;
+            assert!(site.map.is_exact(), "{}: {} is not mapped exactly", entry.path().display(), site.pointer);
+            // The first `{{` of the value is a `{{` in the file.
+            if let Some(at) = site.text.find("{{") {
+                let range = site.map.map(at..at + 2);
+                assert_eq!(&loaded.source[range], "{{", "{}", site.pointer);
+            }
+        }
+    }
+    assert!(sites > 100, "the catalog has many templates ({sites})");
+}
