@@ -56,6 +56,20 @@ fn huge_string_runs_out_of_fuel() {
 }
 
 #[test]
+fn exponential_string_growth_runs_out_of_fuel() {
+    // Each `set` doubles the string: 2^40 bytes if nothing stopped it.
+    let mut template = "{% set s0 = 'ab' %}".to_owned();
+    for i in 1..=40 {
+        template.push_str(&format!("{{% set s{i} = s{} ~ s{} %}}", i - 1, i - 1));
+    }
+    template.push_str("{{ s40 | base64 }}");
+    assert_eq!(failing_render(&template), RenderErrorKind::Limit);
+    // minijinja refuses an oversized repetition up front ("repeated sequence is too large").
+    let kind = failing_render("{{ fields.items * 100000000 }}");
+    assert!(matches!(kind, RenderErrorKind::Limit | RenderErrorKind::Other), "{kind:?}");
+}
+
+#[test]
 fn deep_recursion_hits_the_recursion_limit() {
     // A recursive loop over data nested 200 deep (the limit is 64).
     let mut deep = json!([]);
