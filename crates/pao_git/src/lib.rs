@@ -28,7 +28,7 @@ pub use backend::{
 pub use catalog::{Catalog, CatalogEntry, CatalogReader, CatalogSnapshot, discover_repository};
 pub use error::GitError;
 pub use history::{ItemVersion, ItemVersions};
-pub use local::{LocalBackend, REQUEST_BRANCH_PREFIX};
+pub use local::{LocalBackend, REQUEST_BRANCH_PREFIX, idempotency_digest};
 pub use names::{ItemId, NameError, RequestId, ResourceKey, ResourceName, Team};
 pub use time::format_rfc3339;
 pub use trailers::{parse_trailers, with_trailers};

@@ -474,9 +474,13 @@ fn resource_ref(key: &ResourceKey) -> String {
 }
 
 fn idempotency_ref(key: &str) -> String {
-    // SHA-1 as Git hashes a blob: a fixed-length, ref-safe name for any key.
-    let digest = Oid::hash_object(ObjectType::Blob, key.as_bytes()).unwrap_or(Oid::ZERO_SHA1);
-    format!("refs/pao/idempotency/{digest}")
+    format!("refs/pao/idempotency/{}", idempotency_digest(key))
+}
+
+/// The fixed-length, ref-safe digest an Idempotency-Key is stored under: its SHA-1 as Git
+/// hashes a blob (40 hex digits).
+pub fn idempotency_digest(key: &str) -> String {
+    Oid::hash_object(ObjectType::Blob, key.as_bytes()).unwrap_or(Oid::ZERO_SHA1).to_string()
 }
 
 impl StateBackend for LocalBackend {
