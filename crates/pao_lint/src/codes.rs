@@ -1,7 +1,7 @@
 //! The registry table: every rule, in code order. A code is never reused.
 
 use crate::registry::Rule;
-use crate::rules::{bundles, changes, form, lifecycle, naming, ownership, schema, yaml};
+use crate::rules::{bundles, changes, form, lifecycle, naming, ownership, schema, templates, yaml};
 
 /// Every rule PAO has, sorted by code.
 pub static RULES: &[&Rule] = &[
@@ -31,6 +31,15 @@ pub static RULES: &[&Rule] = &[
     &naming::DUPLICATE_ACTION_ID,
     &naming::MISPLACED_DOCUMENT,
     &naming::INVALID_SEMVER,
+    &templates::TEMPLATE_SYNTAX,
+    &templates::UNKNOWN_SCOPE,
+    &templates::UNKNOWN_FIELD,
+    &templates::UNKNOWN_OUTPUT,
+    &templates::LATER_OUTPUT,
+    &templates::UNKNOWN_FUNCTION,
+    &templates::ENVIRONMENT_NOT_ALLOWED,
+    &templates::UNKNOWN_KEY,
+    &templates::BUNDLE_CYCLE,
     &form::CONDITIONAL_TARGET_MISSING,
     &form::CONDITIONAL_TARGET_LATER,
     &form::DEFAULT_TYPE_MISMATCH,

@@ -9,7 +9,7 @@ use pao_source::{Node, decode, parse_yaml};
 
 use crate::Checked;
 use crate::checker::{Checker, RuleLevels};
-use crate::rules::{form, lifecycle, naming, schema, yaml};
+use crate::rules::{form, lifecycle, naming, schema, templates, yaml};
 use crate::schema::Schemas;
 
 /// What the per-file pipeline needs, shared by every thread.
@@ -17,6 +17,7 @@ pub(crate) struct FileContext<'a> {
     pub(crate) schemas: &'a Schemas,
     pub(crate) levels: &'a RuleLevels,
     pub(crate) today: &'a str,
+    pub(crate) engine: &'a pao_vars::Engine,
 }
 
 /// Checks one file.
@@ -56,11 +57,17 @@ pub(crate) fn check_file(cx: &FileContext<'_>, path: String, bytes: &[u8]) -> Ch
         );
         return Checked::new(path, source, Some(root), None, checker.diagnostics);
     }
-    let doc = check_document(cx, &root, &path, &mut checker);
+    let doc = check_document(cx, text, &root, &path, &mut checker);
     Checked::new(path, source, Some(root), doc, checker.diagnostics)
 }
 
-fn check_document(cx: &FileContext<'_>, root: &Node, path: &str, checker: &mut Checker<'_>) -> Option<CatalogDocument> {
+fn check_document(
+    cx: &FileContext<'_>,
+    text: &str,
+    root: &Node,
+    path: &str,
+    checker: &mut Checker<'_>,
+) -> Option<CatalogDocument> {
     let kind = schema::document_kind(root, path, checker)?;
     naming::check_document(root, kind, path, checker);
     let json = root.to_json();
@@ -85,6 +92,10 @@ fn check_document(cx: &FileContext<'_>, root: &Node, path: &str, checker: &mut C
     }
     lifecycle::check_lifecycle(&doc, root, path, cx.today, checker);
     lifecycle::check_fulfillment(&doc, root, path, checker);
+    // Bundles read other items' outputs: their templates are checked with the whole catalog.
+    if matches!(doc, CatalogDocument::Item(_)) {
+        templates::check(cx.engine, text, root, &doc, &pao_vars::NoItems, path, checker);
+    }
     Some(doc)
 }
 

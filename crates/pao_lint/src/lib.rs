@@ -35,7 +35,7 @@ use rayon::prelude::*;
 use crate::checker::{Checker, RuleLevels};
 use crate::document::{FileContext, check_file};
 use crate::rules::ownership::{CODEOWNERS_PATHS, CodeOwnersFile};
-use crate::rules::{bundles, changes, naming, ownership, yaml};
+use crate::rules::{bundles, changes, naming, ownership, templates, yaml};
 
 /// Why a lint run could not happen at all (exit status 2).
 #[derive(Debug, thiserror::Error)]
@@ -107,6 +107,7 @@ pub struct Linter {
     levels: RuleLevels,
     exclude: GlobSet,
     github_org: Option<String>,
+    engine: pao_vars::Engine,
 }
 
 impl Linter {
@@ -134,6 +135,7 @@ impl Linter {
             levels: RuleLevels::new(overrides),
             exclude,
             github_org: config.catalog.github_org.clone(),
+            engine: pao_vars::Engine::new(config.templates.environment.iter().cloned()),
         })
     }
 
@@ -210,7 +212,7 @@ impl Linter {
         report_on: Option<&BTreeSet<String>>,
     ) -> Report {
         let today = rules::lifecycle::today();
-        let cx = FileContext { schemas: &self.schemas, levels: &self.levels, today: &today };
+        let cx = FileContext { schemas: &self.schemas, levels: &self.levels, today: &today, engine: &self.engine };
         let mut checked: Vec<Checked> = sources
             .into_par_iter()
             .map(|(path, bytes)| match bytes {
@@ -241,6 +243,7 @@ impl Linter {
         ownership::check(&checked, codeowners, self.github_org.as_deref(), &mut cross);
         let removed: &[String] = changes.map_or(&[], |c| c.removed_ids.as_slice());
         bundles::check(&checked, removed, &mut cross);
+        self.check_bundle_templates(&checked, &mut cross);
         if let Some(changes) = changes {
             changes::check(&checked, &changes.previous, &mut cross);
         }
@@ -263,6 +266,41 @@ impl Linter {
             report.diagnostics.push(diagnostic);
         }
         report
+    }
+}
+
+impl Linter {
+    /// PAO40x for bundles: component templates may read earlier components' outputs, so they
+    /// are checked once every item is known.
+    fn check_bundle_templates(&self, checked: &[Checked], checker: &mut Checker<'_>) {
+        let bundles = checked.iter().filter(|c| matches!(c.doc, Some(CatalogDocument::Bundle(_))));
+        let mut bundles = bundles.peekable();
+        if bundles.peek().is_none() {
+            return;
+        }
+        let items = ItemsById(
+            checked
+                .iter()
+                .filter_map(|c| match &c.doc {
+                    Some(CatalogDocument::Item(item)) => Some((item.metadata.id.as_str(), &**item)),
+                    _ => None,
+                })
+                .collect(),
+        );
+        for file in bundles {
+            if let (Some(doc), Some(root)) = (&file.doc, &file.root) {
+                templates::check(&self.engine, &file.source.text, root, doc, &items, &file.path, checker);
+            }
+        }
+    }
+}
+
+/// The catalog's items by id, borrowed from the per-file results.
+struct ItemsById<'a>(HashMap<&'a str, &'a pao_schema::CatalogItem>);
+
+impl pao_vars::ItemLookup for ItemsById<'_> {
+    fn item(&self, id: &str) -> Option<&pao_schema::CatalogItem> {
+        self.0.get(id).copied()
     }
 }
 

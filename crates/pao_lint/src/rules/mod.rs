@@ -9,4 +9,5 @@ pub(crate) mod lifecycle;
 pub(crate) mod naming;
 pub(crate) mod ownership;
 pub(crate) mod schema;
+pub(crate) mod templates;
 pub(crate) mod yaml;
