@@ -1,0 +1,90 @@
+#!/usr/bin/env python3
+"""pao-lint throughput on generated catalogs, side by side with ajv-cli and check-jsonschema.
+
+Generates catalogs of 1,000 and 10,000 items (scripts/gen-catalog.py), then times:
+  * pao-lint: the full lint (every rule, templates, CODEOWNERS, bundles), release build;
+  * ajv-cli (npm) and check-jsonschema (PyPI): JSON Schema validation only, of the item files,
+    against the same generated schema/catalog-item.json + schema/common-types.json.
+Prints wall time (median of --runs), files/second and peak memory (RSS) for each.
+"""
+import argparse
+import os
+import pathlib
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+WORK = REPO / ".pao-bench"
+
+
+def run_timed(cmd, cwd, runs):
+    """Median wall time and the largest peak RSS (MiB) over `runs` runs; the exit code of the last."""
+    times, peaks, code = [], [], 0
+    for _ in range(runs):
+        start = time.perf_counter()
+        proc = subprocess.run(["/usr/bin/time", "-f", "%M", *cmd], cwd=cwd, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE, text=True)
+        times.append(time.perf_counter() - start)
+        code = proc.returncode
+        last = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else "0"
+        peaks.append(int(last) / 1024 if last.isdigit() else float("nan"))
+    return statistics.median(times), max(peaks), code
+
+
+def ensure_ajv():
+    node_dir = WORK / "node"
+    ajv = node_dir / "node_modules" / ".bin" / "ajv"
+    if not ajv.exists():
+        node_dir.mkdir(parents=True, exist_ok=True)
+        subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "--prefix", str(node_dir),
+                        "ajv-cli@5", "ajv-formats@3"], check=True)
+    return ajv
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="comma-separated item counts")
+    parser.add_argument("--runs", type=int, default=3, help="runs per measurement (median is reported)")
+    parser.add_argument("--skip-check-jsonschema", action="store_true", help="it takes minutes on 10,000 files")
+    parser.add_argument("--skip-ajv", action="store_true")
+    args = parser.parse_args()
+
+    subprocess.run(["cargo", "build", "--release", "-q", "-p", "pao_cli", "--bin", "pao-lint"], cwd=REPO, check=True)
+    pao_lint = REPO / "target" / "release" / "pao-lint"
+    ajv = None if args.skip_ajv else ensure_ajv()
+    check_jsonschema = None if args.skip_check_jsonschema else shutil.which("check-jsonschema")
+
+    print(f"machine: {os.cpu_count()} cores; runs per measurement: {args.runs} (median)")
+    print(f"{'items':>6}  {'tool':<38} {'wall s':>8} {'files/s':>10} {'peak MiB':>9}")
+    for size in [int(s) for s in args.sizes.split(",")]:
+        corpus = WORK / f"catalog-{size}"
+        if not (corpus / "catalog").is_dir() or len(list((corpus / "catalog").rglob("*.yaml"))) < size:
+            subprocess.run([sys.executable, str(REPO / "scripts" / "gen-catalog.py"), "--items", str(size),
+                            "--out", str(corpus)], check=True, stdout=subprocess.DEVNULL)
+        all_files = sorted(str(p.relative_to(corpus)) for p in (corpus / "catalog").rglob("*.yaml"))
+        items = [f for f in all_files if not f.startswith("catalog/bundles/")]
+
+        def report(tool, seconds, peak, count):
+            print(f"{size:>6}  {tool:<38} {seconds:>8.3f} {count / seconds:>10.0f} {peak:>9.1f}", flush=True)
+
+        seconds, peak, code = run_timed([str(pao_lint), "--format", "json"], corpus, args.runs)
+        if code not in (0, 1):
+            sys.exit(f"pao-lint could not run (exit {code})")
+        report(f"pao-lint (full lint, {len(all_files)} files)", seconds, peak, len(all_files))
+        if ajv:
+            cmd = [str(ajv), "validate", "--spec=draft2020", "--strict=false", "-c", "ajv-formats",
+                   "-s", str(REPO / "schema/catalog-item.json"), "-r", str(REPO / "schema/common-types.json"),
+                   "-d", "catalog/!(bundles)/*.yaml", "--errors=no"]
+            seconds, peak, code = run_timed(cmd, corpus, args.runs)
+            report(f"ajv-cli (schema only, {len(items)} files)", seconds, peak, len(items))
+        if check_jsonschema:
+            cmd = [check_jsonschema, "--schemafile", str(REPO / "schema/catalog-item.json"), *items]
+            seconds, peak, code = run_timed(cmd, corpus, 1)
+            report(f"check-jsonschema (schema only, {len(items)})", seconds, peak, len(items))
+
+
+if __name__ == "__main__":
+    main()
