@@ -5,7 +5,8 @@
 # repository's work tree, with the staged catalog files as arguments. The
 # first run builds pao-lint from that clone (`cargo install --locked`, into
 # the clone's .pre-commit-pao/ directory, about a minute); later runs reuse it.
-# Set PAO_LINT to use an existing binary instead.
+# Set PAO_LINT to use an existing binary instead; CARGO_TARGET_DIR to keep
+# the build directory between builds; PAO_HOOK_DEBUG=1 for a debug build.
 set -euo pipefail
 
 case ${1:-} in
@@ -43,7 +44,10 @@ if [[ -z $lint ]]; then
             target_dir=$(mktemp -d)
             trap 'rm -rf "$target_dir"' EXIT
         fi
-        if ! CARGO_TARGET_DIR=$target_dir cargo install --quiet --locked --force \
+        profile=()
+        # PAO_HOOK_DEBUG=1: a debug build (seconds instead of minutes; the tests use it).
+        [[ ${PAO_HOOK_DEBUG:-0} != 1 ]] || profile=(--debug)
+        if ! CARGO_TARGET_DIR=$target_dir cargo install --quiet --locked --force "${profile[@]}" \
             --path "$hook_root/crates/pao_cli" --bin pao-lint --root "$prefix" >&2; then
             echo "pao-lint hook: cargo install failed" >&2
             exit 2

