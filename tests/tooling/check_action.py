@@ -220,6 +220,23 @@ def behaviour(action: dict, action_path: str, pao_lint: str, good: str, broken: 
         check("::warning::changed-only: no base revision" in r["stdout"] and r["code"] == 0,
               "changed-only without a base: warns and lints everything")
 
+        # config + fail-on-warnings: the broken file's rule demoted to a warning.
+        warn_toml = os.path.join(tmp, "warn.toml")
+        base_toml = os.path.join(broken, "pao.toml")
+        with open(warn_toml, "w") as fh:
+            if os.path.exists(base_toml):
+                with open(base_toml) as base:
+                    fh.write(base.read())
+            fh.write('\n[lint.rules]\nPAO203 = "warning"\n')
+        r = runner.run(broken, {"config": warn_toml}, gh)
+        check(r["code"] == 0 and r["outputs"]["errors"] == "0" and int(r["outputs"]["warnings"] or 0) > 0,
+              f"config demotes PAO203: passes with warnings={r['outputs']['warnings']}")
+        check("::warning file=catalog/" in r["stdout"], "warnings are annotated as warnings")
+        r = runner.run(broken, {"config": warn_toml, "fail-on-warnings": "true"}, gh)
+        check(r["failed_step"] == "Verdict" and r["code"] == 1, "fail-on-warnings: true fails on warnings")
+        r = runner.run(broken, {"config": os.path.join(tmp, "missing.toml")}, gh)
+        check(r["failed_step"] == "Lint the catalog" and r["code"] == 2, "an unreadable config fails the lint step with exit 2")
+
         r = runner.run(good, {"path": "catalog/does-not-exist"}, gh)
         check(r["failed_step"] == "Lint the catalog" and r["code"] == 2, "an unusable path fails the lint step with exit 2")
 
