@@ -9,7 +9,7 @@ use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
 use pao_schema::{CatalogDocument, CatalogItem};
 
 use crate::error::GitError;
-use crate::validate::{SourceFile, ValidationError, validate_documents};
+use crate::validate::{CODEOWNERS_PATHS, SourceFile, ValidationError, validate_documents};
 
 /// How many parsed catalogs (distinct `catalog/` trees) are kept.
 const CACHE_CAPACITY: usize = 64;
@@ -80,7 +80,8 @@ impl Catalog {
 pub struct CatalogSnapshot {
     /// The commit the revision resolved to (hex).
     pub commit: String,
-    /// The id of its `catalog/` tree (hex; all zeros when there is none), the cache key.
+    /// The cache key (hex): the id of its `catalog/` tree (all zeros when there is none), mixed
+    /// with the blob ids of `pao.toml` and CODEOWNERS when present.
     pub tree: String,
     /// The validated catalog, shared with every other revision that has the same tree.
     pub catalog: Arc<Catalog>,
@@ -158,24 +159,45 @@ impl CatalogReader {
     pub fn load(&self, rev: &str) -> Result<CatalogSnapshot, GitError> {
         let repo = self.repo()?;
         let commit = resolve_commit(&repo, rev)?;
-        let tree = commit.tree()?;
-        let catalog_tree = catalog_tree(&repo, &tree)?;
-        let key = catalog_tree.as_ref().map_or(Oid::ZERO_SHA1, Tree::id);
-        let catalog = self.cached(key, || match &catalog_tree {
-            Some(tree) => read_catalog_files(&repo, tree).map(|files| Catalog::from_files(&files)),
-            None => Ok(Catalog::default()),
-        })?;
+        let (key, catalog) = self.load_tree(&repo, &commit.tree()?)?;
         Ok(CatalogSnapshot { commit: commit.id().to_string(), tree: key.to_string(), catalog })
     }
 
     pub(crate) fn load_commit(&self, repo: &Repository, commit: &git2::Commit<'_>) -> Result<Arc<Catalog>, GitError> {
-        let tree = commit.tree()?;
-        let catalog_tree = catalog_tree(repo, &tree)?;
-        let key = catalog_tree.as_ref().map_or(Oid::ZERO_SHA1, Tree::id);
-        self.cached(key, || match &catalog_tree {
-            Some(tree) => read_catalog_files(repo, tree).map(|files| Catalog::from_files(&files)),
-            None => Ok(Catalog::default()),
-        })
+        Ok(self.load_tree(repo, &commit.tree()?)?.1)
+    }
+
+    /// The catalog of a root tree. The cache key is the `catalog/` tree id, combined with the
+    /// blob ids of `pao.toml` and CODEOWNERS when the revision has them (they change what the
+    /// linter accepts).
+    fn load_tree(&self, repo: &Repository, root: &Tree<'_>) -> Result<(Oid, Arc<Catalog>), GitError> {
+        let catalog_tree = catalog_tree(repo, root)?;
+        let extras: Vec<(String, Oid)> = std::iter::once("pao.toml")
+            .chain(CODEOWNERS_PATHS)
+            .filter_map(|path| {
+                let entry = root.get_path(Path::new(path)).ok()?;
+                (entry.kind() == Some(ObjectType::Blob)).then(|| (path.to_owned(), entry.id()))
+            })
+            .collect();
+        let tree_id = catalog_tree.as_ref().map_or(Oid::ZERO_SHA1, Tree::id);
+        let key = if extras.is_empty() {
+            tree_id
+        } else {
+            let mut text = tree_id.to_string();
+            for (path, id) in &extras {
+                text.push_str(&format!("\n{path} {id}"));
+            }
+            Oid::hash_object(ObjectType::Blob, text.as_bytes())?
+        };
+        let catalog = self.cached(key, || {
+            let Some(tree) = &catalog_tree else { return Ok(Catalog::default()) };
+            let mut files = read_catalog_files(repo, tree)?;
+            for (path, id) in &extras {
+                files.push(SourceFile { path: path.clone(), bytes: repo.find_blob(*id)?.content().to_vec() });
+            }
+            Ok(Catalog::from_files(&files))
+        })?;
+        Ok((key, catalog))
     }
 
     fn cached(&self, key: Oid, parse: impl FnOnce() -> Result<Catalog, GitError>) -> Result<Arc<Catalog>, GitError> {

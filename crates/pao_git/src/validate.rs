@@ -1,21 +1,25 @@
 //! Validation of catalog documents read from Git.
 //!
 //! [`validate_documents`] is the one place that decides which files enter the served catalog.
-//! Today it parses with `pao_source` and type-checks with `pao_schema`; when `pao_lint` exposes
-//! `lint_sources`, this function switches to it (errors of the linter then become
-//! [`ValidationError`]s) and nothing else changes.
+//! It runs `pao_lint` over the files in memory (`Linter::lint_sources`, the same checks as
+//! `pao-lint`, with the revision's own `pao.toml` and CODEOWNERS), leaves out every document
+//! with an error-severity diagnostic, and type-checks the rest with `pao_schema`.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::path::Path;
 
 use pao_schema::{CatalogBundle, CatalogDocument, CatalogItem};
 use pao_source::{LineIndex, Node, decode, parse_yaml};
 use serde::Serialize;
 
-/// One catalog file as read from Git.
+/// Where the linter looks for CODEOWNERS, in GitHub's order.
+pub const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+
+/// One file as read from Git.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
-    /// Path relative to the repository root, with `/` separators (`catalog/databases/pgsql.yaml`).
+    /// Path relative to the repository root, with `/` separators (`catalog/databases/pg.yaml`).
     pub path: String,
     /// The file's bytes.
     pub bytes: Vec<u8>,
@@ -30,7 +34,8 @@ pub struct ValidDocument {
     pub document: CatalogDocument,
 }
 
-/// Why a file was kept out of the catalog.
+/// A problem found in the catalog: a file left out of it, or (for repository files such as
+/// CODEOWNERS and `pao.toml`) a problem that leaves documents in but should be fixed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ValidationError {
     /// Path relative to the repository root.
@@ -39,23 +44,53 @@ pub struct ValidationError {
     pub line: u32,
     /// 1-based character column.
     pub column: u32,
-    /// What is wrong.
+    /// What is wrong, led by the rule code when the linter found it (`PAO201: ...`).
     pub message: String,
 }
 
-/// Validates catalog files; returns the valid documents and the errors of the others, both in
-/// path order. A file with any error is left out whole. Checks: UTF-8 text, YAML syntax and
-/// duplicate keys, the document types of `pao_schema`, `metadata.id` matching the id pattern and
-/// equal to the file stem,
-/// `metadata.category` equal to the directory under `catalog/`, and unique ids (the first file in
-/// path order keeps the id).
+/// Validates catalog files; returns the valid documents and the errors, both in path order.
+///
+/// `files` holds the catalog documents (`catalog/**/*.yaml|yml`) and, when the revision has
+/// them, `pao.toml` (rule levels, exclusions, GitHub organisation) and a CODEOWNERS file. A
+/// document with any error-severity lint diagnostic is left out whole; warnings do not exclude.
 pub fn validate_documents(files: &[SourceFile]) -> (Vec<ValidDocument>, Vec<ValidationError>) {
-    let mut sorted: Vec<&SourceFile> = files.iter().collect();
-    sorted.sort_by(|a, b| a.path.cmp(&b.path));
-    let mut valid = Vec::new();
     let mut errors = Vec::new();
+    let config = files.iter().find(|f| f.path == "pao.toml").map_or_else(pao_config::Config::default, |file| {
+        let text = String::from_utf8_lossy(&file.bytes);
+        pao_config::Config::parse(&text, Path::new("pao.toml")).unwrap_or_else(|err| {
+            errors.push(ValidationError { file: file.path.clone(), line: 1, column: 1, message: err.to_string() });
+            pao_config::Config::default()
+        })
+    });
+    let linter = pao_lint::Linter::new(&config).or_else(|err| {
+        errors.push(ValidationError { file: "pao.toml".into(), line: 1, column: 1, message: err.to_string() });
+        pao_lint::Linter::new(&pao_config::Config::default())
+    });
+    let codeowners = CODEOWNERS_PATHS
+        .iter()
+        .find_map(|path| files.iter().find(|f| f.path == *path))
+        .map(|f| String::from_utf8_lossy(&f.bytes).into_owned());
+    let mut documents: Vec<&SourceFile> = files.iter().filter(|f| f.path.starts_with("catalog/")).collect();
+    documents.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut rejected = std::collections::BTreeSet::new();
+    if let Ok(linter) = &linter {
+        let inputs =
+            documents.iter().map(|f| pao_lint::SourceInput { path: f.path.clone(), bytes: f.bytes.clone() }).collect();
+        let report = linter.lint_sources(inputs, codeowners);
+        for diagnostic in report.diagnostics.iter().filter(|d| d.severity == pao_lint::Severity::Error) {
+            let position = report.sources.get(&diagnostic.file).map(|source| source.line_col(diagnostic.range.start));
+            errors.push(ValidationError {
+                file: diagnostic.file.clone(),
+                line: position.map_or(1, |p| p.line),
+                column: position.map_or(1, |p| p.column),
+                message: format!("{}: {}", diagnostic.code, diagnostic.message),
+            });
+            rejected.insert(diagnostic.file.clone());
+        }
+    }
+    let mut valid = Vec::new();
     let mut seen: BTreeMap<String, String> = BTreeMap::new();
-    for file in sorted {
+    for file in documents.into_iter().filter(|f| !rejected.contains(&f.path)) {
         match validate_one(file) {
             Ok((document, id_span, text)) => {
                 let id = document.metadata().id.clone();
@@ -74,9 +109,14 @@ pub fn validate_documents(files: &[SourceFile]) -> (Vec<ValidDocument>, Vec<Vali
             Err(mut file_errors) => errors.append(&mut file_errors),
         }
     }
+    errors.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+    errors.dedup();
     (valid, errors)
 }
 
+/// The typed document, with the span of its id, or the errors that keep it out. The linter has
+/// already checked these files; this is the last line of defence, and the step that produces the
+/// typed value.
 fn validate_one(file: &SourceFile) -> Result<(CatalogDocument, Range<usize>, String), Vec<ValidationError>> {
     let text = decode(&file.bytes).map_err(|err| vec![error_at(file, "", 0..0, err.to_string())])?;
     let parsed = parse_yaml(text);
@@ -189,6 +229,9 @@ mod tests {
             file("catalog/databases/broken.yaml", "a: [1,\n"),
         ]);
         assert_eq!(valid.len(), 1);
+        // A repository without CODEOWNERS is reported, but keeps its documents.
+        assert!(errors.iter().any(|e| e.file == ".github/CODEOWNERS" && e.message.starts_with("PAO612")));
+        let errors: Vec<_> = errors.into_iter().filter(|e| e.file.starts_with("catalog/")).collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
         let unknown = errors.iter().find(|e| e.file.ends_with("bad.yaml")).unwrap();
         assert!(unknown.message.contains("colour"), "{unknown:?}");
@@ -205,9 +248,10 @@ mod tests {
             file("catalog/databases/other.yaml", good),
             file("catalog/storage/pgsql.yaml", good),
         ]);
-        assert_eq!(valid.len(), 1);
-        assert_eq!(errors.len(), 2, "{errors:?}");
-        assert!(errors.iter().any(|e| e.message.contains("file name stem")));
-        assert!(errors.iter().any(|e| e.message.contains("category")));
+        // Every file is at fault: a stem mismatch, a category mismatch, and the id twice.
+        assert!(valid.is_empty(), "{valid:?}");
+        for file in ["catalog/databases/pgsql.yaml", "catalog/databases/other.yaml", "catalog/storage/pgsql.yaml"] {
+            assert!(errors.iter().any(|e| e.file == file), "{file}: {errors:#?}");
+        }
     }
 }

@@ -20,6 +20,8 @@ fn reads_a_bare_repository_and_reports_invalid_files() {
     );
     write(&work, "catalog/README.md", "not a document");
     write(&work, "docs/other.yaml", "not: catalog");
+    write(&work, ".github/CODEOWNERS", "/catalog/databases/ @acme/dba\n");
+    write(&work, "pao.toml", "[catalog]\ngithub-org = \"acme\"\n");
     commit(&work, "catalog", 1_700_000_000);
     let bare = bare_clone(&work, tmp.path(), "catalog.git");
 
@@ -29,10 +31,11 @@ fn reads_a_bare_repository_and_reports_invalid_files() {
     ids.sort();
     assert_eq!(ids, ["mysql", "pgsql"]);
     let errors = snapshot.validation_errors();
-    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert_eq!(errors.len(), 3, "{errors:?}");
     let broken = errors.iter().find(|e| e.file == "catalog/databases/broken.yaml").unwrap();
     assert_eq!(broken.line, 4, "{broken:?}"); // the parser stops at the end of the file
-    let typo = errors.iter().find(|e| e.file == "catalog/databases/typo.yaml").unwrap();
+    let typo =
+        errors.iter().find(|e| e.file == "catalog/databases/typo.yaml" && e.message.starts_with("PAO201")).unwrap();
     assert!(typo.message.contains("nmae"), "{typo:?}");
     assert_eq!((typo.line, typo.column), (5, 3), "{typo:?}");
     assert!(reader.load("no-such-branch").is_err());
@@ -66,6 +69,14 @@ fn unchanged_catalog_tree_is_never_parsed_again() {
     assert_ne!(d.tree, a.tree);
     assert_eq!(reader.parse_count(), 2);
     assert_eq!(d.catalog.item("pgsql").unwrap().metadata.version, "1.1.0");
+
+    // pao.toml and CODEOWNERS change what the linter accepts, so they are part of the key.
+    write(&work, ".github/CODEOWNERS", "/catalog/ @acme/dba\n");
+    commit(&work, "owners", 1_700_000_300);
+    let e = reader.load("HEAD").unwrap();
+    assert_ne!(e.tree, d.tree);
+    assert_eq!(reader.parse_count(), 3);
+    assert!(e.validation_errors().is_empty(), "{:?}", e.validation_errors());
 }
 
 #[test]
