@@ -102,7 +102,7 @@ pub enum PaoCommand {
     Form(crate::commands::form::FormCommand),
     /// Requests as pull requests on a Git state repository: submit, list, get, status, merge,
     /// abort, decommission.
-    Request(crate::commands::request::RequestArgs),
+    Request(Box<crate::commands::request::RequestArgs>),
     /// Template tools: render an item's actions with values, run template test cases.
     #[command(subcommand)]
     Vars(crate::commands::vars::VarsCommand),

@@ -84,3 +84,29 @@ fn submit_merge_update_and_list_in_the_current_repository() {
     let bad_status = pao(&repo, &["request", "list", "--status", "done"]);
     assert_eq!(bad_status.status.code(), Some(2));
 }
+
+#[test]
+fn github_configuration_needs_a_token_and_local_overrides_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("platform");
+    std::fs::create_dir_all(repo.join("catalog/databases")).unwrap();
+    git(&repo, &["init", "-q", "-b", "main"]);
+    std::fs::write(repo.join("catalog/databases/pgsql.yaml"), ITEM).unwrap();
+    std::fs::write(repo.join("pao.toml"), "[github]\nrepository = \"acme/platform-state\"\n").unwrap();
+    git(&repo, &["add", "-A"]);
+    git(&repo, &["commit", "-q", "-m", "catalog"]);
+    let run = |extra: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_pao"))
+            .args([&["request", "list"], extra].concat())
+            .current_dir(&repo)
+            .env_remove("GITHUB_TOKEN")
+            .output()
+            .unwrap()
+    };
+    let out = run(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("GITHUB_TOKEN"), "{}", String::from_utf8_lossy(&out.stderr));
+    let local = run(&["--local"]);
+    assert!(local.status.success(), "{}", String::from_utf8_lossy(&local.stderr));
+    assert_eq!(stdout(&local), "no requests\n");
+}

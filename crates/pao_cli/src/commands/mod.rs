@@ -16,7 +16,7 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Rule { code } => lint::explain(&code, crate::args::DocFormat::Text),
         PaoCommand::Schema(command) => schema::run(command),
         PaoCommand::Form(command) => form::run(command),
-        PaoCommand::Request(args) => request::run(args),
+        PaoCommand::Request(args) => request::run(*args),
         PaoCommand::Vars(command) => vars::run(command),
     }
 }

@@ -1,5 +1,6 @@
 //! `pao request ...`: the request lifecycle from the command line, on a local state repository
-//! (Git refs and branches; no server, no network). Human output by default, `--json` for tools.
+//! (Git refs and branches; no server, no network) or, when `pao.toml` has a `[github]` table, on
+//! GitHub pull requests. Human output by default, `--json` for tools.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -7,7 +8,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use pao_git::{CatalogReader, LocalBackend, discover_repository};
+use pao_git::{CatalogReader, LocalBackend, StateBackend, discover_repository};
+use pao_github::{GithubBackend, GithubConfig};
 use pao_orchestrator::{
     DecommissionRequest, Hint, Orchestrator, OrchestratorError, RequestFilter, RequestStatus, RequestView, Requester,
     SubmitRequest, Submitted,
@@ -38,6 +40,13 @@ pub struct RequestArgs {
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
+    /// Configuration file (default: `pao.toml` in the current directory, if present). With a
+    /// `[github]` table, requests become GitHub pull requests (token from `GITHUB_TOKEN`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Write to the local state repository even when the configuration names a GitHub one.
+    #[arg(long, global = true)]
+    pub local: bool,
 }
 
 /// `pao request` subcommands.
@@ -252,16 +261,28 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
 }
 
 fn open(args: &RequestArgs) -> anyhow::Result<Orchestrator> {
+    let config = match &args.config {
+        Some(path) => pao_config::Config::load(path)?,
+        None => pao_config::Config::discover(Path::new("."))?,
+    };
     let state = match &args.state_repo {
         Some(path) => path.clone(),
         None => discover_repository(".").context("not inside a Git repository; pass --state-repo")?,
     };
-    let backend = LocalBackend::open(&state, Some(&args.base))
-        .with_context(|| format!("cannot open state repository {}", state.display()))?;
+    let backend: Arc<dyn StateBackend> = match config.github.filter(|_| !args.local) {
+        Some(github) => {
+            let settings = GithubConfig::from_env(&github.repository, Some(&github.api_url), Some(&args.base))?;
+            Arc::new(GithubBackend::new(settings).context("cannot reach GitHub")?)
+        }
+        None => Arc::new(
+            LocalBackend::open(&state, Some(&args.base))
+                .with_context(|| format!("cannot open state repository {}", state.display()))?,
+        ),
+    };
     let catalog_path: &Path = args.catalog_repo.as_deref().unwrap_or(&state);
     let catalog = CatalogReader::open(catalog_path)
         .with_context(|| format!("cannot open catalog repository {}", catalog_path.display()))?;
-    Ok(Orchestrator::new(Arc::new(backend), Arc::new(catalog), args.catalog_rev.clone()))
+    Ok(Orchestrator::new(backend, Arc::new(catalog), args.catalog_rev.clone()))
 }
 
 fn requester(who: &WhoArgs) -> Requester {
