@@ -261,6 +261,15 @@ pub enum BackendError {
         /// The path.
         path: String,
     },
+    /// The base branch is checked out in the state repository's work tree, with uncommitted
+    /// changes there.
+    #[error(
+        "branch {branch} is checked out with uncommitted changes in the state repository; commit or stash them, or use a bare state repository"
+    )]
+    DirtyWorkTree {
+        /// The base branch.
+        branch: String,
+    },
     /// Compare-and-swap kept losing against concurrent writers.
     #[error("gave up updating {what} after repeated concurrent changes")]
     Contention {

@@ -373,6 +373,7 @@ impl LocalBackend {
                 return Err(BackendError::NotOpen { id: id.to_string(), state: info.state });
             }
             let head = Oid::from_str(&info.head)?;
+            let checked_out = self.base_checked_out(repo)?;
             let result = match repo.refname_to_id(&base_ref) {
                 Err(err) if err.code() == ErrorCode::NotFound => repo.reference(&base_ref, head, false, "pao: merge"),
                 Err(err) => return Err(err.into()),
@@ -404,6 +405,11 @@ impl LocalBackend {
             };
             match result {
                 Ok(_) => {
+                    if checked_out {
+                        // The work tree was clean against the old tip: bring it and the index to
+                        // the new one, as `git merge` would have.
+                        repo.checkout_head(Some(git2::build::CheckoutBuilder::new().force()))?;
+                    }
                     Self::release(repo, &resource_ref(&info.key), head)?;
                     self.append_status(repo, id, RequestStatus::PrMerged, "merged into the base branch")?;
                     return self.info(repo, id);
@@ -413,6 +419,28 @@ impl LocalBackend {
             }
         }
         Err(BackendError::Contention { what: base_ref })
+    }
+
+    /// Whether the base branch is checked out in this repository's work tree. A checked-out base
+    /// with uncommitted changes is refused: moving the branch under them would make `git status`
+    /// show the merge reverted.
+    fn base_checked_out(&self, repo: &Repository) -> Result<bool, BackendError> {
+        if repo.is_bare() {
+            return Ok(false);
+        }
+        let on_base = match repo.find_reference("HEAD") {
+            Ok(head) => head.symbolic_target().ok().flatten() == Some(self.base_ref().as_str()),
+            Err(_) => false,
+        };
+        if !on_base {
+            return Ok(false);
+        }
+        let mut options = git2::StatusOptions::new();
+        options.include_untracked(false).include_ignored(false);
+        if !repo.statuses(Some(&mut options))?.is_empty() {
+            return Err(BackendError::DirtyWorkTree { branch: self.base.clone() });
+        }
+        Ok(true)
     }
 
     fn files_under(repo: &Repository, tree: &Tree<'_>, prefix: &str) -> Result<Vec<(String, String)>, BackendError> {

@@ -94,6 +94,7 @@ impl OrchestratorError {
                 BackendError::MergeConflict { .. } => "merge_conflict",
                 BackendError::NoSuchFile { .. } => "nothing_to_decommission",
                 BackendError::Contention { .. } => "contention",
+                BackendError::DirtyWorkTree { .. } => "dirty_work_tree",
                 BackendError::Corrupt(_) => "corrupt_state",
                 BackendError::Remote { .. } => "forge_error",
                 BackendError::Git(_) | BackendError::Open(_) => "state_unavailable",
@@ -106,7 +107,8 @@ impl OrchestratorError {
         match self.code() {
             "invalid_name" | "unsupported_hint" => 400,
             "item_not_found" | "request_not_found" | "nothing_to_decommission" => 404,
-            "resource_busy" | "request_exists" | "request_not_open" | "merge_conflict" | "invalid_transition" => 409,
+            "resource_busy" | "request_exists" | "request_not_open" | "merge_conflict" | "invalid_transition"
+            | "dirty_work_tree" => 409,
             "item_not_orderable" | "validation_failed" => 422,
             "contention" | "forge_error" => 503,
             _ => 500,

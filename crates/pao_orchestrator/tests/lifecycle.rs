@@ -298,4 +298,17 @@ fn catalog_and_state_in_one_work_tree_repository() {
     assert!(
         git(&catalog, &["ls-tree", "-r", "--name-only", "main"]).contains("requests/payments/pgsql/orders-db.yaml")
     );
+    // The checked-out work tree follows the merge, as after `git merge`.
+    assert_eq!(git(&catalog, &["status", "--porcelain"]), "");
+    assert!(catalog.join("requests/payments/pgsql/orders-db.yaml").is_file());
+
+    // With uncommitted changes there, a merge is refused rather than moving the branch under them.
+    let second = orch.submit(&submit("payments", "other-db", json!({ "instanceName": "other" }))).unwrap().request.id;
+    write(&catalog, "catalog/databases/pgsql.yaml", &PG.replace("Managed PostgreSQL", "Edited"));
+    let err = orch.merge(&second).unwrap_err();
+    assert!(matches!(err, OrchestratorError::Backend(BackendError::DirtyWorkTree { .. })), "{err}");
+    assert_eq!(err.http_status(), 409);
+    git(&catalog, &["checkout", "--", "."]);
+    orch.merge(&second).unwrap();
+    assert_eq!(git(&catalog, &["status", "--porcelain"]), "");
 }
