@@ -81,6 +81,16 @@ fn submit_merge_update_and_list_in_the_current_repository() {
     let missing = pao(&repo, &["request", "get", "req-nope", "--json"]);
     assert_eq!(missing.status.code(), Some(1));
     assert!(stdout(&missing).contains("request_not_found"));
+    // A merged request can be escalated; retry needs a failed one.
+    let escalated = pao(&repo, &["request", "escalate", &id, "--reason", "needs a DBA"]);
+    assert!(stdout(&escalated).contains("escalated"), "{}", String::from_utf8_lossy(&escalated.stderr));
+    let history = stdout(&pao(&repo, &["request", "status", &id]));
+    assert!(history.contains("escalated") && history.contains("needs a DBA"), "{history}");
+    let retry = pao(&repo, &["request", "retry", &id, "--json"]);
+    assert_eq!(retry.status.code(), Some(0), "escalated may go back to in_progress");
+    let retry_again = pao(&repo, &["request", "retry", &id, "--json"]);
+    assert_eq!(retry_again.status.code(), Some(1));
+    assert!(stdout(&retry_again).contains("invalid_transition"), "{}", stdout(&retry_again));
     let bad_status = pao(&repo, &["request", "list", "--status", "done"]);
     assert_eq!(bad_status.status.code(), Some(2));
 }

@@ -80,6 +80,19 @@ pub enum RequestCommand {
         #[arg(long, default_value = "aborted from the command line")]
         reason: String,
     },
+    /// Hand a request to people (manual fulfilment); recorded in its status history.
+    Escalate {
+        /// Request id.
+        id: String,
+        /// Why, recorded in the status history.
+        #[arg(long, default_value = "escalated from the command line")]
+        reason: String,
+    },
+    /// Run a failed (or escalated) request's fulfilment again (to `in_progress`).
+    Retry {
+        /// Request id.
+        id: String,
+    },
     /// Request removal of a resource: a pull request deleting its desired-state file.
     Decommission(DecommissionArgs),
 }
@@ -247,6 +260,12 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
         RequestCommand::Abort { id, reason } => orchestrator
             .abort(&id, &reason)
             .map(|view| if json { pretty(&view) } else { format!("Aborted {}: {}\n", view.id, view.status) }),
+        RequestCommand::Escalate { id, reason } => orchestrator
+            .transition(&id, RequestStatus::Escalated, &reason)
+            .map(|view| if json { pretty(&view) } else { format!("Escalated {}: {}\n", view.id, view.status) }),
+        RequestCommand::Retry { id } => orchestrator
+            .transition(&id, RequestStatus::InProgress, "retried from the command line")
+            .map(|view| if json { pretty(&view) } else { format!("Retrying {}: {}\n", view.id, view.status) }),
     };
     match result {
         Ok(text) => {
