@@ -312,3 +312,25 @@ fn catalog_and_state_in_one_work_tree_repository() {
     orch.merge(&second).unwrap();
     assert_eq!(git(&catalog, &["status", "--porcelain"]), "");
 }
+
+#[test]
+fn concurrent_retries_with_one_idempotency_key_make_one_request() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (catalog, state) = setup(tmp.path());
+    let orch = Arc::new(orchestrator(&catalog, &state));
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let orch = Arc::clone(&orch);
+            std::thread::spawn(move || {
+                let mut request = submit("payments", "orders-db", json!({ "instanceName": "orders" }));
+                request.idempotency_key = Some("same-key".into());
+                orch.submit(&request).unwrap()
+            })
+        })
+        .collect();
+    let results: Vec<_> = threads.into_iter().map(|t| t.join().unwrap()).collect();
+    let first: Vec<_> = results.iter().filter(|r| !r.replayed).collect();
+    assert_eq!(first.len(), 1);
+    assert!(results.iter().all(|r| r.request.id == first[0].request.id));
+    assert_eq!(orch.list(&RequestFilter::default()).unwrap().len(), 1);
+}
