@@ -9,9 +9,8 @@ use std::future::Future;
 use base64::Engine as _;
 use octocrab::Octocrab;
 use pao_git::{
-    BackendError, ChangeInfo, ChangeSpec, ChangeState, Opened, Operation, REQUEST_BRANCH_PREFIX,
-    RequestId, RequestStatus, ResourceKey, StateBackend, StatusEvent, idempotency_digest,
-    parse_trailers, with_trailers,
+    BackendError, ChangeInfo, ChangeSpec, ChangeState, Opened, Operation, REQUEST_BRANCH_PREFIX, RequestId,
+    RequestStatus, ResourceKey, StateBackend, StatusEvent, idempotency_digest, parse_trailers, with_trailers,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -35,9 +34,7 @@ pub struct GithubBackend {
 
 impl std::fmt::Debug for GithubBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GithubBackend")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
+        f.debug_struct("GithubBackend").field("config", &self.config).finish_non_exhaustive()
     }
 }
 
@@ -141,11 +138,7 @@ fn remote(operation: &str, err: &octocrab::Error) -> BackendError {
             status: source.status_code.as_u16(),
             message: source.message.clone(),
         },
-        other => BackendError::Remote {
-            operation: operation.to_owned(),
-            status: 0,
-            message: other.to_string(),
-        },
+        other => BackendError::Remote { operation: operation.to_owned(), status: 0, message: other.to_string() },
     }
 }
 
@@ -195,20 +188,15 @@ impl GithubBackend {
             })?;
         let client = {
             let _guard = runtime.enter();
-            let builder = Octocrab::builder()
-                .base_uri(config.api_url.as_str())
-                .map_err(|e| remote("configure client", &e))?;
+            let builder =
+                Octocrab::builder().base_uri(config.api_url.as_str()).map_err(|e| remote("configure client", &e))?;
             let built = match &config.token {
                 Some(token) => builder.personal_token(token.clone()).build(),
                 None => builder.build(),
             };
             built.map_err(|e| remote("build client", &e))?
         };
-        Ok(Self {
-            client,
-            runtime,
-            config,
-        })
+        Ok(Self { client, runtime, config })
     }
 
     fn block<T: Send>(&self, future: impl Future<Output = T> + Send) -> T {
@@ -234,11 +222,7 @@ impl GithubBackend {
         self.client.get(route, None::<&()>).await
     }
 
-    async fn post<T: serde::de::DeserializeOwned>(
-        &self,
-        route: &str,
-        body: &Value,
-    ) -> Result<T, octocrab::Error> {
+    async fn post<T: serde::de::DeserializeOwned>(&self, route: &str, body: &Value) -> Result<T, octocrab::Error> {
         self.client.post(route, Some(body)).await
     }
 
@@ -252,11 +236,7 @@ impl GithubBackend {
     }
 
     async fn file_at(&self, path: &str, git_ref: &str) -> Result<Option<String>, BackendError> {
-        let route = self.repo_route(&format!(
-            "contents/{}?ref={}",
-            encode_path(path),
-            encode_path(git_ref)
-        ));
+        let route = self.repo_route(&format!("contents/{}?ref={}", encode_path(path), encode_path(git_ref)));
         match self.get::<Content>(&route).await {
             Ok(content) => content.content.as_deref().map(decode_base64).transpose(),
             Err(err) if status_of(&err) == Some(404) => Ok(None),
@@ -268,19 +248,11 @@ impl GithubBackend {
     async fn pulls(&self) -> Result<Vec<Pull>, BackendError> {
         let mut all = Vec::new();
         for page in 1..=100 {
-            let route = self.repo_route(&format!(
-                "pulls?state=all&per_page=100&page={page}&sort=created&direction=desc"
-            ));
-            let pulls: Vec<Pull> = self
-                .get(&route)
-                .await
-                .map_err(|e| remote("list pull requests", &e))?;
+            let route =
+                self.repo_route(&format!("pulls?state=all&per_page=100&page={page}&sort=created&direction=desc"));
+            let pulls: Vec<Pull> = self.get(&route).await.map_err(|e| remote("list pull requests", &e))?;
             let done = pulls.len() < 100;
-            all.extend(
-                pulls
-                    .into_iter()
-                    .filter(|p| p.head.name.starts_with(REQUEST_BRANCH_PREFIX)),
-            );
+            all.extend(pulls.into_iter().filter(|p| p.head.name.starts_with(REQUEST_BRANCH_PREFIX)));
             if done {
                 break;
             }
@@ -291,28 +263,17 @@ impl GithubBackend {
     async fn pull_for(&self, id: &RequestId) -> Result<Pull, BackendError> {
         let head = format!("{}:{REQUEST_BRANCH_PREFIX}{id}", self.config.owner);
         let route = self.repo_route(&format!("pulls?state=all&head={}", encode_path(&head)));
-        let pulls: Vec<Pull> = self
-            .get(&route)
-            .await
-            .map_err(|e| remote("find pull request", &e))?;
-        pulls
-            .into_iter()
-            .next()
-            .ok_or_else(|| BackendError::NotFound(id.to_string()))
+        let pulls: Vec<Pull> = self.get(&route).await.map_err(|e| remote("find pull request", &e))?;
+        pulls.into_iter().next().ok_or_else(|| BackendError::NotFound(id.to_string()))
     }
 
     fn info(&self, pull: &Pull) -> Result<ChangeInfo, BackendError> {
-        let meta = meta_of(pull).ok_or_else(|| {
-            BackendError::Corrupt(format!("pull request #{} has no PAO block", pull.number))
-        })?;
+        let meta = meta_of(pull)
+            .ok_or_else(|| BackendError::Corrupt(format!("pull request #{} has no PAO block", pull.number)))?;
         let id = RequestId::parse(&meta.id)?;
         let key = ResourceKey::parse(&meta.team, &meta.item, &meta.resource)?;
-        let operation = Operation::parse(&meta.operation).ok_or_else(|| {
-            BackendError::Corrupt(format!(
-                "pull request #{} has an unknown operation",
-                pull.number
-            ))
-        })?;
+        let operation = Operation::parse(&meta.operation)
+            .ok_or_else(|| BackendError::Corrupt(format!("pull request #{} has an unknown operation", pull.number)))?;
         let state = if pull.merged_at.is_some() {
             ChangeState::Merged
         } else if pull.state == "closed" {
@@ -320,21 +281,15 @@ impl GithubBackend {
         } else {
             ChangeState::Open
         };
-        let labelled = pull
-            .labels
-            .iter()
-            .filter_map(|l| l.name.strip_prefix(STATUS_LABEL))
-            .filter_map(RequestStatus::parse)
-            .max();
+        let labelled =
+            pull.labels.iter().filter_map(|l| l.name.strip_prefix(STATUS_LABEL)).filter_map(RequestStatus::parse).max();
         let status = match (labelled, state) {
             (
-                None
-                | Some(RequestStatus::Submitted | RequestStatus::Validating | RequestStatus::PrOpen),
+                None | Some(RequestStatus::Submitted | RequestStatus::Validating | RequestStatus::PrOpen),
                 ChangeState::Merged,
             ) => RequestStatus::PrMerged,
             (
-                None
-                | Some(RequestStatus::Submitted | RequestStatus::Validating | RequestStatus::PrOpen),
+                None | Some(RequestStatus::Submitted | RequestStatus::Validating | RequestStatus::PrOpen),
                 ChangeState::Closed,
             ) => RequestStatus::PrClosed,
             (Some(status), _) => status,
@@ -370,41 +325,21 @@ impl GithubBackend {
     ) -> Result<(), BackendError> {
         let label = format!("{STATUS_LABEL}{}", status.as_str());
         let route = self.repo_route(&format!("issues/{number}/labels"));
-        let _: Value = self
-            .post(&route, &json!({ "labels": [label] }))
-            .await
-            .map_err(|e| remote("add status label", &e))?;
-        for old in current
-            .iter()
-            .filter(|l| l.name.starts_with(STATUS_LABEL) && l.name != label)
-        {
-            let route = self.repo_route(&format!(
-                "issues/{number}/labels/{}",
-                encode_path(&old.name)
-            ));
+        let _: Value =
+            self.post(&route, &json!({ "labels": [label] })).await.map_err(|e| remote("add status label", &e))?;
+        for old in current.iter().filter(|l| l.name.starts_with(STATUS_LABEL) && l.name != label) {
+            let route = self.repo_route(&format!("issues/{number}/labels/{}", encode_path(&old.name)));
             match self.client.delete::<Value, _, ()>(route, None).await {
                 Ok(_) => {}
                 Err(err) if status_of(&err) == Some(404) => {}
                 Err(err) => return Err(remote("remove status label", &err)),
             }
         }
-        let record = json!({ "status": status.as_str(), "note": note })
-            .to_string()
-            .replace('>', "\\u003e");
-        let text = if note.is_empty() {
-            String::new()
-        } else {
-            format!("\n\n{note}")
-        };
-        let body = format!(
-            "{STATUS_MARKER}{record} -->\nPAO: status is now **{}**{text}",
-            status.as_str()
-        );
+        let record = json!({ "status": status.as_str(), "note": note }).to_string().replace('>', "\\u003e");
+        let text = if note.is_empty() { String::new() } else { format!("\n\n{note}") };
+        let body = format!("{STATUS_MARKER}{record} -->\nPAO: status is now **{}**{text}", status.as_str());
         let route = self.repo_route(&format!("issues/{number}/comments"));
-        let _: Value = self
-            .post(&route, &json!({ "body": body }))
-            .await
-            .map_err(|e| remote("comment status", &e))?;
+        let _: Value = self.post(&route, &json!({ "body": body })).await.map_err(|e| remote("comment status", &e))?;
         Ok(())
     }
 
@@ -412,33 +347,22 @@ impl GithubBackend {
         let digest = spec.idempotency_key.as_deref().map(idempotency_digest);
         let pulls = self.pulls().await?;
         if let Some(digest) = &digest
-            && let Some(first) = pulls
-                .iter()
-                .find(|p| meta_of(p).and_then(|m| m.idempotency).as_ref() == Some(digest))
+            && let Some(first) = pulls.iter().find(|p| meta_of(p).and_then(|m| m.idempotency).as_ref() == Some(digest))
         {
-            return Ok(Opened {
-                change: self.info(first)?,
-                replayed: true,
-            });
+            return Ok(Opened { change: self.info(first)?, replayed: true });
         }
         if let Some(open) = open_for(&pulls, &spec.key).first() {
-            return Err(BackendError::ResourceBusy {
-                key: spec.key.to_string(),
-                open: open.1.clone(),
-            });
+            return Err(BackendError::ResourceBusy { key: spec.key.to_string(), open: open.1.clone() });
         }
         let branch = format!("{REQUEST_BRANCH_PREFIX}{}", spec.id);
         if self.branch_sha(&branch).await?.is_some() {
             return Err(BackendError::AlreadyExists(spec.id.to_string()));
         }
-        let base_sha =
-            self.branch_sha(&self.config.base)
-                .await?
-                .ok_or_else(|| BackendError::Remote {
-                    operation: "read base branch".into(),
-                    status: 404,
-                    message: format!("branch {} does not exist", self.config.base),
-                })?;
+        let base_sha = self.branch_sha(&self.config.base).await?.ok_or_else(|| BackendError::Remote {
+            operation: "read base branch".into(),
+            status: 404,
+            message: format!("branch {} does not exist", self.config.base),
+        })?;
         let base: GitCommit = self
             .get(&self.repo_route(&format!("git/commits/{base_sha}")))
             .await
@@ -447,10 +371,7 @@ impl GithubBackend {
         let entry = match &spec.content {
             Some(content) => {
                 let blob: GitObject = self
-                    .post(
-                        &self.repo_route("git/blobs"),
-                        &json!({ "content": content, "encoding": "utf-8" }),
-                    )
+                    .post(&self.repo_route("git/blobs"), &json!({ "content": content, "encoding": "utf-8" }))
                     .await
                     .map_err(|e| remote("create blob", &e))?;
                 json!({ "path": path, "mode": "100644", "type": "blob", "sha": blob.sha })
@@ -463,18 +384,12 @@ impl GithubBackend {
             }
         };
         let tree: GitObject = self
-            .post(
-                &self.repo_route("git/trees"),
-                &json!({ "base_tree": base.tree.sha, "tree": [entry] }),
-            )
+            .post(&self.repo_route("git/trees"), &json!({ "base_tree": base.tree.sha, "tree": [entry] }))
             .await
             .map_err(|e| remote("create tree", &e))?;
         let mut trailers = vec![
             ("Pao-Request-Id".to_owned(), spec.id.to_string()),
-            (
-                "Pao-Operation".to_owned(),
-                spec.operation.as_str().to_owned(),
-            ),
+            ("Pao-Operation".to_owned(), spec.operation.as_str().to_owned()),
             ("Pao-Team".to_owned(), spec.key.team.to_string()),
             ("Pao-Item".to_owned(), spec.key.item.to_string()),
             ("Pao-Resource".to_owned(), spec.key.resource.to_string()),
@@ -494,10 +409,7 @@ impl GithubBackend {
             .await
             .map_err(|e| remote("create commit", &e))?;
         let created: Result<Value, _> = self
-            .post(
-                &self.repo_route("git/refs"),
-                &json!({ "ref": format!("refs/heads/{branch}"), "sha": commit.sha }),
-            )
+            .post(&self.repo_route("git/refs"), &json!({ "ref": format!("refs/heads/{branch}"), "sha": commit.sha }))
             .await;
         match created {
             Ok(_) => {}
@@ -515,9 +427,8 @@ impl GithubBackend {
             idempotency: digest,
             trailers: parse_trailers(&with_trailers("", &spec.trailers)),
         };
-        let meta_json = serde_json::to_string(&meta)
-            .map_err(|e| BackendError::Corrupt(e.to_string()))?
-            .replace('>', "\\u003e");
+        let meta_json =
+            serde_json::to_string(&meta).map_err(|e| BackendError::Corrupt(e.to_string()))?.replace('>', "\\u003e");
         let body = format!("{}\n\n{META_MARKER}{meta_json} -->\n", spec.body.trim_end());
         let pull: Pull = self
             .post(
@@ -529,10 +440,7 @@ impl GithubBackend {
         let mut labels: Vec<String> = spec.labels.clone();
         labels.push(format!("{STATUS_LABEL}{}", RequestStatus::PrOpen.as_str()));
         let route = self.repo_route(&format!("issues/{}/labels", pull.number));
-        let _: Value = self
-            .post(&route, &json!({ "labels": labels }))
-            .await
-            .map_err(|e| remote("add labels", &e))?;
+        let _: Value = self.post(&route, &json!({ "labels": labels })).await.map_err(|e| remote("add labels", &e))?;
 
         // GitHub has no multi-ref compare-and-swap, so exclusivity is settled after the fact:
         // of two racing pull requests for one resource, the lower number wins and the other
@@ -544,70 +452,42 @@ impl GithubBackend {
         {
             let _: Value = self
                 .client
-                .patch(
-                    self.repo_route(&format!("pulls/{}", pull.number)),
-                    Some(&json!({ "state": "closed" })),
-                )
+                .patch(self.repo_route(&format!("pulls/{}", pull.number)), Some(&json!({ "state": "closed" })))
                 .await
                 .map_err(|e| remote("close duplicate pull request", &e))?;
             let route = self.repo_route(&format!("git/refs/heads/{}", encode_path(&branch)));
             // Best effort: a leftover branch without an open pull request is harmless.
             let _ = self.client._delete(route.as_str(), None::<&()>).await;
-            return Err(BackendError::ResourceBusy {
-                key: spec.key.to_string(),
-                open: winner.clone(),
-            });
+            return Err(BackendError::ResourceBusy { key: spec.key.to_string(), open: winner.clone() });
         }
         let pull = self.pull_for(&spec.id).await?;
-        Ok(Opened {
-            change: self.info(&pull)?,
-            replayed: false,
-        })
+        Ok(Opened { change: self.info(&pull)?, replayed: false })
     }
 
     async fn merge_async(&self, id: &RequestId) -> Result<ChangeInfo, BackendError> {
         let pull = self.pull_for(id).await?;
         let info = self.info(&pull)?;
         if info.state != ChangeState::Open {
-            return Err(BackendError::NotOpen {
-                id: id.to_string(),
-                state: info.state,
-            });
+            return Err(BackendError::NotOpen { id: id.to_string(), state: info.state });
         }
         let body = json!({
             "merge_method": "merge",
             "sha": pull.head.sha,
             "commit_title": format!("Merge request {id}: {}", pull.title),
         });
-        let merged: Result<Value, _> = self
-            .client
-            .put(
-                self.repo_route(&format!("pulls/{}/merge", pull.number)),
-                Some(&body),
-            )
-            .await;
+        let merged: Result<Value, _> =
+            self.client.put(self.repo_route(&format!("pulls/{}/merge", pull.number)), Some(&body)).await;
         match merged {
             Ok(_) => {}
             Err(err) if status_of(&err) == Some(405) => {
-                return Err(BackendError::MergeConflict {
-                    id: id.to_string(),
-                    paths: vec![info.key.path()],
-                });
+                return Err(BackendError::MergeConflict { id: id.to_string(), paths: vec![info.key.path()] });
             }
             Err(err) if status_of(&err) == Some(409) => {
-                return Err(BackendError::Contention {
-                    what: format!("pull request #{}", pull.number),
-                });
+                return Err(BackendError::Contention { what: format!("pull request #{}", pull.number) });
             }
             Err(err) => return Err(remote("merge pull request", &err)),
         }
-        self.set_status(
-            pull.number,
-            &pull.labels,
-            RequestStatus::PrMerged,
-            "merged into the base branch",
-        )
-        .await?;
+        self.set_status(pull.number, &pull.labels, RequestStatus::PrMerged, "merged into the base branch").await?;
         self.info(&self.pull_for(id).await?)
     }
 }
@@ -626,9 +506,7 @@ fn open_for(pulls: &[Pull], key: &ResourceKey) -> Vec<(u64, String)> {
         .filter(|p| p.state == "open")
         .filter_map(|p| meta_of(p).map(|m| (p.number, m)))
         .filter(|(_, m)| {
-            m.team == key.team.as_str()
-                && m.item == key.item.as_str()
-                && m.resource == key.resource.as_str()
+            m.team == key.team.as_str() && m.item == key.item.as_str() && m.resource == key.resource.as_str()
         })
         .map(|(n, m)| (n, m.id))
         .collect();
@@ -638,10 +516,7 @@ fn open_for(pulls: &[Pull], key: &ResourceKey) -> Vec<(u64, String)> {
 
 impl StateBackend for GithubBackend {
     fn describe(&self) -> String {
-        format!(
-            "github:{}/{} at {}",
-            self.config.owner, self.config.repo, self.config.api_url
-        )
+        format!("github:{}/{} at {}", self.config.owner, self.config.repo, self.config.api_url)
     }
 
     fn base_branch(&self) -> &str {
@@ -662,17 +537,16 @@ impl StateBackend for GithubBackend {
                 .await
                 .map_err(|e| remote("read tree", &e))?;
             let mut files = Vec::new();
-            for entry in tree.tree.iter().filter(|e| {
-                e.kind == "blob" && e.path.starts_with("requests/") && e.path.ends_with(".yaml")
-            }) {
+            for entry in tree
+                .tree
+                .iter()
+                .filter(|e| e.kind == "blob" && e.path.starts_with("requests/") && e.path.ends_with(".yaml"))
+            {
                 let blob: Content = self
                     .get(&self.repo_route(&format!("git/blobs/{}", entry.sha)))
                     .await
                     .map_err(|e| remote("read blob", &e))?;
-                files.push((
-                    entry.path.clone(),
-                    decode_base64(blob.content.as_deref().unwrap_or_default())?,
-                ));
+                files.push((entry.path.clone(), decode_base64(blob.content.as_deref().unwrap_or_default())?));
             }
             files.sort();
             Ok(files)
@@ -727,45 +601,27 @@ impl StateBackend for GithubBackend {
         self.block(self.merge_async(id))
     }
 
-    fn close(
-        &self,
-        id: &RequestId,
-        status: RequestStatus,
-        note: &str,
-    ) -> Result<ChangeInfo, BackendError> {
+    fn close(&self, id: &RequestId, status: RequestStatus, note: &str) -> Result<ChangeInfo, BackendError> {
         self.block(async {
             let pull = self.pull_for(id).await?;
             let info = self.info(&pull)?;
             if info.state != ChangeState::Open {
-                return Err(BackendError::NotOpen {
-                    id: id.to_string(),
-                    state: info.state,
-                });
+                return Err(BackendError::NotOpen { id: id.to_string(), state: info.state });
             }
             let _: Value = self
                 .client
-                .patch(
-                    self.repo_route(&format!("pulls/{}", pull.number)),
-                    Some(&json!({ "state": "closed" })),
-                )
+                .patch(self.repo_route(&format!("pulls/{}", pull.number)), Some(&json!({ "state": "closed" })))
                 .await
                 .map_err(|e| remote("close pull request", &e))?;
-            self.set_status(pull.number, &pull.labels, status, note)
-                .await?;
+            self.set_status(pull.number, &pull.labels, status, note).await?;
             self.info(&self.pull_for(id).await?)
         })
     }
 
-    fn record_status(
-        &self,
-        id: &RequestId,
-        status: RequestStatus,
-        note: &str,
-    ) -> Result<ChangeInfo, BackendError> {
+    fn record_status(&self, id: &RequestId, status: RequestStatus, note: &str) -> Result<ChangeInfo, BackendError> {
         self.block(async {
             let pull = self.pull_for(id).await?;
-            self.set_status(pull.number, &pull.labels, status, note)
-                .await?;
+            self.set_status(pull.number, &pull.labels, status, note).await?;
             self.info(&self.pull_for(id).await?)
         })
     }
@@ -775,16 +631,8 @@ impl StateBackend for GithubBackend {
             let pull = self.pull_for(id).await?;
             let info = self.info(&pull)?;
             let mut events = vec![
-                StatusEvent {
-                    status: RequestStatus::Submitted,
-                    at: info.created_at.clone(),
-                    note: String::new(),
-                },
-                StatusEvent {
-                    status: RequestStatus::Validating,
-                    at: info.created_at.clone(),
-                    note: String::new(),
-                },
+                StatusEvent { status: RequestStatus::Submitted, at: info.created_at.clone(), note: String::new() },
+                StatusEvent { status: RequestStatus::Validating, at: info.created_at.clone(), note: String::new() },
                 StatusEvent {
                     status: RequestStatus::PrOpen,
                     at: info.created_at.clone(),
@@ -792,10 +640,7 @@ impl StateBackend for GithubBackend {
                 },
             ];
             let route = self.repo_route(&format!("issues/{}/comments?per_page=100", pull.number));
-            let comments: Vec<Comment> = self
-                .get(&route)
-                .await
-                .map_err(|e| remote("list comments", &e))?;
+            let comments: Vec<Comment> = self.get(&route).await.map_err(|e| remote("list comments", &e))?;
             for comment in comments {
                 let Some(body) = comment.body.as_deref() else {
                     continue;
@@ -813,11 +658,7 @@ impl StateBackend for GithubBackend {
                     continue;
                 };
                 let note = record["note"].as_str().unwrap_or_default().to_owned();
-                events.push(StatusEvent {
-                    status,
-                    at: comment.created_at,
-                    note,
-                });
+                events.push(StatusEvent { status, at: comment.created_at, note });
             }
             Ok(events)
         })

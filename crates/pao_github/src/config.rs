@@ -37,9 +37,7 @@ pub enum GithubConfigError {
     #[error("GITHUB_TOKEN is not set; the GitHub backend needs a token")]
     MissingToken,
     /// The API URL is not an http(s) URL.
-    #[error(
-        "GitHub api-url must start with https:// (or http:// for a local test server), not `{0}`"
-    )]
+    #[error("GitHub api-url must start with https:// (or http:// for a local test server), not `{0}`")]
     ApiUrl(String),
 }
 
@@ -50,15 +48,9 @@ impl GithubConfig {
     ///
     /// # Errors
     /// A malformed repository or URL, or no `GITHUB_TOKEN`.
-    pub fn from_env(
-        repository: &str,
-        api_url: Option<&str>,
-        base: Option<&str>,
-    ) -> Result<Self, GithubConfigError> {
-        let token = std::env::var("GITHUB_TOKEN")
-            .ok()
-            .filter(|t| !t.is_empty())
-            .ok_or(GithubConfigError::MissingToken)?;
+    pub fn from_env(repository: &str, api_url: Option<&str>, base: Option<&str>) -> Result<Self, GithubConfigError> {
+        let token =
+            std::env::var("GITHUB_TOKEN").ok().filter(|t| !t.is_empty()).ok_or(GithubConfigError::MissingToken)?;
         Self::new(repository, api_url, base, Some(token))
     }
 
@@ -72,19 +64,13 @@ impl GithubConfig {
         base: Option<&str>,
         token: Option<String>,
     ) -> Result<Self, GithubConfigError> {
-        let valid = |s: &str| {
-            !s.is_empty()
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-        };
+        let valid =
+            |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
         let (owner, repo) = repository
             .split_once('/')
             .filter(|(o, r)| valid(o) && valid(r) && *r != "." && *r != "..")
             .ok_or_else(|| GithubConfigError::Repository(repository.to_owned()))?;
-        let api_url = api_url
-            .unwrap_or("https://api.github.com")
-            .trim_end_matches('/')
-            .to_owned();
+        let api_url = api_url.unwrap_or("https://api.github.com").trim_end_matches('/').to_owned();
         if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
             return Err(GithubConfigError::ApiUrl(api_url));
         }
@@ -108,13 +94,8 @@ mod tests {
         assert!(GithubConfig::new("acme", None, None, None).is_err());
         assert!(GithubConfig::new("acme/../x", None, None, None).is_err());
         assert!(GithubConfig::new("acme/state", Some("ftp://x"), None, None).is_err());
-        let config = GithubConfig::new(
-            "acme/state",
-            Some("https://ghe.example.com/api/v3/"),
-            None,
-            Some("t".into()),
-        )
-        .unwrap();
+        let config =
+            GithubConfig::new("acme/state", Some("https://ghe.example.com/api/v3/"), None, Some("t".into())).unwrap();
         assert_eq!(config.api_url, "https://ghe.example.com/api/v3");
         assert!(!format!("{config:?}").contains("\"t\""));
     }

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use pao_git::{BackendError, CatalogReader, StateBackend};
 use pao_github::{GithubBackend, GithubConfig};
 use pao_orchestrator::{
-    ChangeState, Hint, Operation, Orchestrator, OrchestratorError, RequestFilter, RequestStatus,
-    Requester, SubmitRequest,
+    ChangeState, Hint, Operation, Orchestrator, OrchestratorError, RequestFilter, RequestStatus, Requester,
+    SubmitRequest,
 };
 use serde_json::json;
 
@@ -26,11 +26,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
         .env("GIT_COMMITTER_EMAIL", "ada@example.com")
         .output()
         .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
@@ -41,10 +37,7 @@ fn submit(resource: &str, values: serde_json::Value) -> SubmitRequest {
         team: "payments".into(),
         resource: resource.into(),
         values: values.as_object().unwrap().clone(),
-        requester: Requester {
-            id: "alice".into(),
-            email: Some("alice@example.com".into()),
-        },
+        requester: Requester { id: "alice".into(), email: Some("alice@example.com".into()) },
         hint: Hint::Auto,
         idempotency_key: None,
         correlation_id: None,
@@ -60,16 +53,7 @@ fn setup(dir: &Path) -> (std::path::PathBuf, std::path::PathBuf) {
     git(&work, &["add", "-A"]);
     git(&work, &["commit", "-q", "-m", "catalog"]);
     let remote = dir.join("remote.git");
-    git(
-        dir,
-        &[
-            "clone",
-            "-q",
-            "--bare",
-            work.to_str().unwrap(),
-            remote.to_str().unwrap(),
-        ],
-    );
+    git(dir, &["clone", "-q", "--bare", work.to_str().unwrap(), remote.to_str().unwrap()]);
     (work, remote)
 }
 
@@ -78,79 +62,34 @@ fn requests_become_pull_requests() {
     let tmp = tempfile::tempdir().unwrap();
     let (work, remote) = setup(tmp.path());
     let (api, server) = mock::start(&remote);
-    let config =
-        GithubConfig::new("acme/state", Some(&api), None, Some(mock::TOKEN.into())).unwrap();
+    let config = GithubConfig::new("acme/state", Some(&api), None, Some(mock::TOKEN.into())).unwrap();
     let backend = Arc::new(GithubBackend::new(config).unwrap());
-    let orch = Orchestrator::new(
-        backend.clone(),
-        Arc::new(CatalogReader::open(&work).unwrap()),
-        "main",
-    );
+    let orch = Orchestrator::new(backend.clone(), Arc::new(CatalogReader::open(&work).unwrap()), "main");
 
-    let mut first = submit(
-        "orders-db",
-        json!({ "instanceName": "orders", "masterPassword": "hunter2-hunter2" }),
-    );
+    let mut first = submit("orders-db", json!({ "instanceName": "orders", "masterPassword": "hunter2-hunter2" }));
     first.idempotency_key = Some("retry-me".into());
     let opened = orch.submit(&first).unwrap();
     let request = &opened.request;
-    assert_eq!(
-        (request.status, request.number),
-        (RequestStatus::PrOpen, Some(1))
-    );
-    assert_eq!(
-        request.url.as_deref(),
-        Some("https://ghe.example.com/acme/state/pull/1")
-    );
+    assert_eq!((request.status, request.number), (RequestStatus::PrOpen, Some(1)));
+    assert_eq!(request.url.as_deref(), Some("https://ghe.example.com/acme/state/pull/1"));
     {
         let mock = server.lock().unwrap();
         let pull = &mock.pulls[0];
         assert_eq!(pull.title, "Create pgsql orders-db for team payments");
-        assert!(
-            pull.body
-                .contains("| Requester | alice <alice@example.com> |"),
-            "{}",
-            pull.body
-        );
-        assert!(
-            pull.body.contains("`***`") && !pull.body.contains("hunter2"),
-            "{}",
-            pull.body
-        );
-        assert!(
-            pull.body.contains("### Action plan") && pull.body.contains("create_db"),
-            "{}",
-            pull.body
-        );
-        assert!(
-            pull.labels.contains(&"pao".to_owned())
-                && pull.labels.contains(&"pao:status:pr_open".to_owned())
-        );
-        assert!(
-            mock.log
-                .iter()
-                .any(|l| l.starts_with("POST /api/v3/repos/acme/state/git/trees"))
-        );
+        assert!(pull.body.contains("| Requester | alice <alice@example.com> |"), "{}", pull.body);
+        assert!(pull.body.contains("`***`") && !pull.body.contains("hunter2"), "{}", pull.body);
+        assert!(pull.body.contains("### Action plan") && pull.body.contains("create_db"), "{}", pull.body);
+        assert!(pull.labels.contains(&"pao".to_owned()) && pull.labels.contains(&"pao:status:pr_open".to_owned()));
+        assert!(mock.log.iter().any(|l| l.starts_with("POST /api/v3/repos/acme/state/git/trees")));
     }
-    let file = git(
-        &remote,
-        &[
-            "show",
-            &format!("{}:requests/payments/pgsql/orders-db.yaml", request.branch),
-        ],
-    );
-    assert!(
-        file.contains("instanceName: orders") && !file.contains("hunter2"),
-        "{file}"
-    );
+    let file = git(&remote, &["show", &format!("{}:requests/payments/pgsql/orders-db.yaml", request.branch)]);
+    assert!(file.contains("instanceName: orders") && !file.contains("hunter2"), "{file}");
 
     // Retry replays; the same resource while open is refused, naming the open request.
     let replay = orch.submit(&first).unwrap();
     assert!(replay.replayed);
     assert_eq!(replay.request.id, request.id);
-    let busy = orch
-        .submit(&submit("orders-db", json!({ "instanceName": "orders" })))
-        .unwrap_err();
+    let busy = orch.submit(&submit("orders-db", json!({ "instanceName": "orders" }))).unwrap_err();
     assert!(
         matches!(&busy, OrchestratorError::Backend(BackendError::ResourceBusy { open, .. }) if *open == request.id),
         "{busy}"
@@ -158,84 +97,36 @@ fn requests_become_pull_requests() {
 
     // Merge through the API; the base branch on "GitHub" now has the file.
     let merged = orch.merge(&request.id).unwrap();
-    assert_eq!(
-        (merged.status, merged.state),
-        (RequestStatus::PrMerged, ChangeState::Merged)
-    );
-    assert!(
-        git(&remote, &["ls-tree", "-r", "--name-only", "main"])
-            .contains("requests/payments/pgsql/orders-db.yaml")
-    );
-    assert!(
-        backend
-            .read_base_file("requests/payments/pgsql/orders-db.yaml")
-            .unwrap()
-            .unwrap()
-            .contains("orders")
-    );
+    assert_eq!((merged.status, merged.state), (RequestStatus::PrMerged, ChangeState::Merged));
+    assert!(git(&remote, &["ls-tree", "-r", "--name-only", "main"]).contains("requests/payments/pgsql/orders-db.yaml"));
+    assert!(backend.read_base_file("requests/payments/pgsql/orders-db.yaml").unwrap().unwrap().contains("orders"));
     assert_eq!(backend.base_request_files().unwrap().len(), 1);
 
     // An update is a second pull request with a diff.
-    let update = orch
-        .submit(&submit(
-            "orders-db",
-            json!({ "instanceName": "orders", "size": "large" }),
-        ))
-        .unwrap();
+    let update = orch.submit(&submit("orders-db", json!({ "instanceName": "orders", "size": "large" }))).unwrap();
     assert_eq!(update.request.operation, Operation::Update);
     let detail = orch.get(&update.request.id).unwrap();
-    assert!(
-        detail.diff.contains("-  size: small") && detail.diff.contains("+  size: large"),
-        "{}",
-        detail.diff
-    );
+    assert!(detail.diff.contains("-  size: small") && detail.diff.contains("+  size: large"), "{}", detail.diff);
     assert_eq!(detail.document.unwrap()["values"]["size"], json!("large"));
 
     // Status transitions are labels plus comments, read back from the pull request.
-    orch.transition(&request.id, RequestStatus::InProgress, "running create_db")
-        .unwrap();
-    orch.transition(&request.id, RequestStatus::Completed, "")
-        .unwrap();
+    orch.transition(&request.id, RequestStatus::InProgress, "running create_db").unwrap();
+    orch.transition(&request.id, RequestStatus::Completed, "").unwrap();
     let report = orch.status(&request.id).unwrap();
     assert_eq!(report.status, RequestStatus::Completed);
     let statuses: Vec<&str> = report.history.iter().map(|e| e.status.as_str()).collect();
-    assert_eq!(
-        statuses,
-        [
-            "submitted",
-            "validating",
-            "pr_open",
-            "pr_merged",
-            "in_progress",
-            "completed"
-        ]
-    );
+    assert_eq!(statuses, ["submitted", "validating", "pr_open", "pr_merged", "in_progress", "completed"]);
     assert_eq!(report.history[4].note, "running create_db");
-    assert_eq!(
-        server.lock().unwrap().pulls[0]
-            .labels
-            .iter()
-            .filter(|l| l.starts_with("pao:status:"))
-            .count(),
-        1
-    );
+    assert_eq!(server.lock().unwrap().pulls[0].labels.iter().filter(|l| l.starts_with("pao:status:")).count(), 1);
 
     // Abort closes the pull request.
     let aborted = orch.abort(&update.request.id, "not now").unwrap();
-    assert_eq!(
-        (aborted.status, aborted.state),
-        (RequestStatus::Aborted, ChangeState::Closed)
-    );
+    assert_eq!((aborted.status, aborted.state), (RequestStatus::Aborted, ChangeState::Closed));
     assert_eq!(server.lock().unwrap().pulls[1].state, "closed");
 
     let all = orch.list(&RequestFilter::default()).unwrap();
     assert_eq!(all.len(), 2);
-    let open = orch
-        .list(&RequestFilter {
-            status: Some(RequestStatus::PrOpen),
-            ..RequestFilter::default()
-        })
-        .unwrap();
+    let open = orch.list(&RequestFilter { status: Some(RequestStatus::PrOpen), ..RequestFilter::default() }).unwrap();
     assert!(open.is_empty());
 }
 
@@ -244,25 +135,17 @@ fn bad_token_and_async_callers() {
     let tmp = tempfile::tempdir().unwrap();
     let (_, remote) = setup(tmp.path());
     let (api, _server) = mock::start(&remote);
-    let wrong = GithubBackend::new(
-        GithubConfig::new("acme/state", Some(&api), None, Some("nope".into())).unwrap(),
-    )
-    .unwrap();
+    let wrong =
+        GithubBackend::new(GithubConfig::new("acme/state", Some(&api), None, Some("nope".into())).unwrap()).unwrap();
     let err = wrong.changes().unwrap_err();
-    assert!(
-        matches!(&err, BackendError::Remote { status: 401, message, .. } if message == "Bad credentials"),
-        "{err}"
-    );
+    assert!(matches!(&err, BackendError::Remote { status: 401, message, .. } if message == "Bad credentials"), "{err}");
 
     // Called from async code (as an HTTP server would, by mistake, without spawn_blocking):
     // no "runtime within a runtime" panic.
-    let backend = GithubBackend::new(
-        GithubConfig::new("acme/state", Some(&api), None, Some(mock::TOKEN.into())).unwrap(),
-    )
-    .unwrap();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
+    let backend =
+        GithubBackend::new(GithubConfig::new("acme/state", Some(&api), None, Some(mock::TOKEN.into())).unwrap())
+            .unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let changes = runtime.block_on(async { backend.changes() }).unwrap();
     assert!(changes.is_empty());
 }

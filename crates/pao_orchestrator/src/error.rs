@@ -39,6 +39,14 @@ pub enum OrchestratorError {
         /// The hint given.
         hint: String,
     },
+    /// The item's templates fail with these values (a catalog bug `pao-lint` should have caught).
+    #[error("catalog item `{item}` cannot be rendered with these values: {message}")]
+    Render {
+        /// The item id.
+        item: String,
+        /// Every failing template, located.
+        message: String,
+    },
     /// A decommission for a resource that has no desired-state file.
     #[error("nothing to decommission: no {path} on the base branch")]
     NothingToDecommission {
@@ -82,6 +90,7 @@ impl OrchestratorError {
             Self::NotOrderable { .. } => "item_not_orderable",
             Self::InvalidValues { .. } => "validation_failed",
             Self::UnsupportedHint { .. } => "unsupported_hint",
+            Self::Render { .. } => "render_failed",
             Self::NothingToDecommission { .. } => "nothing_to_decommission",
             Self::InvalidTransition { .. } => "invalid_transition",
             Self::Catalog(_) => "catalog_unavailable",
@@ -109,7 +118,7 @@ impl OrchestratorError {
             "item_not_found" | "request_not_found" | "nothing_to_decommission" => 404,
             "resource_busy" | "request_exists" | "request_not_open" | "merge_conflict" | "invalid_transition"
             | "dirty_work_tree" => 409,
-            "item_not_orderable" | "validation_failed" => 422,
+            "item_not_orderable" | "validation_failed" | "render_failed" => 422,
             "contention" | "forge_error" => 503,
             _ => 500,
         }

@@ -22,6 +22,6 @@ pub use orchestrator::{
     SubmitRequest, Submitted,
 };
 pub use pao_git::{ChangeState, Operation, RequestStatus, StatusEvent};
-pub use plan::render_action_plan;
+pub use plan::{PlanInput, render_action_plan};
 pub use values::{redact_values, validate_values};
 pub use yaml::to_yaml;

@@ -1,5 +1,6 @@
 //! The request lifecycle: submit, update, decommission, list, get, status, merge, abort.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use pao_git::{
@@ -12,7 +13,7 @@ use serde_json::{Map, Value};
 
 use crate::document::RequestDocument;
 use crate::error::OrchestratorError;
-use crate::plan::render_action_plan;
+use crate::plan::{PlanInput, render_action_plan};
 use crate::values::{redact_values, validate_values};
 
 /// How a request should be fulfilled.
@@ -185,6 +186,8 @@ pub struct Orchestrator {
     backend: Arc<dyn StateBackend>,
     catalog: Arc<CatalogReader>,
     catalog_rev: String,
+    engine: pao_vars::Engine,
+    environment: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Orchestrator {
@@ -205,7 +208,27 @@ impl Orchestrator {
     /// name follows the branch: each call resolves it again, and the tree-id cache makes that
     /// cheap).
     pub fn new(backend: Arc<dyn StateBackend>, catalog: Arc<CatalogReader>, catalog_rev: impl Into<String>) -> Self {
-        Self { backend, catalog, catalog_rev: catalog_rev.into() }
+        Self {
+            backend,
+            catalog,
+            catalog_rev: catalog_rev.into(),
+            engine: pao_vars::Engine::new(Vec::<String>::new()),
+            environment: BTreeMap::new(),
+        }
+    }
+
+    /// Lets templates read these environment variables (`pao.toml` `[templates] environment`);
+    /// their current values are captured now and rendered into action plans.
+    #[must_use]
+    pub fn with_template_environment<I, S>(mut self, names: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let names: Vec<String> = names.into_iter().map(Into::into).collect();
+        self.environment = names.iter().filter_map(|n| std::env::var(n).ok().map(|v| (n.clone(), v))).collect();
+        self.engine = pao_vars::Engine::new(names);
+        self
     }
 
     /// The state backend.
@@ -246,7 +269,6 @@ impl Orchestrator {
         let values = validate_values(&item.presentation.form, &request.values)
             .map_err(|errors| OrchestratorError::InvalidValues { errors })?;
         let (stored, redacted) = redact_values(&item.presentation.form, &values);
-        let plan = render_action_plan(&item, request.hint, &stored);
         let operation =
             if self.backend.read_base_file(&key.path())?.is_some() { Operation::Update } else { Operation::Create };
         self.open(
@@ -256,6 +278,21 @@ impl Orchestrator {
             request.idempotency_key.as_deref(),
             request.correlation_id.as_deref(),
             |id, created_at, correlation_id| {
+                let mut user = Map::new();
+                user.insert("id".into(), request.requester.id.clone().into());
+                if let Some(email) = &request.requester.email {
+                    user.insert("email".into(), email.clone().into());
+                }
+                user.insert("teams".into(), Value::Array(vec![key.team.to_string().into()]));
+                let mut context = Map::new();
+                context.insert("id".into(), id.into());
+                context.insert("correlationId".into(), correlation_id.into());
+                context.insert("timestamp".into(), created_at.into());
+                context.insert("resource".into(), key.resource.to_string().into());
+                context.insert("user".into(), Value::Object(user));
+                let input =
+                    PlanInput { values: values.clone(), request: context, environment: self.environment.clone() };
+                let plan = render_action_plan(&self.engine, &item, request.hint, &input)?;
                 let document = RequestDocument {
                     id,
                     operation: operation.as_str(),
@@ -277,7 +314,7 @@ impl Orchestrator {
                     ("Pao-Catalog-Commit".to_owned(), catalog_commit.clone()),
                     ("Pao-Hint".to_owned(), request.hint.as_str().to_owned()),
                 ];
-                (Some(document.file()), document.title(), document.body(), trailers)
+                Ok((Some(document.file()), document.title(), document.body(), trailers))
             },
         )
     }
@@ -310,7 +347,7 @@ impl Orchestrator {
                 ("Pao-Item-Version".to_owned(), version.clone()),
                 ("Pao-Catalog-Commit".to_owned(), commit.clone()),
             ];
-            (None, title, body, trailers)
+            Ok((None, title, body, trailers))
         })
     }
 
@@ -322,7 +359,11 @@ impl Orchestrator {
         requester: &Requester,
         idempotency_key: Option<&str>,
         correlation_id: Option<&str>,
-        build: impl Fn(&str, &str, &str) -> (Option<String>, String, String, Vec<(String, String)>),
+        build: impl Fn(
+            &str,
+            &str,
+            &str,
+        ) -> Result<(Option<String>, String, String, Vec<(String, String)>), OrchestratorError>,
     ) -> Result<Submitted, OrchestratorError> {
         let correlation_id = correlation_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
         // Keys are scoped to the requester, so one user's key never replays another's request.
@@ -331,7 +372,7 @@ impl Orchestrator {
         for _ in 0..ID_ATTEMPTS {
             let now = now_rfc3339();
             let id = new_request_id(&now);
-            let (content, title, body, mut trailers) = build(id.as_str(), &now, &correlation_id);
+            let (content, title, body, mut trailers) = build(id.as_str(), &now, &correlation_id)?;
             trailers.push(("Pao-Requester".to_owned(), requester.id.clone()));
             if let Some(email) = &requester.email {
                 trailers.push(("Pao-Requester-Email".to_owned(), email.clone()));

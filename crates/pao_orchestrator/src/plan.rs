@@ -1,42 +1,71 @@
-//! The action plan written into a request: which actions fulfilment will run.
+//! The action plan written into a request: which actions fulfilment will run, rendered.
 //!
-//! [`render_action_plan`] is the single place the plan is produced. Until `pao_vars` (the
-//! template engine) is wired in, it records every planned action with its configuration
-//! unrendered (`rendered: false`); switching to rendered actions changes this function only.
-//! Either way the plan never holds a password or a secret: templates are stored as written
-//! (`{{ secrets.x }}` stays a reference), and a rendered plan must mask them as `***`.
+//! [`render_action_plan`] is the single place the plan is produced. It renders every action of
+//! the item with `pao_vars` as a dry run: password fields and `secrets.*` come out as `***`
+//! (their real values are never in the context), outputs of earlier actions as visible
+//! placeholders (`<outputs.create_db.endpoint>`), since they exist only once fulfilment runs.
 
-use pao_schema::{ActionList, CatalogItem, Strategy};
-use serde_json::{Value, json};
+use std::collections::BTreeMap;
 
+use pao_schema::{CatalogItem, Strategy};
+use serde_json::{Map, Value, json};
+
+use crate::error::OrchestratorError;
 use crate::orchestrator::Hint;
 
-/// The plan for `item` under `hint`: `{ strategy, rendered, automated: [...], manual: [...] }`,
-/// each action as `{ id, name, type, config, retry?, timeoutSeconds? }`.
+/// What a plan is rendered with besides the item.
+#[derive(Debug, Clone, Default)]
+pub struct PlanInput {
+    /// The validated form values (passwords included: the renderer masks them).
+    pub values: Map<String, Value>,
+    /// The `request` scope: `id`, `correlationId`, `timestamp`, `resource`, `user`.
+    pub request: Map<String, Value>,
+    /// Values of the allow-listed environment variables.
+    pub environment: BTreeMap<String, String>,
+}
+
+/// The plan for `item` under `hint`: `{ strategy, hint, rendered: true, automated: [...],
+/// manual: [...] }`, each action as `{ id, name, type, config, retry?, timeoutSeconds? }` with
+/// its config rendered. The lists the hint rules out are empty.
 ///
-/// `values` are the request's stored values (passwords already removed); they are unused until
-/// rendering is wired in.
-pub fn render_action_plan(item: &CatalogItem, hint: Hint, _values: &serde_json::Map<String, Value>) -> Value {
-    let fulfillment = &item.fulfillment;
-    let list = |list: Option<&ActionList>| -> Value {
-        list.map_or_else(|| Value::Array(Vec::new()), |list| serde_json::to_value(&list.actions).unwrap_or(Value::Null))
+/// # Errors
+/// [`OrchestratorError::Render`] when a template fails with these values (strict undefined,
+/// fuel, ...): the item is broken for this request, and nothing is written.
+pub fn render_action_plan(
+    engine: &pao_vars::Engine,
+    item: &CatalogItem,
+    hint: Hint,
+    input: &PlanInput,
+) -> Result<Value, OrchestratorError> {
+    let render_input = pao_vars::RenderInput {
+        values: input.values.clone(),
+        request: input.request.clone(),
+        outputs: BTreeMap::new(),
+        environment: input.environment.clone(),
+        deterministic: false,
     };
+    let rendered = pao_vars::render_item(engine, item, &render_input).map_err(|failure| OrchestratorError::Render {
+        item: item.metadata.id.clone(),
+        message: failure.to_string(),
+    })?;
+    let fulfillment = &item.fulfillment;
     let strategy = match fulfillment.strategy {
         Strategy::Failover => "failover",
         Strategy::Manual => "manual",
         Strategy::Automated => "automated",
     };
-    let automated = if hint == Hint::Manual { Value::Array(Vec::new()) } else { list(fulfillment.automated.as_ref()) };
+    let list = |name: &str| rendered.get(name).cloned().unwrap_or_else(|| Value::Array(Vec::new()));
+    let automated = if hint == Hint::Manual { Value::Array(Vec::new()) } else { list("automated") };
     let manual = if hint == Hint::Automated && fulfillment.strategy == Strategy::Automated {
         Value::Array(Vec::new())
     } else {
-        list(fulfillment.manual.as_ref())
+        list("manual")
     };
-    json!({
+    Ok(json!({
         "strategy": strategy,
         "hint": hint.as_str(),
-        "rendered": false,
+        "rendered": true,
         "automated": automated,
         "manual": manual,
-    })
+    }))
 }

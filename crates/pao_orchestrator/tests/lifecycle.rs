@@ -94,6 +94,10 @@ fn submit_update_decommission_and_list() {
     assert!(!file.contains("hunter2"), "{file}");
     assert!(file.contains("instanceName: orders") && file.contains("size: small"), "{file}");
     assert!(file.contains("- masterPassword"), "redacted field listed: {file}");
+    // The plan is rendered: values substituted, the password masked.
+    assert!(file.contains("rendered: true") && file.contains("path: db/orders"), "{file}");
+    assert!(file.contains("password: \"***\""), "{file}");
+    assert!(file.contains("summary: Create orders"), "{file}");
     assert!(file.contains("create_db") && file.contains("dba_ticket") || file.contains("ticket"), "{file}");
     let body = git(&state, &["log", "-1", "--format=%B", &request.branch]);
     assert!(body.contains("`***`") && !body.contains("hunter2"), "{body}");
@@ -333,4 +337,29 @@ fn concurrent_retries_with_one_idempotency_key_make_one_request() {
     assert_eq!(first.len(), 1);
     assert!(results.iter().all(|r| r.request.id == first[0].request.id));
     assert_eq!(orch.list(&RequestFilter::default()).unwrap().len(), 1);
+}
+
+#[test]
+fn an_item_whose_templates_fail_is_refused_without_writing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (catalog, state) = setup(tmp.path());
+    // An optional field used without `| default(...)`: undefined when left empty.
+    let broken =
+        PG.replace("pgsql", "pgbroken").replace("fields.masterPassword | default('')", "fields.masterPassword");
+    write(&catalog, "catalog/databases/pgbroken.yaml", &broken);
+    git(&catalog, &["add", "-A"]);
+    git(&catalog, &["commit", "-q", "-m", "broken item"]);
+    let orch = orchestrator(&catalog, &state);
+    let mut request = submit("payments", "orders-db", json!({ "instanceName": "orders" }));
+    request.item = "pgbroken".into();
+    match orch.submit(&request) {
+        Err(err @ OrchestratorError::Render { .. }) => {
+            assert!(err.to_string().contains("masterPassword"), "{err}");
+            assert_eq!(err.http_status(), 422);
+        }
+        // Once pao_lint checks templates, the item never enters the catalog at all.
+        Err(OrchestratorError::ItemNotFound { .. }) => {}
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert_eq!(git(&state, &["for-each-ref", "refs/pao", "refs/heads/pao"]), "");
 }

@@ -288,7 +288,7 @@ fn open(args: &RequestArgs) -> anyhow::Result<Orchestrator> {
         Some(path) => path.clone(),
         None => discover_repository(".").context("not inside a Git repository; pass --state-repo")?,
     };
-    let backend: Arc<dyn StateBackend> = match config.github.filter(|_| !args.local) {
+    let backend: Arc<dyn StateBackend> = match config.github.clone().filter(|_| !args.local) {
         Some(github) => {
             let settings = GithubConfig::from_env(&github.repository, Some(&github.api_url), Some(&args.base))?;
             Arc::new(GithubBackend::new(settings).context("cannot reach GitHub")?)
@@ -301,7 +301,8 @@ fn open(args: &RequestArgs) -> anyhow::Result<Orchestrator> {
     let catalog_path: &Path = args.catalog_repo.as_deref().unwrap_or(&state);
     let catalog = CatalogReader::open(catalog_path)
         .with_context(|| format!("cannot open catalog repository {}", catalog_path.display()))?;
-    Ok(Orchestrator::new(backend, Arc::new(catalog), args.catalog_rev.clone()))
+    Ok(Orchestrator::new(backend, Arc::new(catalog), args.catalog_rev.clone())
+        .with_template_environment(config.templates.environment.iter().cloned()))
 }
 
 fn requester(who: &WhoArgs) -> Requester {

@@ -40,19 +40,11 @@ pub type Shared = Arc<Mutex<Mock>>;
 
 /// Starts the server on 127.0.0.1; returns its API URL (with the GHE `/api/v3` prefix).
 pub fn start(repo: &Path) -> (String, Shared) {
-    let shared = Arc::new(Mutex::new(Mock {
-        repo: repo.to_path_buf(),
-        pulls: Vec::new(),
-        log: Vec::new(),
-    }));
+    let shared = Arc::new(Mutex::new(Mock { repo: repo.to_path_buf(), pulls: Vec::new(), log: Vec::new() }));
     let state = Arc::clone(&shared);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap();
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
@@ -66,25 +58,17 @@ pub fn start(repo: &Path) -> (String, Shared) {
 
 async fn handle(State(state): State<Shared>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, 1 << 22)
-        .await
-        .unwrap_or_default();
-    let authorized = parts
-        .headers
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        == Some(&format!("Bearer {TOKEN}"));
+    let bytes = axum::body::to_bytes(body, 1 << 22).await.unwrap_or_default();
+    let authorized =
+        parts.headers.get("authorization").and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {TOKEN}"));
     if !authorized {
         return reply(
             401,
             json!({ "message": "Bad credentials", "documentation_url": "https://docs.github.com/rest" }),
         );
     }
-    let body: Value = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
-    };
+    let body: Value =
+        if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap_or(Value::Null) };
     let path = percent_decode(parts.uri.path());
     let query = parts.uri.query().unwrap_or_default().to_owned();
     let mut mock = state.lock().unwrap();
@@ -106,17 +90,11 @@ fn reply(status: u16, value: Value) -> Response {
 }
 
 fn not_found() -> Response {
-    reply(
-        404,
-        json!({ "message": "Not Found", "documentation_url": "https://docs.github.com/rest" }),
-    )
+    reply(404, json!({ "message": "Not Found", "documentation_url": "https://docs.github.com/rest" }))
 }
 
 fn nf() -> (u16, Value) {
-    (
-        404,
-        json!({ "message": "Not Found", "documentation_url": "https://docs.github.com/rest" }),
-    )
+    (404, json!({ "message": "Not Found", "documentation_url": "https://docs.github.com/rest" }))
 }
 
 fn percent_decode(text: &str) -> String {
@@ -138,18 +116,11 @@ fn percent_decode(text: &str) -> String {
 }
 
 fn query_param(query: &str, key: &str) -> Option<String> {
-    query
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == key)
-        .map(|(_, v)| percent_decode(v))
+    query.split('&').filter_map(|kv| kv.split_once('=')).find(|(k, _)| *k == key).map(|(_, v)| percent_decode(v))
 }
 
 fn now() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
     pao_git::format_rfc3339(i64::try_from(secs).unwrap(), 0)
 }
 
@@ -194,9 +165,7 @@ impl Mock {
     }
 
     fn head_sha(&self, repo: &Repository, pull: &MockPull) -> String {
-        repo.refname_to_id(&format!("refs/heads/{}", pull.head))
-            .map(|o| o.to_string())
-            .unwrap_or_default()
+        repo.refname_to_id(&format!("refs/heads/{}", pull.head)).map(|o| o.to_string()).unwrap_or_default()
     }
 
     fn pull_json(&self, repo: &Repository, pull: &MockPull) -> Value {
@@ -228,11 +197,7 @@ impl Mock {
     fn resolve(repo: &Repository, rev: &str) -> Option<Oid> {
         repo.refname_to_id(&format!("refs/heads/{rev}"))
             .ok()
-            .or_else(|| {
-                Oid::from_str(rev)
-                    .ok()
-                    .filter(|o| repo.find_commit(*o).is_ok())
-            })
+            .or_else(|| Oid::from_str(rev).ok().filter(|o| repo.find_commit(*o).is_ok()))
     }
 
     fn route(&mut self, method: &str, seg: &[&str], query: &str, body: &Value) -> (u16, Value) {
@@ -258,32 +223,25 @@ impl Mock {
                     ),
                 }
             }
-            ("DELETE", ["git", "refs", rest @ ..]) => {
-                match repo.find_reference(&format!("refs/{}", rest.join("/"))) {
-                    Ok(mut reference) => {
-                        reference.delete().unwrap();
-                        (204, Value::Null)
-                    }
-                    Err(_) => (422, json!({ "message": "Reference does not exist" })),
+            ("DELETE", ["git", "refs", rest @ ..]) => match repo.find_reference(&format!("refs/{}", rest.join("/"))) {
+                Ok(mut reference) => {
+                    reference.delete().unwrap();
+                    (204, Value::Null)
                 }
-            }
+                Err(_) => (422, json!({ "message": "Reference does not exist" })),
+            },
             ("POST", ["git", "blobs"]) => {
                 let content = body["content"].as_str().unwrap_or_default();
                 let oid = repo.blob(content.as_bytes()).unwrap();
-                (
-                    201,
-                    json!({ "url": self.url(&format!("git/blobs/{oid}")), "sha": oid.to_string() }),
-                )
+                (201, json!({ "url": self.url(&format!("git/blobs/{oid}")), "sha": oid.to_string() }))
             }
-            ("GET", ["git", "blobs", sha]) => {
-                match Oid::from_str(sha).ok().and_then(|o| repo.find_blob(o).ok()) {
-                    Some(blob) => (
-                        200,
-                        json!({ "content": b64(blob.content()), "encoding": "base64", "url": self.url(&format!("git/blobs/{sha}")), "sha": sha, "size": blob.size(), "node_id": "B_x" }),
-                    ),
-                    None => nf(),
-                }
-            }
+            ("GET", ["git", "blobs", sha]) => match Oid::from_str(sha).ok().and_then(|o| repo.find_blob(o).ok()) {
+                Some(blob) => (
+                    200,
+                    json!({ "content": b64(blob.content()), "encoding": "base64", "url": self.url(&format!("git/blobs/{sha}")), "sha": sha, "size": blob.size(), "node_id": "B_x" }),
+                ),
+                None => nf(),
+            },
             ("POST", ["git", "trees"]) => {
                 let base = Oid::from_str(body["base_tree"].as_str().unwrap_or_default())
                     .ok()
@@ -324,24 +282,16 @@ impl Mock {
                     git2::TreeWalkResult::Ok
                 })
                 .unwrap();
-                (
-                    200,
-                    json!({ "sha": tree.id().to_string(), "url": "", "tree": entries, "truncated": false }),
-                )
+                (200, json!({ "sha": tree.id().to_string(), "url": "", "tree": entries, "truncated": false }))
             }
             ("POST", ["git", "commits"]) => {
-                let tree = repo
-                    .find_tree(Oid::from_str(body["tree"].as_str().unwrap_or_default()).unwrap())
-                    .unwrap();
+                let tree = repo.find_tree(Oid::from_str(body["tree"].as_str().unwrap_or_default()).unwrap()).unwrap();
                 let parents: Vec<git2::Commit<'_>> = body["parents"]
                     .as_array()
                     .cloned()
                     .unwrap_or_default()
                     .iter()
-                    .map(|p| {
-                        repo.find_commit(Oid::from_str(p.as_str().unwrap()).unwrap())
-                            .unwrap()
-                    })
+                    .map(|p| repo.find_commit(Oid::from_str(p.as_str().unwrap()).unwrap()).unwrap())
                     .collect();
                 let parent_refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
                 let author = git2::Signature::now(
@@ -362,19 +312,16 @@ impl Mock {
                     .unwrap();
                 (201, self.commit_json(&repo, oid))
             }
-            ("GET", ["git", "commits", sha]) => match Oid::from_str(sha)
-                .ok()
-                .filter(|o| repo.find_commit(*o).is_ok())
-            {
-                Some(oid) => (200, self.commit_json(&repo, oid)),
-                None => nf(),
-            },
+            ("GET", ["git", "commits", sha]) => {
+                match Oid::from_str(sha).ok().filter(|o| repo.find_commit(*o).is_ok()) {
+                    Some(oid) => (200, self.commit_json(&repo, oid)),
+                    None => nf(),
+                }
+            }
             ("GET", ["contents", path @ ..]) => {
                 let path = path.join("/");
                 let rev = query_param(query, "ref").unwrap_or_else(|| "main".into());
-                let Some(commit) =
-                    Self::resolve(&repo, &rev).and_then(|o| repo.find_commit(o).ok())
-                else {
+                let Some(commit) = Self::resolve(&repo, &rev).and_then(|o| repo.find_commit(o).ok()) else {
                     return nf();
                 };
                 let Ok(entry) = commit.tree().unwrap().get_path(Path::new(&path)) else {
@@ -390,28 +337,17 @@ impl Mock {
             ("GET", ["pulls"]) => {
                 let state = query_param(query, "state").unwrap_or_else(|| "open".into());
                 let head = query_param(query, "head");
-                let page: usize = query_param(query, "page")
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(1);
-                let per_page: usize = query_param(query, "per_page")
-                    .and_then(|p| p.parse().ok())
-                    .unwrap_or(30);
+                let page: usize = query_param(query, "page").and_then(|p| p.parse().ok()).unwrap_or(1);
+                let per_page: usize = query_param(query, "per_page").and_then(|p| p.parse().ok()).unwrap_or(30);
                 let mut pulls: Vec<&MockPull> = self
                     .pulls
                     .iter()
                     .filter(|p| state == "all" || p.state == state)
-                    .filter(|p| {
-                        head.as_ref()
-                            .is_none_or(|h| *h == format!("acme:{}", p.head))
-                    })
+                    .filter(|p| head.as_ref().is_none_or(|h| *h == format!("acme:{}", p.head)))
                     .collect();
                 pulls.reverse(); // newest first
-                let list: Vec<Value> = pulls
-                    .iter()
-                    .skip((page - 1) * per_page)
-                    .take(per_page)
-                    .map(|p| self.pull_json(&repo, p))
-                    .collect();
+                let list: Vec<Value> =
+                    pulls.iter().skip((page - 1) * per_page).take(per_page).map(|p| self.pull_json(&repo, p)).collect();
                 (200, Value::Array(list))
             }
             ("POST", ["pulls"]) => {
@@ -439,11 +375,8 @@ impl Mock {
                 (201, value)
             }
             ("GET" | "PATCH", ["pulls", n]) => {
-                let Some(index) = n
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .filter(|i| *i < self.pulls.len())
+                let Some(index) =
+                    n.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).filter(|i| *i < self.pulls.len())
                 else {
                     return nf();
                 };
@@ -455,11 +388,8 @@ impl Mock {
                 (200, self.pull_json(&repo, &self.pulls[index].clone()))
             }
             ("PUT", ["pulls", n, "merge"]) => {
-                let Some(index) = n
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .filter(|i| *i < self.pulls.len())
+                let Some(index) =
+                    n.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).filter(|i| *i < self.pulls.len())
                 else {
                     return nf();
                 };
@@ -467,40 +397,22 @@ impl Mock {
                 if pull.state != "open" {
                     return (405, json!({ "message": "Pull Request is not mergeable" }));
                 }
-                let head = repo
-                    .refname_to_id(&format!("refs/heads/{}", pull.head))
-                    .unwrap();
-                if body["sha"]
-                    .as_str()
-                    .is_some_and(|sha| sha != head.to_string())
-                {
-                    return (
-                        409,
-                        json!({ "message": "Head branch was modified. Review and try the merge again." }),
-                    );
+                let head = repo.refname_to_id(&format!("refs/heads/{}", pull.head)).unwrap();
+                if body["sha"].as_str().is_some_and(|sha| sha != head.to_string()) {
+                    return (409, json!({ "message": "Head branch was modified. Review and try the merge again." }));
                 }
                 let base_ref = format!("refs/heads/{}", pull.base);
                 let base = repo.refname_to_id(&base_ref).unwrap();
-                let (ours, theirs) = (
-                    repo.find_commit(base).unwrap(),
-                    repo.find_commit(head).unwrap(),
-                );
+                let (ours, theirs) = (repo.find_commit(base).unwrap(), repo.find_commit(head).unwrap());
                 let mut index_ = repo.merge_commits(&ours, &theirs, None).unwrap();
                 if index_.has_conflicts() {
                     return (405, json!({ "message": "Pull Request is not mergeable" }));
                 }
-                let tree = repo
-                    .find_tree(index_.write_tree_to(&repo).unwrap())
-                    .unwrap();
+                let tree = repo.find_tree(index_.write_tree_to(&repo).unwrap()).unwrap();
                 let sig = git2::Signature::now("GitHub", "noreply@github.com").unwrap();
-                let title = body["commit_title"]
-                    .as_str()
-                    .unwrap_or("Merge pull request");
-                let merge = repo
-                    .commit(None, &sig, &sig, title, &tree, &[&ours, &theirs])
-                    .unwrap();
-                repo.reference_matching(&base_ref, merge, true, base, "merge")
-                    .unwrap();
+                let title = body["commit_title"].as_str().unwrap_or("Merge pull request");
+                let merge = repo.commit(None, &sig, &sig, title, &tree, &[&ours, &theirs]).unwrap();
+                repo.reference_matching(&base_ref, merge, true, base, "merge").unwrap();
                 self.pulls[index].state = "closed".into();
                 self.pulls[index].merged_at = Some(now());
                 (
@@ -509,40 +421,21 @@ impl Mock {
                 )
             }
             ("GET", ["pulls", n, "files"]) => {
-                let Some(pull) = n
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .and_then(|i| self.pulls.get(i))
+                let Some(pull) = n.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| self.pulls.get(i))
                 else {
                     return nf();
                 };
-                let head = repo
-                    .find_commit(
-                        repo.refname_to_id(&format!("refs/heads/{}", pull.head))
-                            .unwrap(),
-                    )
-                    .unwrap();
+                let head = repo.find_commit(repo.refname_to_id(&format!("refs/heads/{}", pull.head)).unwrap()).unwrap();
                 let old = head.parent(0).unwrap().tree().unwrap();
-                let diff = repo
-                    .diff_tree_to_tree(Some(&old), Some(&head.tree().unwrap()), None)
-                    .unwrap();
+                let diff = repo.diff_tree_to_tree(Some(&old), Some(&head.tree().unwrap()), None).unwrap();
                 let mut files = Vec::new();
                 for i in 0..diff.deltas().len() {
                     let delta = diff.get_delta(i).unwrap();
-                    let filename = delta
-                        .new_file()
-                        .path()
-                        .or(delta.old_file().path())
-                        .unwrap()
-                        .to_string_lossy()
-                        .into_owned();
+                    let filename =
+                        delta.new_file().path().or(delta.old_file().path()).unwrap().to_string_lossy().into_owned();
                     let mut patch = git2::Patch::from_diff(&diff, i).unwrap().unwrap();
                     let text = String::from_utf8_lossy(&patch.to_buf().unwrap()).into_owned();
-                    let hunks = text
-                        .find("@@")
-                        .map(|at| text[at..].to_owned())
-                        .unwrap_or_default();
+                    let hunks = text.find("@@").map(|at| text[at..].to_owned()).unwrap_or_default();
                     let status = match delta.status() {
                         git2::Delta::Added => "added",
                         git2::Delta::Deleted => "removed",
@@ -553,11 +446,8 @@ impl Mock {
                 (200, Value::Array(files))
             }
             ("POST", ["issues", n, "labels"]) => {
-                let Some(pull) = n
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .and_then(|i| self.pulls.get_mut(i))
+                let Some(pull) =
+                    n.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| self.pulls.get_mut(i))
                 else {
                     return nf();
                 };
@@ -567,17 +457,11 @@ impl Mock {
                         pull.labels.push(label);
                     }
                 }
-                (
-                    200,
-                    Value::Array(pull.labels.iter().map(|l| Self::label_json(l)).collect()),
-                )
+                (200, Value::Array(pull.labels.iter().map(|l| Self::label_json(l)).collect()))
             }
             ("DELETE", ["issues", n, "labels", name]) => {
-                let Some(pull) = n
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .and_then(|i| self.pulls.get_mut(i))
+                let Some(pull) =
+                    n.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| self.pulls.get_mut(i))
                 else {
                     return nf();
                 };
@@ -586,17 +470,11 @@ impl Mock {
                 if pull.labels.len() == before {
                     return (404, json!({ "message": "Label does not exist" }));
                 }
-                (
-                    200,
-                    Value::Array(pull.labels.iter().map(|l| Self::label_json(l)).collect()),
-                )
+                (200, Value::Array(pull.labels.iter().map(|l| Self::label_json(l)).collect()))
             }
             ("GET" | "POST", ["issues", n, "comments"]) => {
-                let Some(pull) = n
-                    .parse::<usize>()
-                    .ok()
-                    .and_then(|n| n.checked_sub(1))
-                    .and_then(|i| self.pulls.get_mut(i))
+                let Some(pull) =
+                    n.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| self.pulls.get_mut(i))
                 else {
                     return nf();
                 };
