@@ -351,6 +351,29 @@ impl Orchestrator {
         })
     }
 
+    /// Decommissions the resource request `id` is about (`DELETE /requests/{id}`): a pull request
+    /// removing `requests/<team>/<item>/<resource>.yaml`.
+    ///
+    /// # Errors
+    /// As [`Self::decommission`], and an unknown request id.
+    pub fn decommission_by_id(
+        &self,
+        id: &str,
+        requester: &Requester,
+        idempotency_key: Option<&str>,
+        correlation_id: Option<&str>,
+    ) -> Result<Submitted, OrchestratorError> {
+        let change = self.backend.change(&RequestId::parse(id)?)?;
+        self.decommission(&DecommissionRequest {
+            item: change.key.item.to_string(),
+            team: change.key.team.to_string(),
+            resource: change.key.resource.to_string(),
+            requester: requester.clone(),
+            idempotency_key: idempotency_key.map(str::to_owned),
+            correlation_id: correlation_id.map(str::to_owned),
+        })
+    }
+
     #[allow(clippy::type_complexity)]
     fn open(
         &self,

@@ -135,7 +135,13 @@ fn submit_update_decommission_and_list() {
     orch.merge(&decommission.request.id).unwrap();
     assert!(git(&state, &["ls-tree", "-r", "--name-only", "main"]).lines().all(|l| !l.starts_with("requests/")));
 
-    orch.submit(&submit("search", "index-db", json!({ "instanceName": "index" }))).unwrap();
+    let index = orch.submit(&submit("search", "index-db", json!({ "instanceName": "index" }))).unwrap().request.id;
+    // Decommission by request id needs the file on the base branch first.
+    let bob = Requester { id: "bob".into(), email: None };
+    assert!(matches!(
+        orch.decommission_by_id(&index, &bob, None, None),
+        Err(OrchestratorError::NothingToDecommission { .. })
+    ));
     let all = orch.list(&RequestFilter::default()).unwrap();
     assert_eq!(all.len(), 4);
     let payments = orch.list(&RequestFilter { team: Some("payments".into()), ..RequestFilter::default() }).unwrap();
@@ -172,6 +178,9 @@ fn status_model_is_enforced_and_kept_in_git() {
     let again = orchestrator(&catalog, &state);
     assert_eq!(again.status(&id).unwrap().status, RequestStatus::Completed);
     assert!(git(&state, &["log", "--format=%s", &format!("refs/pao/status/{id}")]).contains("completed"));
+    // DELETE /requests/{id}: decommission the resource a request created.
+    let removal = orch.decommission_by_id(&id, &Requester { id: "bob".into(), email: None }, None, None).unwrap();
+    assert_eq!((removal.request.operation, removal.request.resource.as_str()), (Operation::Decommission, "orders-db"));
 
     // Aborting an open request closes it and frees the resource.
     let second = orch.submit(&submit("payments", "other-db", json!({ "instanceName": "other" }))).unwrap().request.id;
