@@ -21,6 +21,7 @@ fn committed_schemas_match_the_types() {
 /// valid fixture, and rejects every invalid fixture. Skipped with a message outside CI when the
 /// tool is missing; in CI (`CI` set) its absence fails the test.
 #[test]
+#[allow(clippy::print_stderr)]
 fn independent_validator_agrees() {
     use std::process::Command;
     let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
