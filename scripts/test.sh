@@ -9,6 +9,4 @@ esac
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo test --workspace --all-targets --locked
-if [ -x tests/tooling/run.sh ]; then
-  tests/tooling/run.sh
-fi
+bash tests/tooling/run.sh
