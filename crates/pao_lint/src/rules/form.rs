@@ -440,24 +440,8 @@ fn type_problem(field_type: FieldType, value: &Value) -> Option<&'static str> {
     })
 }
 
-/// `YYYY-MM-DD` naming a real calendar day.
-pub(crate) fn is_date(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('-').collect();
-    let [y, m, d] = parts.as_slice() else { return false };
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 || !text.bytes().all(|b| b.is_ascii_digit() || b == b'-') {
-        return false;
-    }
-    let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else { return false };
-    let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1..=days).contains(&d)
-}
+/// `YYYY-MM-DD` naming a real calendar day: the same check request validation applies.
+pub(crate) use pao_form::is_date;
 
 fn number(scalar: Option<&Scalar>) -> Option<f64> {
     match scalar? {
@@ -484,7 +468,7 @@ fn validation_problem(field_type: FieldType, v: &pao_schema::Validation, value: 
             return Some(format!("it has {len} characters, more than `maxLength` {max}"));
         }
         if let Some(pattern) = &v.pattern {
-            if regex::Regex::new(pattern).is_ok_and(|re| !re.is_match(text)) {
+            if pao_form::pattern::compile(pattern).is_ok_and(|re| !re.is_match(text)) {
                 return Some(format!("`{text}` does not match `{pattern}`"));
             }
         }
@@ -512,10 +496,8 @@ fn check_validation(
     let value_span = |name: &str| root.pointer(&format!("{p}/validation/{name}")).map_or(0..0, |n| n.span.clone());
     let t = field.field_type;
     if let Some(pattern) = &v.pattern {
-        if let Err(err) = regex::Regex::new(pattern) {
-            let text = err.to_string();
-            let last = text.lines().last().unwrap_or_default().trim();
-            let detail = last.strip_prefix("error: ").unwrap_or(last);
+        // Compiled exactly as request validation (CLI, API, HTML page) compiles it.
+        if let Err(detail) = pao_form::pattern::compile(pattern) {
             checker.report(
                 &INVALID_REGEX,
                 file,
