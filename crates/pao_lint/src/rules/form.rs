@@ -440,6 +440,21 @@ fn type_problem(field_type: FieldType, value: &Value) -> Option<&'static str> {
     })
 }
 
+/// A validation pattern compiled as request validation compiles it, cached for the process:
+/// catalogs repeat a few patterns in many items, and building a regex costs more than checking
+/// a whole file.
+fn compiled(pattern: &str) -> Result<regex::Regex, String> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, PoisonError, RwLock};
+    static CACHE: LazyLock<RwLock<HashMap<String, Result<regex::Regex, String>>>> = LazyLock::new(Default::default);
+    if let Some(hit) = CACHE.read().unwrap_or_else(PoisonError::into_inner).get(pattern) {
+        return hit.clone();
+    }
+    let result = pao_form::pattern::compile(pattern);
+    CACHE.write().unwrap_or_else(PoisonError::into_inner).insert(pattern.to_owned(), result.clone());
+    result
+}
+
 /// `YYYY-MM-DD` naming a real calendar day: the same check request validation applies.
 pub(crate) use pao_form::is_date;
 
@@ -468,7 +483,7 @@ fn validation_problem(field_type: FieldType, v: &pao_schema::Validation, value: 
             return Some(format!("it has {len} characters, more than `maxLength` {max}"));
         }
         if let Some(pattern) = &v.pattern {
-            if pao_form::pattern::compile(pattern).is_ok_and(|re| !re.is_match(text)) {
+            if compiled(pattern).is_ok_and(|re| !re.is_match(text)) {
                 return Some(format!("`{text}` does not match `{pattern}`"));
             }
         }
@@ -497,7 +512,7 @@ fn check_validation(
     let t = field.field_type;
     if let Some(pattern) = &v.pattern {
         // Compiled exactly as request validation (CLI, API, HTML page) compiles it.
-        if let Err(detail) = pao_form::pattern::compile(pattern) {
+        if let Err(detail) = compiled(pattern) {
             checker.report(
                 &INVALID_REGEX,
                 file,
