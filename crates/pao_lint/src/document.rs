@@ -7,10 +7,10 @@ use pao_diagnostics::SourceFile;
 use pao_schema::CatalogDocument;
 use pao_source::{Node, decode, parse_yaml};
 
-use crate::Checked;
 use crate::checker::{Checker, RuleLevels};
 use crate::rules::{form, lifecycle, naming, schema, templates, yaml};
 use crate::schema::Schemas;
+use crate::{ANCHORED, Checked};
 
 /// What the per-file pipeline needs, shared by every thread.
 pub(crate) struct FileContext<'a> {
@@ -107,6 +107,10 @@ impl Checked {
         doc: Option<CatalogDocument>,
         diagnostics: Vec<pao_diagnostics::Diagnostic>,
     ) -> Self {
-        Self { path, source: Arc::new(source), root, doc, diagnostics }
+        let anchors = ANCHORED.iter().map(|p| root.as_ref()?.pointer(p).map(|n| n.span.clone())).collect();
+        let first_key = root.as_ref().and_then(|r| r.entries().first()).map_or(0..0, |e| e.key_span.clone());
+        let id = root.as_ref().and_then(|r| r.pointer("/metadata/id")).and_then(Node::as_str).map(str::to_owned);
+        let root = root.filter(|_| !matches!(doc, Some(CatalogDocument::Item(_))));
+        Self { path, source: Arc::new(source), root, anchors, first_key, id, doc, diagnostics }
     }
 }

@@ -77,9 +77,33 @@ pub enum LintError {
 pub(crate) struct Checked {
     pub(crate) path: String,
     pub(crate) source: Arc<SourceFile>,
+    /// The YAML tree, kept only where cross-file rules walk it: bundles, and documents that did
+    /// not deserialise. Items keep just their [`ANCHORED`] places, which bounds memory on large
+    /// catalogs.
     pub(crate) root: Option<Node>,
+    /// The span of each [`ANCHORED`] pointer, in order, when the document has it.
+    pub(crate) anchors: Vec<Option<std::ops::Range<usize>>>,
+    /// The first key of the document: where file-level findings point.
+    pub(crate) first_key: std::ops::Range<usize>,
+    /// `metadata.id`, when it is text.
+    pub(crate) id: Option<String>,
     pub(crate) doc: Option<CatalogDocument>,
     pub(crate) diagnostics: Vec<Diagnostic>,
+}
+
+/// The places in a document that cross-file rules point at.
+pub(crate) const ANCHORED: [&str; 4] =
+    ["/metadata/id", "/metadata/version", "/metadata/owner/team", "/metadata/lifecycle/deprecation/replacement"];
+
+impl Checked {
+    /// Byte range of the value at `pointer`, or an empty range at the start of the file.
+    pub(crate) fn span(&self, pointer: &str) -> std::ops::Range<usize> {
+        match &self.root {
+            Some(root) => root.pointer(pointer).map(|n| n.span.clone()),
+            None => ANCHORED.iter().position(|p| *p == pointer).and_then(|i| self.anchors[i].clone()),
+        }
+        .unwrap_or(0..0)
+    }
 }
 
 /// A file handed over in memory.
@@ -230,6 +254,9 @@ impl Linter {
                         path,
                         source: Arc::new(SourceFile::new("", "")),
                         root: None,
+                        anchors: vec![None; ANCHORED.len()],
+                        first_key: 0..0,
+                        id: None,
                         doc: None,
                         diagnostics: checker.diagnostics,
                     }
@@ -356,13 +383,12 @@ fn discover(root: &Path) -> (Vec<String>, Vec<(String, String)>) {
 fn duplicate_ids(files: &[Checked], checker: &mut Checker<'_>) {
     let mut first: HashMap<&str, &str> = HashMap::new();
     for file in files {
-        let Some(id_node) = file.root.as_ref().and_then(|r| r.pointer("/metadata/id")) else { continue };
-        let Some(id) = id_node.as_str() else { continue };
+        let Some(id) = file.id.as_deref() else { continue };
         if let Some(other) = first.get(id) {
             checker.report(
                 &naming::DUPLICATE_ITEM_ID,
                 &file.path,
-                id_node.span.clone(),
+                file.span("/metadata/id"),
                 format!("id `{id}` is already used by {other}"),
                 "ids are unique across the catalog; rename one of the two".to_owned(),
             );

@@ -104,8 +104,8 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
     let by_id: HashMap<&str, &CatalogDocument> =
         files.iter().filter_map(|f| f.doc.as_ref()).map(|d| (d.metadata().id.as_str(), d)).collect();
     for file in files {
-        let (Some(doc), Some(root)) = (&file.doc, &file.root) else { continue };
-        let span = |p: &str| root.pointer(p).map_or(0..0, |n| n.span.clone());
+        let Some(doc) = &file.doc else { continue };
+        let span = |p: &str| file.span(p);
         if let Some(replacement) = doc.metadata().lifecycle.deprecation.as_ref().and_then(|d| d.replacement.as_deref())
         {
             let own_id = doc.metadata().id.as_str();
@@ -130,7 +130,7 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                 );
             }
         }
-        let CatalogDocument::Bundle(bundle) = doc else { continue };
+        let (CatalogDocument::Bundle(bundle), Some(root)) = (doc, &file.root) else { continue };
         for (i, component) in bundle.components.iter().enumerate() {
             let p = format!("/components/{i}");
             let Some(target) = by_id.get(component.item.as_str()) else {

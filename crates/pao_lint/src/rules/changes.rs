@@ -73,8 +73,8 @@ declare_rule! {
 /// Compares each changed file's document with its previous version (by path).
 pub(crate) fn check(files: &[Checked], previous: &HashMap<String, CatalogDocument>, checker: &mut Checker<'_>) {
     for file in files {
-        let (Some(doc), Some(root), Some(old)) = (&file.doc, &file.root, previous.get(&file.path)) else { continue };
-        let span = root.pointer("/metadata/version").map_or(0..0, |n| n.span.clone());
+        let (Some(doc), Some(old)) = (&file.doc, previous.get(&file.path)) else { continue };
+        let span = file.span("/metadata/version");
         let (Ok(new_v), Ok(old_v)) = (Version::parse(&doc.metadata().version), Version::parse(&old.metadata().version))
         else {
             continue;

@@ -129,14 +129,14 @@ pub(crate) fn check(
     for file in catalog_files {
         let owned = owners.of(Path::new(&file.path)).filter(|list| !list.is_empty());
         let Some(list) = owned else {
-            let at = file.root.as_ref().and_then(|r| r.entries().first()).map_or(0..0, |e| e.key_span.clone());
+            let at = file.first_key.clone();
             let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
             let team = file.doc.as_ref().map_or("<team>".to_owned(), |d| d.metadata().owner.team.clone());
             let help = format!("add `/{dir}/ @{}/{team}` to {}", org.unwrap_or("<org>"), codeowners.path);
             checker.report(&FILE_NOT_OWNED, &file.path, at, format!("no CODEOWNERS line owns `{}`", file.path), help);
             continue;
         };
-        let (Some(doc), Some(root)) = (&file.doc, &file.root) else { continue };
+        let Some(doc) = &file.doc else { continue };
         let team = &doc.metadata().owner.team;
         let matches = |owner: &codeowners::Owner| match owner {
             codeowners::Owner::Team(name) => match org {
@@ -148,7 +148,7 @@ pub(crate) fn check(
         if !list.iter().any(matches) {
             let shown: Vec<String> = list.iter().map(ToString::to_string).collect();
             let expected = format!("@{}/{team}", org.unwrap_or("<org>"));
-            let span = root.pointer("/metadata/owner/team").map_or(0..0, |n| n.span.clone());
+            let span = file.span("/metadata/owner/team");
             checker.report(
                 &OWNER_MISMATCH,
                 &file.path,
