@@ -13,6 +13,10 @@ pub const MAX_DEPTH: usize = 64;
 /// Most nodes that aliases may add by expansion, so an alias bomb fails fast.
 pub const MAX_NODES: usize = 100_000;
 
+/// Mappings with this many keys get a hash index for duplicate detection; smaller ones (nearly
+/// all of a catalog document) are scanned, which allocates nothing.
+const INDEX_KEYS_FROM: usize = 16;
+
 /// The result of parsing one file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedYaml {
@@ -78,7 +82,8 @@ enum Frame {
         start: usize,
         anchor: usize,
         entries: Vec<Entry>,
-        seen: HashMap<String, usize>,
+        /// Index of every key, built once the mapping is large enough for it to pay off.
+        seen: Option<HashMap<String, usize>>,
         key: Option<(String, Range<usize>)>,
     },
 }
@@ -136,9 +141,15 @@ impl<'t> Builder<'t> {
                     }
                 }
                 Event::Scalar(text, style, anchor, tag) => {
-                    let node = self.scalar(&text, style, tag.as_deref(), range.clone());
-                    let raw = text.into_owned();
-                    if let Some(fatal) = self.complete(node, anchor, Some(raw)) {
+                    // A mapping key is kept as its raw text; only values are resolved.
+                    let wants_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
+                    let (node, raw) = if wants_key && anchor == 0 {
+                        (Node { value: Value::Null, span: range }, Some(text.into_owned()))
+                    } else {
+                        let node = self.scalar(&text, style, tag.as_deref(), range);
+                        (node, wants_key.then(|| text.into_owned()))
+                    };
+                    if let Some(fatal) = self.complete(node, anchor, raw) {
                         return Some(fatal);
                     }
                 }
@@ -158,7 +169,7 @@ impl<'t> Builder<'t> {
                         start: range.start,
                         anchor,
                         entries: Vec::new(),
-                        seen: HashMap::new(),
+                        seen: None,
                         key: None,
                     });
                 }
@@ -227,7 +238,14 @@ impl<'t> Builder<'t> {
                     *key = Some((raw, node.span));
                 }
                 Some((name, key_span)) => {
-                    if let Some(&first) = seen.get(&name) {
+                    if seen.is_none() && entries.len() >= INDEX_KEYS_FROM {
+                        *seen = Some(entries.iter().enumerate().map(|(i, e)| (e.key.clone(), i)).collect());
+                    }
+                    let first = match seen {
+                        Some(index) => index.get(&name).copied(),
+                        None => entries.iter().position(|e| e.key == name),
+                    };
+                    if let Some(first) = first {
                         let first_span = entries[first].key_span.clone();
                         let message = format!("duplicate key `{name}`: it is already set in this mapping");
                         self.errors.push(YamlError {
@@ -237,7 +255,9 @@ impl<'t> Builder<'t> {
                             related: Some(first_span),
                         });
                     } else {
-                        seen.insert(name.clone(), entries.len());
+                        if let Some(index) = seen {
+                            index.insert(name.clone(), entries.len());
+                        }
                         entries.push(Entry { key: name, key_span, value: node });
                     }
                 }

@@ -150,3 +150,22 @@ fn non_string_keys_become_text() {
     assert_eq!(root.to_json()["1"], "a");
     assert_eq!(root.to_json()["true"], "b");
 }
+
+#[test]
+fn duplicate_keys_in_large_mappings() {
+    let mut text: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+    text.push_str("k7: again\nk39: again\n");
+    let parsed = parse_yaml(&text);
+    assert_eq!(parsed.errors.len(), 2);
+    assert!(parsed.errors.iter().all(|e| e.kind == YamlErrorKind::DuplicateKey));
+    assert_eq!(parsed.root.unwrap().to_json()["k7"], 7);
+}
+
+#[test]
+fn anchored_keys_and_values_resolve() {
+    let parsed = parse_yaml("&k key: &v 12\nother: *v\n");
+    assert!(parsed.errors.is_empty(), "{:?}", parsed.errors);
+    let json = parsed.root.unwrap().to_json();
+    assert_eq!(json["key"], 12);
+    assert_eq!(json["other"], 12);
+}
