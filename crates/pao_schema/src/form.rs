@@ -3,7 +3,8 @@
 use std::borrow::Cow;
 
 use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
-use serde::{Deserialize, Serialize};
+use serde::de::{self, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// How the item is presented to requesters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -158,7 +159,7 @@ impl FieldType {
 }
 
 /// A choice of a `select` or `multiselect` field.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum OptionEntry {
     /// A value shown as its own label.
@@ -190,7 +191,7 @@ impl OptionEntry {
 }
 
 /// A string, number or boolean.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 pub enum Scalar {
     /// `true` or `false`.
@@ -218,6 +219,85 @@ impl Scalar {
             Self::Number(n) => serde_json::Value::Number(n.clone()),
             Self::String(s) => serde_json::Value::String(s.clone()),
         }
+    }
+}
+
+/// `{ value, label }` of a labelled option.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabeledOption {
+    value: Scalar,
+    label: String,
+}
+
+/// Reads a plain value or a `{ value, label }` mapping, by what the input is: unlike
+/// `#[serde(untagged)]`, no failed attempt (and its error message) is made first.
+impl<'de> Deserialize<'de> for OptionEntry {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct EntryVisitor;
+        impl<'de> Visitor<'de> for EntryVisitor {
+            type Value = OptionEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a value, or a mapping with `value` and `label`")
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<OptionEntry, E> {
+                ScalarVisitor.visit_bool(v).map(OptionEntry::Plain)
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<OptionEntry, E> {
+                ScalarVisitor.visit_i64(v).map(OptionEntry::Plain)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<OptionEntry, E> {
+                ScalarVisitor.visit_u64(v).map(OptionEntry::Plain)
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<OptionEntry, E> {
+                ScalarVisitor.visit_f64(v).map(OptionEntry::Plain)
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<OptionEntry, E> {
+                ScalarVisitor.visit_str(v).map(OptionEntry::Plain)
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<OptionEntry, E> {
+                ScalarVisitor.visit_string(v).map(OptionEntry::Plain)
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<OptionEntry, A::Error> {
+                let LabeledOption { value, label } =
+                    LabeledOption::deserialize(de::value::MapAccessDeserializer::new(map))?;
+                Ok(OptionEntry::Labeled { value, label })
+            }
+        }
+        deserializer.deserialize_any(EntryVisitor)
+    }
+}
+
+struct ScalarVisitor;
+
+impl Visitor<'_> for ScalarVisitor {
+    type Value = Scalar;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string, number or boolean")
+    }
+    fn visit_bool<E: de::Error>(self, v: bool) -> Result<Scalar, E> {
+        Ok(Scalar::Bool(v))
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(v.into()))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Scalar, E> {
+        Ok(Scalar::Number(v.into()))
+    }
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Scalar, E> {
+        serde_json::Number::from_f64(v).map(Scalar::Number).ok_or_else(|| E::custom("a number must be finite"))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Scalar, E> {
+        Ok(Scalar::String(v.to_owned()))
+    }
+    fn visit_string<E: de::Error>(self, v: String) -> Result<Scalar, E> {
+        Ok(Scalar::String(v))
+    }
+}
+
+impl<'de> Deserialize<'de> for Scalar {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(ScalarVisitor)
     }
 }
 
@@ -313,5 +393,33 @@ impl Condition {
             Self::Truthy => "truthy",
             Self::Falsy => "falsy",
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn options_read_plain_values_and_labelled_mappings() {
+        let options: Vec<OptionEntry> =
+            serde_json::from_value(json!(["16", 15, true, 2.5, { "value": "17", "label": "PostgreSQL 17" }])).unwrap();
+        assert_eq!(options[0], OptionEntry::Plain(Scalar::String("16".into())));
+        assert_eq!(options[1].value().to_json(), json!(15));
+        assert_eq!(options[2].value(), &Scalar::Bool(true));
+        assert_eq!(options[3].label(), "2.5");
+        assert_eq!(options[4].label(), "PostgreSQL 17");
+        assert_eq!(options[4].value().to_text(), "17");
+    }
+
+    #[test]
+    fn options_reject_other_shapes() {
+        assert!(serde_json::from_value::<OptionEntry>(json!(["a"])).is_err());
+        assert!(serde_json::from_value::<OptionEntry>(json!(null)).is_err());
+        let err = serde_json::from_value::<OptionEntry>(json!({ "value": 1, "label": "x", "extra": 2 })).unwrap_err();
+        assert!(err.to_string().contains("extra"), "{err}");
+        assert!(serde_json::from_value::<OptionEntry>(json!({ "label": "x" })).is_err());
     }
 }

@@ -99,10 +99,11 @@ impl Node {
             return Some((node, None));
         }
         for raw in pointer.strip_prefix('/')?.split('/') {
-            let segment = raw.replace("~1", "/").replace("~0", "~");
+            let segment: std::borrow::Cow<'_, str> =
+                if raw.contains('~') { raw.replace("~1", "/").replace("~0", "~").into() } else { raw.into() };
             match &node.value {
                 Value::Map(entries) => {
-                    let entry = entries.iter().find(|entry| entry.key == segment)?;
+                    let entry = entries.iter().find(|entry| entry.key == *segment)?;
                     key_span = Some(entry.key_span.clone());
                     node = &entry.value;
                 }
