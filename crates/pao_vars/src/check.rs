@@ -164,13 +164,23 @@ fn check_item_sites(engine: &Engine, item: &CatalogItem, sites: &[TemplateSite])
             outputs,
         }
     };
+    // Sites come action by action: build each action's scope once, not once per string.
+    let mut action: Option<((ListKind, usize), ScopeInfo)> = None;
     for site in sites {
         let scope = match site.owner {
-            SiteOwner::Action { list, index } => action_scope(engine, item, list, index),
-            SiteOwner::Monitoring => monitoring_scope.clone(),
+            SiteOwner::Action { list, index } => {
+                if action.as_ref().is_none_or(|(key, _)| *key != (list, index)) {
+                    action = Some(((list, index), action_scope(engine, item, list, index)));
+                }
+                match &action {
+                    Some((_, scope)) => scope,
+                    None => continue,
+                }
+            }
+            SiteOwner::Monitoring => &monitoring_scope,
             SiteOwner::Component { .. } => continue,
         };
-        problems.extend(locate(site, resolve(engine, &site.text, &scope).problems));
+        problems.extend(locate(site, resolve(engine, &site.text, scope).problems));
     }
     problems
 }
