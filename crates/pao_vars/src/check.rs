@@ -68,10 +68,10 @@ pub fn check_document(
     doc: &CatalogDocument,
     catalog: &dyn ItemLookup,
 ) -> Vec<TemplateProblem> {
-    let sites = collect_templates(source, root);
+    let sites = collect_templates(root);
     let mut problems = match doc {
-        CatalogDocument::Item(item) => check_item_sites(engine, item, &sites),
-        CatalogDocument::Bundle(bundle) => check_bundle_sites(engine, bundle, &sites, catalog),
+        CatalogDocument::Item(item) => check_item_sites(engine, source, item, &sites),
+        CatalogDocument::Bundle(bundle) => check_bundle_sites(engine, source, bundle, &sites, catalog),
     };
     problems.sort_by_key(|p| (p.range.start, p.range.end, p.kind));
     problems.dedup();
@@ -149,7 +149,7 @@ pub fn action_scope(engine: &Engine, item: &CatalogItem, list: ListKind, index: 
     }
 }
 
-fn check_item_sites(engine: &Engine, item: &CatalogItem, sites: &[TemplateSite]) -> Vec<TemplateProblem> {
+fn check_item_sites(engine: &Engine, source: &str, item: &CatalogItem, sites: &[TemplateSite]) -> Vec<TemplateProblem> {
     let mut problems = Vec::new();
     let monitoring_scope = {
         let mut outputs = OutputScope { unit: "action", ..OutputScope::default() };
@@ -180,13 +180,14 @@ fn check_item_sites(engine: &Engine, item: &CatalogItem, sites: &[TemplateSite])
             SiteOwner::Monitoring => &monitoring_scope,
             SiteOwner::Component { .. } => continue,
         };
-        problems.extend(locate(site, resolve(engine, &site.text, scope).problems));
+        problems.extend(locate(source, site, resolve(engine, &site.text, scope).problems));
     }
     problems
 }
 
 fn check_bundle_sites(
     engine: &Engine,
+    source: &str,
     bundle: &CatalogBundle,
     sites: &[TemplateSite],
     catalog: &dyn ItemLookup,
@@ -222,7 +223,7 @@ fn check_bundle_sites(
             }
         }
         let scope = ScopeInfo { fields: fields.clone(), environment: engine.environment_allowlist().clone(), outputs };
-        problems.extend(locate(site, resolve(engine, &site.text, &scope).problems));
+        problems.extend(locate(source, site, resolve(engine, &site.text, &scope).problems));
     }
     problems
 }
@@ -273,14 +274,18 @@ fn cycle_message(
 }
 
 /// Turns template-relative problems into file-located ones.
-fn locate(site: &TemplateSite, problems: Vec<crate::resolve::RawProblem>) -> Vec<TemplateProblem> {
+fn locate(source: &str, site: &TemplateSite, problems: Vec<crate::resolve::RawProblem>) -> Vec<TemplateProblem> {
+    if problems.is_empty() {
+        return Vec::new();
+    }
+    let map = site.map(source);
     problems
         .into_iter()
         .map(|p| TemplateProblem {
             kind: p.kind,
             message: p.message,
             help: p.help,
-            range: site.map.map(p.range),
+            range: map.map(p.range),
             pointer: site.pointer.clone(),
         })
         .collect()

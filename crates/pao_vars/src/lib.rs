@@ -19,9 +19,9 @@
 //! # The four phases
 //!
 //! 1. **parse** — [`collect_templates`]: every template string of a document with its JSON
-//!    Pointer and a [`ScalarMap`] from bytes of the decoded value to bytes of the YAML file
-//!    (plain, quoted with escapes, block `|`/`>` scalars; the scalar's start when exact mapping
-//!    is impossible).
+//!    Pointer and the span of its YAML scalar; `TemplateSite::map` builds, on demand, the
+//!    [`ScalarMap`] from bytes of the decoded value to bytes of the YAML file (plain, quoted
+//!    with escapes, block `|`/`>` scalars; the scalar's start when exact mapping is impossible).
 //! 2. **resolve** — [`check_document`] (or [`check_template`] for one string): a static walk
 //!    of minijinja's AST; every reference is checked against what the scopes will hold.
 //!    Problems are data: [`TemplateProblem`] with a [`TemplateProblemKind`], a message, an

@@ -68,14 +68,22 @@ pub struct TemplateSite {
     pub pointer: String,
     /// The template (the decoded string value).
     pub text: String,
-    /// Where its bytes are in the file.
-    pub map: ScalarMap,
+    /// Byte range of the YAML scalar holding it.
+    pub span: std::ops::Range<usize>,
     /// What it belongs to.
     pub owner: SiteOwner,
 }
 
+impl TemplateSite {
+    /// Where the template's bytes are in `source` (the file it was collected from). Built on
+    /// demand: only a template with a problem needs it.
+    pub fn map(&self, source: &str) -> ScalarMap {
+        ScalarMap::new(source, self.span.clone(), &self.text)
+    }
+}
+
 /// Collects every template string of a parsed document (`root`, parsed from `source`).
-pub fn collect_templates(source: &str, root: &Node) -> Vec<TemplateSite> {
+pub fn collect_templates(root: &Node) -> Vec<TemplateSite> {
     let mut sites = Vec::new();
     for list in ListKind::ALL {
         let base = format!("/fulfillment/{}/actions", list.as_str());
@@ -83,7 +91,7 @@ pub fn collect_templates(source: &str, root: &Node) -> Vec<TemplateSite> {
         for (index, action) in actions.items().iter().enumerate() {
             if let Some(config) = action.get("config") {
                 let mut pointer = format!("{base}/{index}/config");
-                walk(source, config, &mut pointer, SiteOwner::Action { list, index }, &mut sites);
+                walk(config, &mut pointer, SiteOwner::Action { list, index }, &mut sites);
             }
         }
     }
@@ -91,30 +99,27 @@ pub fn collect_templates(source: &str, root: &Node) -> Vec<TemplateSite> {
         for (index, component) in components.items().iter().enumerate() {
             if let Some(fields) = component.get("fields") {
                 let mut pointer = format!("/components/{index}/fields");
-                walk(source, fields, &mut pointer, SiteOwner::Component { index }, &mut sites);
+                walk(fields, &mut pointer, SiteOwner::Component { index }, &mut sites);
             }
         }
     }
     if let Some(url) = root.pointer("/monitoring/healthCheck/url") {
-        walk(source, url, &mut "/monitoring/healthCheck/url".to_owned(), SiteOwner::Monitoring, &mut sites);
+        walk(url, &mut "/monitoring/healthCheck/url".to_owned(), SiteOwner::Monitoring, &mut sites);
     }
     sites
 }
 
-fn walk(source: &str, node: &Node, pointer: &mut String, owner: SiteOwner, sites: &mut Vec<TemplateSite>) {
+fn walk(node: &Node, pointer: &mut String, owner: SiteOwner, sites: &mut Vec<TemplateSite>) {
     match &node.value {
-        Value::String(text) if Engine::is_template(text) => sites.push(TemplateSite {
-            pointer: pointer.clone(),
-            text: text.clone(),
-            map: ScalarMap::new(source, node.span.clone(), text),
-            owner,
-        }),
+        Value::String(text) if Engine::is_template(text) => {
+            sites.push(TemplateSite { pointer: pointer.clone(), text: text.clone(), span: node.span.clone(), owner })
+        }
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&i.to_string());
-                walk(source, item, pointer, owner, sites);
+                walk(item, pointer, owner, sites);
                 pointer.truncate(len);
             }
         }
@@ -123,7 +128,7 @@ fn walk(source: &str, node: &Node, pointer: &mut String, owner: SiteOwner, sites
                 let len = pointer.len();
                 pointer.push('/');
                 pointer.push_str(&entry.key.replace('~', "~0").replace('/', "~1"));
-                walk(source, &entry.value, pointer, owner, sites);
+                walk(&entry.value, pointer, owner, sites);
                 pointer.truncate(len);
             }
         }
