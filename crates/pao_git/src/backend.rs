@@ -219,6 +219,19 @@ pub struct StatusEvent {
     pub note: String,
 }
 
+impl StatusEvent {
+    /// The transitions every request goes through when its pull request opens (`submitted`,
+    /// `validating`, `pr_open`), all at `created_at`; `opened` says where (branch or PR number).
+    pub fn opening(created_at: &str, opened: String) -> Vec<Self> {
+        let at = |status, note| Self { status, at: created_at.to_owned(), note };
+        vec![
+            at(RequestStatus::Submitted, String::new()),
+            at(RequestStatus::Validating, String::new()),
+            at(RequestStatus::PrOpen, opened),
+        ]
+    }
+}
+
 /// Why a backend operation failed.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {

@@ -626,15 +626,7 @@ impl StateBackend for LocalBackend {
     fn status_history(&self, id: &RequestId) -> Result<Vec<StatusEvent>, BackendError> {
         let repo = self.repo()?;
         let info = self.info(&repo, id)?;
-        let mut events = vec![
-            StatusEvent { status: RequestStatus::Submitted, at: info.created_at.clone(), note: String::new() },
-            StatusEvent { status: RequestStatus::Validating, at: info.created_at.clone(), note: String::new() },
-            StatusEvent {
-                status: RequestStatus::PrOpen,
-                at: info.created_at.clone(),
-                note: format!("branch {}", info.branch),
-            },
-        ];
+        let mut events = StatusEvent::opening(&info.created_at, format!("branch {}", info.branch));
         events.extend(self.status_log(&repo, id)?);
         if info.state == ChangeState::Merged && !events.iter().any(|e| e.status == RequestStatus::PrMerged) {
             events.push(StatusEvent {

@@ -630,15 +630,7 @@ impl StateBackend for GithubBackend {
         self.block(async {
             let pull = self.pull_for(id).await?;
             let info = self.info(&pull)?;
-            let mut events = vec![
-                StatusEvent { status: RequestStatus::Submitted, at: info.created_at.clone(), note: String::new() },
-                StatusEvent { status: RequestStatus::Validating, at: info.created_at.clone(), note: String::new() },
-                StatusEvent {
-                    status: RequestStatus::PrOpen,
-                    at: info.created_at.clone(),
-                    note: format!("pull request #{}", pull.number),
-                },
-            ];
+            let mut events = StatusEvent::opening(&info.created_at, format!("pull request #{}", pull.number));
             let route = self.repo_route(&format!("issues/{}/comments?per_page=100", pull.number));
             let comments: Vec<Comment> = self.get(&route).await.map_err(|e| remote("list comments", &e))?;
             for comment in comments {
