@@ -95,6 +95,29 @@ pao_default_repo() {
     fi
 }
 
+# The top of the catalog repository REPO (default: pao_default_repo); dies
+# with the usage status when it has no catalog/ directory.
+pao_catalog_top() {
+    local repo=${1:-} top
+    [[ -n $repo ]] || repo=$(pao_default_repo)
+    top=$(pao_repo_toplevel "$repo")
+    [[ -d $top/catalog ]] || pao_die "$PAO_EXIT_USAGE" "no catalog/ directory in $top"
+    printf '%s
+' "$top"
+}
+
+# Makes a relative `--config FILE` in the named array absolute, so it still
+# names the caller's file after the script changes directory.
+pao_absolute_config() {
+    local -n pao_args_ref=$1
+    local i
+    for i in "${!pao_args_ref[@]}"; do
+        if [[ ${pao_args_ref[$i]} == --config && -e ${pao_args_ref[$((i + 1))]} ]]; then
+            pao_args_ref[i + 1]=$(cd "$(dirname "${pao_args_ref[$((i + 1))]}")" && pwd)/$(basename "${pao_args_ref[$((i + 1))]}")
+        fi
+    done
+}
+
 # Run pao-lint and map its status onto the scripts' exit codes: 0 and 1 are
 # passed through, anything else (2, a crash) becomes 2.
 pao_run_lint() {

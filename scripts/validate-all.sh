@@ -38,15 +38,8 @@ while (($#)); do
             repo=$1; shift ;;
     esac
 done
-[[ -n $repo ]] || repo=$(pao_default_repo)
-top=$(pao_repo_toplevel "$repo")
-[[ -d $top/catalog ]] || pao_die "$PAO_EXIT_USAGE" "no catalog/ directory in $top"
-# Resolve a relative --config against the caller's directory before changing it.
-for i in "${!args[@]}"; do
-    if [[ ${args[$i]} == --config && -e ${args[$((i + 1))]} ]]; then
-        args[i + 1]=$(cd "$(dirname "${args[$((i + 1))]}")" && pwd)/$(basename "${args[$((i + 1))]}")
-    fi
-done
+top=$(pao_catalog_top "$repo")
+pao_absolute_config args
 lint=$(pao_find_bin pao-lint)
 cd "$top"
 status=0
