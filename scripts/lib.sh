@@ -100,7 +100,7 @@ pao_default_repo() {
 pao_catalog_top() {
     local repo=${1:-} top
     [[ -n $repo ]] || repo=$(pao_default_repo)
-    top=$(pao_repo_toplevel "$repo")
+    top=$(pao_repo_toplevel "$repo") || exit "$PAO_EXIT_USAGE"
     [[ -d $top/catalog ]] || pao_die "$PAO_EXIT_USAGE" "no catalog/ directory in $top"
     printf '%s
 ' "$top"
