@@ -41,7 +41,11 @@ pub(crate) fn check_file(cx: &FileContext<'_>, path: String, bytes: &[u8]) -> Ch
                 &yaml::NOT_A_MAPPING,
                 &path,
                 0..0,
-                if text.trim().is_empty() { "the file is empty" } else { "the file holds only comments, no YAML document" },
+                if text.trim().is_empty() {
+                    "the file is empty"
+                } else {
+                    "the file holds only comments, no YAML document"
+                },
                 "a catalog file holds one `apiVersion: pao/v1` document".to_owned(),
             );
         }
