@@ -1,17 +1,13 @@
 //! `pao form preview` and `pao form validate` end to end.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
-}
+use pao_testutil::workspace_root;
 
 fn pao() -> Command {
     let mut command = Command::new(get_cargo_bin("pao"));
-    command.current_dir(workspace());
+    command.current_dir(workspace_root());
     command
 }
 

@@ -1,17 +1,14 @@
 //! `pao-lint` end to end: the example catalog, the invalid fixtures, output formats, exit codes.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
-}
+use pao_testutil::workspace_root;
 
 fn pao_lint() -> Command {
     let mut cmd = Command::new(get_cargo_bin("pao-lint"));
-    cmd.current_dir(workspace()).env("NO_COLOR", "1").env_remove("CI");
+    cmd.current_dir(workspace_root()).env("NO_COLOR", "1").env_remove("CI");
     cmd
 }
 
@@ -22,7 +19,7 @@ fn example_catalog_is_clean() {
 
 #[test]
 fn every_invalid_fixture_is_rejected_with_a_position() {
-    let dir = workspace().join("tests/invalid");
+    let dir = workspace_root().join("tests/invalid");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
     files.sort();
     assert!(files.len() >= 8);
@@ -93,8 +90,11 @@ fn rule_levels_from_config() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
     std::fs::create_dir_all(root.join("catalog/misc")).unwrap();
-    std::fs::copy(workspace().join("tests/invalid/unknown-keys.yaml"), root.join("catalog/misc/unknown-keys.yaml"))
-        .unwrap();
+    std::fs::copy(
+        workspace_root().join("tests/invalid/unknown-keys.yaml"),
+        root.join("catalog/misc/unknown-keys.yaml"),
+    )
+    .unwrap();
     let run = |config: &str| {
         std::fs::write(root.join("pao.toml"), config).unwrap();
         let output = pao_lint().arg(root).args(["--format", "json"]).output().unwrap();

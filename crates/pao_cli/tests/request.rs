@@ -3,21 +3,9 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-const ITEM: &str = include_str!("../../pao_orchestrator/tests/fixtures/pgsql.yaml");
+use pao_testutil::git;
 
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Ada")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
+const ITEM: &str = include_str!("../../pao_orchestrator/tests/fixtures/pgsql.yaml");
 
 fn pao(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_pao")).args(args).current_dir(dir).env("PAO_USER", "alice").output().unwrap()

@@ -1,17 +1,13 @@
 //! `pao vars render` and `pao vars test` end to end.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use insta_cmd::{assert_cmd_snapshot, get_cargo_bin};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
-}
+use pao_testutil::workspace_root;
 
 fn pao() -> Command {
     let mut command = Command::new(get_cargo_bin("pao"));
-    command.current_dir(workspace());
+    command.current_dir(workspace_root());
     command
 }
 
@@ -75,7 +71,7 @@ fn test_runs_the_shipped_cases() {
 fn test_shows_a_diff_and_exits_1_on_mismatch() {
     let dir = tempfile::tempdir().expect("temp dir");
     let case = dir.path().join("case.yaml");
-    let item = workspace().join("catalog/storage/s3-bucket.yaml");
+    let item = workspace_root().join("catalog/storage/s3-bucket.yaml");
     std::fs::write(
         &case,
         format!(

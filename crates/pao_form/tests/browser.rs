@@ -12,11 +12,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pao_form::{FormDescription, Validator, parse_document, render_html};
+use pao_testutil::workspace_root;
 use serde_json::{Map, Value, json};
-
-fn workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
-}
 
 /// The Chromium binary, or `None` (after saying why) when the tests should be skipped.
 fn chromium() -> Option<PathBuf> {
@@ -80,7 +77,7 @@ fn load(relative: &str) -> FormDescription {
     let path = if relative.starts_with("fixtures/") {
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(relative)
     } else {
-        workspace().join(relative)
+        workspace_root().join(relative)
     };
     let bytes = std::fs::read(&path).unwrap_or_else(|err| panic!("{}: {err}", path.display()));
     FormDescription::from_document(&parse_document(&bytes).expect("catalog document"))
@@ -366,7 +363,7 @@ fn catalog_text_never_executes() {
 fn screenshot_postgresql_standard() {
     let Some(chromium) = chromium() else { return };
     let description = load("catalog/databases/postgresql-standard.yaml");
-    let out_dir = workspace().join("target/form-preview");
+    let out_dir = workspace_root().join("target/form-preview");
     std::fs::create_dir_all(&out_dir).expect("target/form-preview");
     let values = object(&json!({ "instanceName": "orders-db", "multiAz": true }));
     let page = write_page(&out_dir, "postgresql-standard", &render_html(&description, Some(&values)));

@@ -3,7 +3,6 @@
 mod mock;
 
 use std::path::Path;
-use std::process::Command;
 use std::sync::Arc;
 
 use pao_git::{BackendError, CatalogReader, StateBackend};
@@ -12,23 +11,10 @@ use pao_orchestrator::{
     ChangeState, Hint, Operation, Orchestrator, OrchestratorError, RequestFilter, RequestStatus, Requester,
     SubmitRequest,
 };
+use pao_testutil::git;
 use serde_json::json;
 
 const ITEM: &str = include_str!("fixtures/pgsql.yaml");
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Ada")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
 
 fn submit(resource: &str, values: serde_json::Value) -> SubmitRequest {
     SubmitRequest {

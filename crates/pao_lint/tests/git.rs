@@ -1,21 +1,9 @@
 //! `--changed-since`: a real Git repository made with the git CLI; only changed files are
 //! reported, and each changed item is compared with its version at the revision.
 
-use std::path::Path;
-use std::process::Command;
-
 use pao_config::Config;
 use pao_lint::{Linter, Targets};
-
-fn git(dir: &Path, args: &[&str]) {
-    let status = Command::new("git")
-        .args(["-c", "user.name=Test", "-c", "user.email=test@example.com", "-c", "commit.gpgsign=false"])
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .unwrap();
-    assert!(status.success(), "git {args:?}");
-}
+use pao_testutil::{git, write};
 
 fn item(id: &str, version: &str, description: &str, options: &str, extra_field: &str) -> String {
     format!(
@@ -61,12 +49,6 @@ metadata:
 components:
   - { id: legacy, item: legacy-db, version: \"^1.0\" }
 ";
-
-fn write(root: &Path, path: &str, text: &str) {
-    let path = root.join(path);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
 
 #[test]
 fn changed_items_are_compared_with_the_revision() {

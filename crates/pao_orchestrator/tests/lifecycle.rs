@@ -1,7 +1,6 @@
 //! The request lifecycle end to end on real repositories made with the git CLI.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::Arc;
 
 use pao_git::{BackendError, CatalogReader, LocalBackend};
@@ -9,30 +8,10 @@ use pao_orchestrator::{
     ChangeState, DecommissionRequest, Hint, Operation, Orchestrator, OrchestratorError, RequestFilter, RequestStatus,
     Requester, SubmitRequest,
 };
+use pao_testutil::{git, write};
 use serde_json::{Map, Value, json};
 
 const PG: &str = include_str!("fixtures/pgsql.yaml");
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .args(args)
-        .current_dir(dir)
-        .env("GIT_AUTHOR_NAME", "Ada")
-        .env("GIT_AUTHOR_EMAIL", "ada@example.com")
-        .env("GIT_COMMITTER_NAME", "Ada")
-        .env("GIT_COMMITTER_EMAIL", "ada@example.com")
-        .env("HOME", dir)
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
-
-fn write(repo: &Path, path: &str, text: &str) {
-    let full = repo.join(path);
-    std::fs::create_dir_all(full.parent().unwrap()).unwrap();
-    std::fs::write(full, text).unwrap();
-}
 
 /// A catalog work tree (branch main) and a bare state repository cloned from it.
 fn setup(dir: &Path) -> (PathBuf, PathBuf) {
