@@ -168,10 +168,13 @@ impl Config {
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
         toml::from_str(text).map_err(|err| {
             let offset = err.span().map_or(0, |span| span.start);
-            let before = &text[..offset.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-            ConfigError::Invalid { path: path.to_owned(), line, column, message: err.message().to_owned() }
+            let at = pao_source::LineIndex::new(text).line_col(text, offset);
+            ConfigError::Invalid {
+                path: path.to_owned(),
+                line: at.line as usize,
+                column: at.column as usize,
+                message: err.message().to_owned(),
+            }
         })
     }
 

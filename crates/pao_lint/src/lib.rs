@@ -173,8 +173,9 @@ impl Linter {
         }
         let (mut paths, walk_errors) = discover(root);
         paths.retain(|p| !self.exclude.is_match(p));
+        let discovered: std::collections::HashSet<String> = paths.iter().cloned().collect();
         for file in &targets.files {
-            if !paths.contains(file) && !self.exclude.is_match(file) {
+            if !discovered.contains(file) && !self.exclude.is_match(file) {
                 paths.push(file.clone());
             }
         }
@@ -331,8 +332,8 @@ impl pao_vars::ItemLookup for ItemsById<'_> {
     }
 }
 
-/// Reads a file unless it is larger than a catalog document may be (then an empty read that
-/// `decode` reports as too large is avoided by reading just past the limit).
+/// Reads a file, but never more than one byte past the size a catalog document may have: that
+/// byte is enough for `decode` to report the file as too large, and a huge file costs nothing.
 fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;

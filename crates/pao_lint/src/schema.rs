@@ -193,7 +193,7 @@ impl Schemas {
             ValidationErrorKind::Enum { options } => {
                 let options: Vec<String> = options.as_array().map_or_else(Vec::new, |o| o.iter().map(plain).collect());
                 let found = root.pointer(pointer).map_or_else(String::new, found_text);
-                let given = json_at(json, pointer).map(plain).unwrap_or_default();
+                let given = json.pointer(pointer).map(plain).unwrap_or_default();
                 let help = did_you_mean(&given, options.iter().map(String::as_str))
                     .unwrap_or_else(|| format!("use one of: {}", options.join(", ")));
                 checker.report(
@@ -215,12 +215,12 @@ impl Schemas {
                 );
             }
             ValidationErrorKind::Pattern { pattern } => {
-                let given = json_at(json, pointer).map(plain).unwrap_or_default();
+                let given = json.pointer(pointer).map(plain).unwrap_or_default();
                 let (rule, message, help) = naming::pattern_finding(pointer, &given, pattern, &what);
                 checker.report(rule, file, value_span, message, help);
             }
             ValidationErrorKind::Format { format } => {
-                let given = json_at(json, pointer).map(plain).unwrap_or_default();
+                let given = json.pointer(pointer).map(plain).unwrap_or_default();
                 let help = if format == "date" {
                     "write the date as YYYY-MM-DD, e.g. 2026-07-01".to_owned()
                 } else {
@@ -238,7 +238,7 @@ impl Schemas {
             | ValidationErrorKind::Maximum { limit }
             | ValidationErrorKind::ExclusiveMinimum { limit }
             | ValidationErrorKind::ExclusiveMaximum { limit } => {
-                let given = json_at(json, pointer).map(plain).unwrap_or_default();
+                let given = json.pointer(pointer).map(plain).unwrap_or_default();
                 let relation = match error {
                     ValidationErrorKind::Minimum { .. } => "at least",
                     ValidationErrorKind::Maximum { .. } => "at most",
@@ -385,10 +385,6 @@ pub(crate) fn describe(pointer: &str) -> String {
         }
     }
     format!("`{out}`")
-}
-
-fn json_at<'v>(json: &'v Value, pointer: &str) -> Option<&'v Value> {
-    json.pointer(pointer)
 }
 
 fn plain(value: &Value) -> String {

@@ -10,9 +10,9 @@ pub const MAX_FILE_BYTES: usize = 2 * 1024 * 1024;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     /// Larger than [`MAX_FILE_BYTES`].
-    #[error("file is {size} bytes, larger than the {limit} bytes a catalog document may have")]
+    #[error("file is larger than the {limit} bytes a catalog document may have")]
     TooLarge {
-        /// The file's size.
+        /// Bytes seen; a reader that stops at the limit passes `limit + 1`, so this is a lower bound.
         size: usize,
         /// The limit.
         limit: usize,

@@ -80,31 +80,17 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
     Ok(Resolved { root, files })
 }
 
+/// The `.yaml`/`.yml` files under `dir`, sorted, skipping hidden entries (not following links).
 fn walk_yaml(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> =
-        walkdir_files(dir).into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml")).collect();
-    files.sort();
-    files
-}
-
-fn walkdir_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_owned()];
-    while let Some(dir) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else { continue };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if entry.file_name().to_string_lossy().starts_with('.') {
-                continue;
-            }
-            match entry.file_type() {
-                Ok(t) if t.is_dir() => stack.push(path),
-                Ok(t) if t.is_file() => out.push(path),
-                _ => {}
-            }
-        }
-    }
-    out
+    walkdir::WalkDir::new(dir)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
+        .collect()
 }
 
 /// Lints and prints the report; exit 1 when it has errors.
