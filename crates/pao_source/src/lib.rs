@@ -13,6 +13,7 @@
 #![deny(missing_docs)]
 
 mod decode;
+mod fast;
 mod line_index;
 mod node;
 mod parse;

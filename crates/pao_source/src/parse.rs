@@ -1,5 +1,6 @@
 //! The YAML event stream to a [`Node`] tree, with positions, in one pass and without recursion.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -59,27 +60,39 @@ pub enum YamlErrorKind {
 }
 
 /// Parses YAML text into a node tree. Never panics and never recurses, whatever the input.
+///
+/// Documents in the block style catalogs are written in take a [fast path](crate::fast); all
+/// others, and every syntax error, go through saphyr-parser. Both give the same tree.
 pub fn parse_yaml(text: &str) -> ParsedYaml {
+    crate::fast::parse(text).unwrap_or_else(|| parse_with_saphyr(text))
+}
+
+/// Parses with saphyr-parser, which reads all of YAML.
+pub(crate) fn parse_with_saphyr(text: &str) -> ParsedYaml {
     let mut builder = Builder::new(text);
     let fatal = builder.run();
-    let mut errors = builder.errors;
-    match fatal {
-        Some(error) => {
-            errors.push(error);
-            ParsedYaml { root: None, errors }
-        }
-        None => ParsedYaml { root: builder.root, errors },
-    }
+    builder.finish(fatal)
+}
+
+/// The two kinds of collection.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Collection {
+    Seq,
+    Map,
 }
 
 enum Frame {
     Seq {
-        start: usize,
+        /// Where the span starts; `None` until the first item says (block sequences whose
+        /// dashes are not indented under their key).
+        start: Option<usize>,
+        flow: bool,
         anchor: usize,
         items: Vec<Node>,
     },
     Map {
-        start: usize,
+        start: Option<usize>,
+        flow: bool,
         anchor: usize,
         entries: Vec<Entry>,
         /// Index of every key, built once the mapping is large enough for it to pay off.
@@ -88,9 +101,9 @@ enum Frame {
     },
 }
 
-struct Builder<'t> {
+/// Builds the node tree from parser events: saphyr-parser's, or the [fast path](crate::fast)'s.
+pub(crate) struct Builder<'t> {
     text: &'t str,
-    offsets: CharOffsets,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     aliased_nodes: usize,
@@ -100,10 +113,9 @@ struct Builder<'t> {
 }
 
 impl<'t> Builder<'t> {
-    fn new(text: &'t str) -> Self {
+    pub(crate) fn new(text: &'t str) -> Self {
         Self {
             text,
-            offsets: CharOffsets::new(text),
             stack: Vec::new(),
             anchors: HashMap::new(),
             aliased_nodes: 0,
@@ -113,21 +125,38 @@ impl<'t> Builder<'t> {
         }
     }
 
-    /// Feeds every event to the tree; returns the fatal error that stopped it, if any.
+    /// The tree and the problems found; a fatal error leaves no tree.
+    pub(crate) fn finish(self, fatal: Option<YamlError>) -> ParsedYaml {
+        let mut errors = self.errors;
+        match fatal {
+            Some(error) => {
+                errors.push(error);
+                ParsedYaml { root: None, errors }
+            }
+            None => ParsedYaml { root: self.root, errors },
+        }
+    }
+
+    /// Feeds every event of saphyr-parser to the tree; returns the fatal error that stopped it.
     fn run(&mut self) -> Option<YamlError> {
+        let offsets = CharOffsets::new(self.text);
+        let range = |span: Span| {
+            let start = offsets.byte(&span.start);
+            start..offsets.byte(&span.end).max(start)
+        };
         for result in Parser::new_from_str(self.text) {
             let (event, span) = match result {
                 Ok(pair) => pair,
                 Err(err) => {
-                    let at = self.offsets.byte(err.marker());
+                    let at = offsets.byte(err.marker());
                     if err.info().contains("recursion limit") {
                         return Some(self.too_deep(at..at));
                     }
                     return Some(self.error(YamlErrorKind::Syntax, syntax_message(err.info()), at..at));
                 }
             };
-            let range = self.range(span);
-            match event {
+            let range = range(span);
+            let fatal = match event {
                 Event::DocumentStart(_) => {
                     self.documents += 1;
                     if self.documents > 1 {
@@ -139,78 +168,136 @@ impl<'t> Builder<'t> {
                         self.errors.push(error);
                         return None;
                     }
+                    None
                 }
                 Event::Scalar(text, style, anchor, tag) => {
-                    // A mapping key is kept as its raw text; only values are resolved.
-                    let wants_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
-                    let (node, raw) = if wants_key && anchor == 0 {
-                        (Node { value: Value::Null, span: range }, Some(text.into_owned()))
-                    } else {
-                        let node = self.scalar(&text, style, tag.as_deref(), range);
-                        (node, wants_key.then(|| text.into_owned()))
-                    };
-                    if let Some(fatal) = self.complete(node, anchor, raw) {
-                        return Some(fatal);
-                    }
+                    self.scalar_event(text, style, anchor, tag.as_deref(), range)
                 }
                 Event::SequenceStart(anchor, tag) => {
                     self.check_collection_tag(tag.as_deref(), "seq", &range);
-                    if self.stack.len() >= MAX_DEPTH {
-                        return Some(self.too_deep(range));
-                    }
-                    self.stack.push(Frame::Seq { start: range.start, anchor, items: Vec::new() });
+                    self.start(Collection::Seq, Some(range.start), !range.is_empty(), anchor, range)
                 }
                 Event::MappingStart(anchor, tag) => {
                     self.check_collection_tag(tag.as_deref(), "map", &range);
-                    if self.stack.len() >= MAX_DEPTH {
-                        return Some(self.too_deep(range));
-                    }
-                    self.stack.push(Frame::Map {
-                        start: range.start,
-                        anchor,
-                        entries: Vec::new(),
-                        seen: None,
-                        key: None,
-                    });
+                    self.start(Collection::Map, Some(range.start), !range.is_empty(), anchor, range)
                 }
-                Event::SequenceEnd | Event::MappingEnd => {
-                    let Some(frame) = self.stack.pop() else { continue };
-                    let (node, anchor) = match frame {
-                        Frame::Seq { start, anchor, items } => {
-                            let end = items.last().map_or(range.end, |last| last.span.end).max(start);
-                            (Node { value: Value::Seq(items), span: start..end }, anchor)
-                        }
-                        Frame::Map { start, anchor, entries, .. } => {
-                            let end = entries.last().map_or(range.end, |last| last.value.span.end).max(start);
-                            (Node { value: Value::Map(entries), span: start..end }, anchor)
-                        }
-                    };
-                    if let Some(fatal) = self.complete(node, anchor, None) {
-                        return Some(fatal);
-                    }
-                }
-                Event::Alias(id) => {
-                    let Some((node, count)) = self.anchors.get(&id) else {
-                        return Some(self.error(YamlErrorKind::Syntax, "alias to an unknown anchor".into(), range));
-                    };
-                    self.aliased_nodes += count;
-                    if self.aliased_nodes > MAX_NODES {
-                        return Some(self.error(
-                            YamlErrorKind::AliasBudget,
-                            format!("aliases expand to more than {MAX_NODES} nodes (an alias bomb?); write the values out instead"),
-                            range,
-                        ));
-                    }
-                    let mut node = node.clone();
-                    node.span = range;
-                    if let Some(fatal) = self.complete(node, 0, None) {
-                        return Some(fatal);
-                    }
-                }
-                Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => {}
+                Event::SequenceEnd | Event::MappingEnd => self.end(range),
+                Event::Alias(id) => self.alias(id, range),
+                Event::StreamStart | Event::StreamEnd | Event::DocumentEnd | Event::Nothing => None,
+            };
+            if fatal.is_some() {
+                return fatal;
             }
         }
         None
+    }
+
+    /// A scalar. A mapping key is kept as its raw text; only values are resolved. Spans of quoted
+    /// and block scalars end at their last character, not at whatever whitespace follows.
+    pub(crate) fn scalar_event(
+        &mut self,
+        text: Cow<'_, str>,
+        style: ScalarStyle,
+        anchor: usize,
+        tag: Option<&Tag>,
+        mut range: Range<usize>,
+    ) -> Option<YamlError> {
+        match style {
+            ScalarStyle::Plain => {}
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => range.end = self.closing_quote(range.clone()),
+            _ => range.end -= self.text.get(range.clone()).map_or(0, |s| s.len() - s.trim_end().len()),
+        }
+        let wants_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
+        let (node, raw) = if wants_key && anchor == 0 {
+            (Node { value: Value::Null, span: range }, Some(text.into_owned()))
+        } else {
+            let node = self.scalar(&text, style, tag, range);
+            (node, wants_key.then(|| text.into_owned()))
+        };
+        self.complete(node, anchor, raw)
+    }
+
+    /// A mapping or sequence starts. `start` is where its span starts, or `None` to start it
+    /// where its first item does; `flow` collections end at their closing bracket.
+    pub(crate) fn start(
+        &mut self,
+        kind: Collection,
+        start: Option<usize>,
+        flow: bool,
+        anchor: usize,
+        range: Range<usize>,
+    ) -> Option<YamlError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Some(self.too_deep(range));
+        }
+        self.stack.push(match kind {
+            Collection::Seq => Frame::Seq { start, flow, anchor, items: Vec::new() },
+            Collection::Map => Frame::Map { start, flow, anchor, entries: Vec::new(), seen: None, key: None },
+        });
+        None
+    }
+
+    /// The innermost collection ends; `range` is the end event's (for flow, its closing bracket).
+    pub(crate) fn end(&mut self, range: Range<usize>) -> Option<YamlError> {
+        let frame = self.stack.pop()?;
+        let (value, start, flow, anchor, last_end) = match frame {
+            Frame::Seq { start, flow, anchor, items } => {
+                let last = items.last().map(|last| last.span.end);
+                (Value::Seq(items), start, flow, anchor, last)
+            }
+            Frame::Map { start, flow, anchor, entries, .. } => {
+                let last = entries.last().map(|last| last.value.span.end);
+                (Value::Map(entries), start, flow, anchor, last)
+            }
+        };
+        let start = start.unwrap_or(range.start);
+        let end = if flow { self.closing_bracket(range.start) + 1 } else { last_end.unwrap_or(range.end) };
+        self.complete(Node { value, span: start..end.max(start) }, anchor, None)
+    }
+
+    /// The end of a quoted scalar spanning `range`: just past its closing quote (saphyr's span
+    /// runs on to the next token, over spaces and comments).
+    fn closing_quote(&self, range: Range<usize>) -> usize {
+        let bytes = self.text.as_bytes();
+        let Some(&quote) = bytes.get(range.start) else { return range.end };
+        let mut i = range.start + 1;
+        while i < range.end.min(bytes.len()) {
+            match bytes[i] {
+                b'\\' if quote == b'"' => i += 2,
+                b'\'' if quote == b'\'' && bytes.get(i + 1) == Some(&b'\'') => i += 2,
+                b if b == quote => return i + 1,
+                _ => i += 1,
+            }
+        }
+        range.end
+    }
+
+    /// The closing bracket at or after an end event's start: saphyr starts a flow mapping's end
+    /// event at a trailing comma (`{a: b, }`).
+    fn closing_bracket(&self, at: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut i = at;
+        while i < bytes.len() && matches!(bytes[i], b',' | b' ' | b'\n') {
+            i += 1;
+        }
+        if matches!(bytes.get(i), Some(b']' | b'}')) { i } else { at.min(self.text.len().saturating_sub(1)) }
+    }
+
+    fn alias(&mut self, id: usize, range: Range<usize>) -> Option<YamlError> {
+        let Some((node, count)) = self.anchors.get(&id) else {
+            return Some(self.error(YamlErrorKind::Syntax, "alias to an unknown anchor".into(), range));
+        };
+        self.aliased_nodes += count;
+        if self.aliased_nodes > MAX_NODES {
+            return Some(self.error(
+                YamlErrorKind::AliasBudget,
+                format!("aliases expand to more than {MAX_NODES} nodes (an alias bomb?); write the values out instead"),
+                range,
+            ));
+        }
+        let mut node = node.clone();
+        node.span = range;
+        self.complete(node, 0, None)
     }
 
     /// Attaches a finished node to its parent (or makes it the root) and records its anchor.
@@ -225,7 +312,10 @@ impl<'t> Builder<'t> {
                     self.root = Some(node);
                 }
             }
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq { items, start, .. }) => {
+                start.get_or_insert(node.span.start);
+                items.push(node);
+            }
             Some(Frame::Map { entries, seen, key, .. }) => match key.take() {
                 None => {
                     let Some(raw) = raw.filter(|_| !matches!(node.value, Value::Seq(_) | Value::Map(_))) else {
@@ -327,12 +417,6 @@ impl<'t> Builder<'t> {
 
     fn error(&self, kind: YamlErrorKind, message: String, span: Range<usize>) -> YamlError {
         YamlError { kind, message, span, related: None }
-    }
-
-    fn range(&self, span: Span) -> Range<usize> {
-        let start = self.offsets.byte(&span.start);
-        let end = self.offsets.byte(&span.end).max(start);
-        start..end
     }
 }
 
