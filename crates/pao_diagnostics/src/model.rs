@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use pao_source::{LineCol, LineIndex};
 use serde::Serialize;
@@ -89,20 +89,19 @@ pub struct SourceFile {
     pub path: String,
     /// The file's text (empty when it could not be read as text).
     pub text: Arc<str>,
-    index: LineIndex,
+    /// Built on the first position asked for: most files checked have no finding.
+    index: OnceLock<LineIndex>,
 }
 
 impl SourceFile {
-    /// Indexes a file's text.
+    /// Keeps a file's text.
     pub fn new(path: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        let text = text.into();
-        let index = LineIndex::new(&text);
-        Self { path: path.into(), text, index }
+        Self { path: path.into(), text: text.into(), index: OnceLock::new() }
     }
 
     /// Line and column of a byte offset.
     pub fn line_col(&self, offset: usize) -> LineCol {
-        self.index.line_col(&self.text, offset)
+        self.index.get_or_init(|| LineIndex::new(&self.text)).line_col(&self.text, offset)
     }
 }
 

@@ -32,18 +32,16 @@ pub(crate) fn parse(text: &str) -> Option<ParsedYaml> {
 }
 
 /// No tab, CR, control character, byte order mark, line separator or other character outside
-/// YAML's printable set, and no document marker after the first line.
+/// YAML's printable set. (Document markers need no check here: `---` and `...` at the start of
+/// a line are no plain key, so the parser gives up on them where it meets them.)
 fn in_subset_alphabet(text: &str) -> bool {
-    let bytes = text.as_bytes();
-    let printable = bytes.iter().all(|&b| (b >= 0x20 && b != 0x7f) || b == b'\n');
-    printable
+    // A fold without an early exit, so the compiler vectorises it.
+    let control = text.as_bytes().iter().fold(false, |found, &b| found | ((b < 0x20 && b != b'\n') | (b == 0x7f)));
+    !control
         && (text.is_ascii()
             || !text.chars().any(|c| {
                 matches!(c, '\u{80}'..='\u{9f}' | '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{fffe}' | '\u{ffff}')
             }))
-        && !text.starts_with("...")
-        && !text.contains("\n---")
-        && !text.contains("\n...")
 }
 
 /// Characters that cannot start a plain scalar.
@@ -430,7 +428,7 @@ impl<'t> Fast<'t> {
 
     /// The colon of a plain key `key: ...` or `key:` starting at `c`, if the line is one.
     fn plain_key(&self, c: usize) -> Option<usize> {
-        if !self.plain_start(c) {
+        if !self.plain_start(c) || self.bytes[c..].starts_with(b"...") {
             return None;
         }
         let mut i = c;
