@@ -203,7 +203,28 @@ declare_rule! {
 /// A field with the pointer to it, in form order.
 struct Located<'f> {
     field: &'f Field,
-    pointer: String,
+    at: At<'f>,
+}
+
+/// A field's node in the YAML tree, for pointing at its parts without building JSON Pointers.
+#[derive(Clone, Copy)]
+struct At<'n>(Option<&'n Node>);
+
+impl<'n> At<'n> {
+    fn node(self, path: &[&str]) -> Option<&'n Node> {
+        path.iter().try_fold(self.0?, |node, key| node.get(key))
+    }
+
+    /// The value at `path`, or an empty range.
+    fn span(self, path: &[&str]) -> std::ops::Range<usize> {
+        self.node(path).map_or(0..0, |n| n.span.clone())
+    }
+
+    /// The key that `path` ends in.
+    fn key_span(self, path: &[&str]) -> Option<std::ops::Range<usize>> {
+        let (last, parent) = path.split_last()?;
+        self.node(parent)?.entry(last).map(|e| e.key_span.clone())
+    }
 }
 
 /// Checks the form of an item or bundle; `base` is `/presentation/form`.
@@ -221,32 +242,35 @@ pub(crate) fn check_form(form: &Form, root: &Node, file: &str, checker: &mut Che
         );
     }
     let mut fields = Vec::new();
+    let groups = root.pointer("/presentation/form/groups");
     for (g, group) in form.groups.iter().enumerate() {
+        let group_node = At(groups.and_then(|n| n.items().get(g)));
         if group.fields.is_empty() {
             checker.report(
                 &EMPTY_GROUP,
                 file,
-                span(&format!("{base}/groups/{g}/id")),
+                group_node.span(&["id"]),
                 format!("group `{}` has no fields", group.id),
                 "remove the group or add fields to it".to_owned(),
             );
         }
+        let field_nodes = group_node.node(&["fields"]).map_or(&[][..], Node::items);
         for (f, field) in group.fields.iter().enumerate() {
-            fields.push(Located { field, pointer: format!("{base}/groups/{g}/fields/{f}") });
+            fields.push(Located { field, at: At(field_nodes.get(f)) });
         }
     }
     let position: HashMap<&str, usize> =
         fields.iter().enumerate().rev().map(|(i, l)| (l.field.id.as_str(), i)).collect();
     for (index, located) in fields.iter().enumerate() {
         let field = located.field;
-        let p = &located.pointer;
-        check_options(field, p, root, file, checker);
-        check_default(field, p, root, file, checker);
+        let at = located.at;
+        check_options(field, at, file, checker);
+        check_default(field, at, file, checker);
         if let Some(validation) = &field.validation {
-            check_validation(field, validation, p, root, file, checker);
+            check_validation(field, validation, at, file, checker);
         }
         let Some(conditional) = &field.conditional else { continue };
-        let depends_span = span(&format!("{p}/conditional/dependsOn"));
+        let depends_span = at.span(&["conditional", "dependsOn"]);
         match position.get(conditional.depends_on.as_str()) {
             None => {
                 let help = did_you_mean(&conditional.depends_on, fields.iter().map(|l| l.field.id.as_str()))
@@ -280,25 +304,25 @@ pub(crate) fn check_form(form: &Form, root: &Node, file: &str, checker: &mut Che
                 if let Some(d) = checker.report(&CONDITIONAL_TARGET_LATER, file, depends_span, message, help) {
                     if target != index {
                         d.labels.push(pao_diagnostics::Label {
-                            range: span(&format!("{}/id", fields[target].pointer)),
+                            range: fields[target].at.span(&["id"]),
                             message: "defined here".into(),
                         });
                     }
                 }
             }
-            Some(&target) => check_conditional_value(field, fields[target].field, p, root, file, checker),
+            Some(&target) => check_conditional_value(field, fields[target].field, at, file, checker),
         }
     }
 }
 
-fn check_options(field: &Field, p: &str, root: &Node, file: &str, checker: &mut Checker<'_>) {
-    let options_span = root.key_span(&format!("{p}/options"));
+fn check_options(field: &Field, at: At<'_>, file: &str, checker: &mut Checker<'_>) {
+    let options_span = at.key_span(&["options"]);
     match (&field.options, field.field_type.has_options()) {
         (None, true) => {
             checker.report(
                 &INVALID_OPTIONS,
                 file,
-                root.pointer(&format!("{p}/type")).map_or(0..0, |n| n.span.clone()),
+                at.span(&["type"]),
                 format!("{} field `{}` has no `options`", field.field_type.as_str(), field.id),
                 "add `options:` with the choices".to_owned(),
             );
@@ -326,7 +350,7 @@ fn check_options(field: &Field, p: &str, root: &Node, file: &str, checker: &mut 
             for (i, option) in options.iter().enumerate() {
                 let key = option.value().to_json().to_string();
                 if seen.insert(key, i).is_some() {
-                    let span = root.pointer(&format!("{p}/options/{i}")).map_or(0..0, |n| n.span.clone());
+                    let span = at.node(&["options"]).and_then(|n| n.items().get(i)).map_or(0..0, |n| n.span.clone());
                     checker.report(
                         &INVALID_OPTIONS,
                         file,
@@ -345,9 +369,9 @@ fn option_values(field: &Field) -> Vec<&Scalar> {
     field.options.iter().flatten().map(OptionEntry::value).collect()
 }
 
-fn check_default(field: &Field, p: &str, root: &Node, file: &str, checker: &mut Checker<'_>) {
+fn check_default(field: &Field, at: At<'_>, file: &str, checker: &mut Checker<'_>) {
     let Some(default) = field.default.as_ref().filter(|d| !d.is_null()) else { return };
-    let span = root.pointer(&format!("{p}/default")).map_or(0..0, |n| n.span.clone());
+    let span = at.span(&["default"]);
     if let Some(expected) = type_problem(field.field_type, default) {
         checker.report(
             &DEFAULT_TYPE_MISMATCH,
@@ -502,13 +526,12 @@ fn validation_problem(field_type: FieldType, v: &pao_schema::Validation, value: 
 fn check_validation(
     field: &Field,
     v: &pao_schema::Validation,
-    p: &str,
-    root: &Node,
+    at: At<'_>,
     file: &str,
     checker: &mut Checker<'_>,
 ) {
-    let key = |name: &str| root.key_span(&format!("{p}/validation/{name}")).unwrap_or(0..0);
-    let value_span = |name: &str| root.pointer(&format!("{p}/validation/{name}")).map_or(0..0, |n| n.span.clone());
+    let key = |name: &str| at.key_span(&["validation", name]).unwrap_or(0..0);
+    let value_span = |name: &str| at.span(&["validation", name]);
     let t = field.field_type;
     if let Some(pattern) = &v.pattern {
         // Compiled exactly as request validation (CLI, API, HTML page) compiles it.
@@ -603,11 +626,11 @@ fn check_validation(
     }
 }
 
-fn check_conditional_value(field: &Field, target: &Field, p: &str, root: &Node, file: &str, checker: &mut Checker<'_>) {
+fn check_conditional_value(field: &Field, target: &Field, at: At<'_>, file: &str, checker: &mut Checker<'_>) {
     let Some(conditional) = &field.conditional else { return };
-    let span = root
-        .pointer(&format!("{p}/conditional/value"))
-        .or_else(|| root.pointer(&format!("{p}/conditional/condition")))
+    let span = at
+        .node(&["conditional", "value"])
+        .or_else(|| at.node(&["conditional", "condition"]))
         .map_or(0..0, |n| n.span.clone());
     let mut report = |message: String, help: String| {
         checker.report(&INVALID_CONDITIONAL_VALUE, file, span.clone(), message, help);
