@@ -1,6 +1,7 @@
 //! Parse + resolve for a whole document: [`check_document`], what `pao_lint` calls.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
+use std::sync::Arc;
 
 use pao_schema::{CatalogBundle, CatalogDocument, CatalogItem, Presentation};
 use pao_source::Node;
@@ -94,8 +95,8 @@ pub fn check_template(engine: &Engine, text: &str, scope: &ScopeInfo) -> Vec<Tem
         .collect()
 }
 
-fn field_ids(presentation: Option<&Presentation>) -> BTreeSet<String> {
-    presentation.map(|p| p.form.fields().map(|field| field.id.clone()).collect()).unwrap_or_default()
+fn field_ids(presentation: Option<&Presentation>) -> Arc<BTreeSet<String>> {
+    Arc::new(presentation.map(|p| p.form.fields().map(|field| field.id.clone()).collect()).unwrap_or_default())
 }
 
 /// The scope of the config of action `index` in `list`.
@@ -142,11 +143,7 @@ pub fn action_scope(engine: &Engine, item: &CatalogItem, list: ListKind, index: 
             });
         }
     }
-    ScopeInfo {
-        fields: field_ids(Some(&item.presentation)),
-        environment: engine.environment_allowlist().clone(),
-        outputs,
-    }
+    ScopeInfo { fields: field_ids(Some(&item.presentation)), environment: engine.environment_shared(), outputs }
 }
 
 fn check_item_sites(engine: &Engine, source: &str, item: &CatalogItem, sites: &[TemplateSite]) -> Vec<TemplateProblem> {
@@ -158,11 +155,7 @@ fn check_item_sites(engine: &Engine, source: &str, item: &CatalogItem, sites: &[
                 outputs.earlier.insert(action.id.clone(), Some(action_outputs(action)));
             }
         }
-        ScopeInfo {
-            fields: field_ids(Some(&item.presentation)),
-            environment: engine.environment_allowlist().clone(),
-            outputs,
-        }
+        ScopeInfo { fields: field_ids(Some(&item.presentation)), environment: engine.environment_shared(), outputs }
     };
     // Sites come action by action: build each action's scope once, not once per string.
     let mut action: Option<((ListKind, usize), ScopeInfo)> = None;
@@ -222,7 +215,7 @@ fn check_bundle_sites(
                 outputs.unavailable.entry(component.id.clone()).or_insert((TemplateProblemKind::BundleCycle, message));
             }
         }
-        let scope = ScopeInfo { fields: fields.clone(), environment: engine.environment_allowlist().clone(), outputs };
+        let scope = ScopeInfo { fields: fields.clone(), environment: engine.environment_shared(), outputs };
         problems.extend(locate(source, site, resolve(engine, &site.text, &scope).problems));
     }
     problems

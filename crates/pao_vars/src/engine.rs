@@ -1,6 +1,7 @@
 //! The one template engine: configured once, shared by reference (it is `Send + Sync`).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use minijinja::machinery::ast;
 use minijinja::syntax::SyntaxConfig;
@@ -113,7 +114,7 @@ pub struct Engine {
     env: Environment<'static>,
     /// The same, with `uuid()` and `timestamp()` fixed (deterministic renders).
     fixed: Environment<'static>,
-    environment: BTreeSet<String>,
+    environment: Arc<BTreeSet<String>>,
 }
 
 impl Engine {
@@ -135,13 +136,18 @@ impl Engine {
         Self {
             env: build_environment(&options, false),
             fixed: build_environment(&options, true),
-            environment: options.environment.into_iter().collect(),
+            environment: Arc::new(options.environment.into_iter().collect()),
         }
     }
 
     /// The names `environment.*` may read.
     pub fn environment_allowlist(&self) -> &BTreeSet<String> {
         &self.environment
+    }
+
+    /// The same names, shared (template scopes hold them).
+    pub fn environment_shared(&self) -> Arc<BTreeSet<String>> {
+        Arc::clone(&self.environment)
     }
 
     /// Whether `text` holds template syntax at all (`{{`, `{%` or `{#`); other strings are

@@ -8,6 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 use minijinja::machinery::ast::{self, Expr, Stmt};
 
@@ -17,10 +18,10 @@ use crate::scopes::{FUNCTIONS, KeyTree, METADATA_KEYS, REQUEST_KEYS, SCOPES, SYS
 /// What the scopes hold for one template, as far as can be known without rendering.
 #[derive(Debug, Clone, Default)]
 pub struct ScopeInfo {
-    /// Field ids the item (or bundle) defines.
-    pub fields: BTreeSet<String>,
-    /// Allow-listed environment names.
-    pub environment: BTreeSet<String>,
+    /// Field ids the item (or bundle) defines; shared by the scopes of one document.
+    pub fields: Arc<BTreeSet<String>>,
+    /// Allow-listed environment names; shared by every scope.
+    pub environment: Arc<BTreeSet<String>>,
     /// What `outputs.*` may name.
     pub outputs: OutputScope,
 }
@@ -373,7 +374,7 @@ impl<'s> Walker<'_, 's> {
                 {
                     let help = closest(field, self.scope.fields.iter().map(String::as_str))
                         .map(|name| format!("did you mean `fields.{name}`?"))
-                        .or_else(|| Some(format!("the fields are {}", list_owned(&self.scope.fields))));
+                        .or_else(|| Some(format!("the fields are {}", list_owned(self.scope.fields.iter()))));
                     self.problem(
                         TemplateProblemKind::UnknownField,
                         at,

@@ -6,6 +6,8 @@
 //! and `/monitoring/healthCheck/url`. Strings without template syntax (`{{`, `{%`, `{#`) are
 //! literals and are not collected.
 
+use std::fmt::Write as _;
+
 use pao_source::{Node, Value};
 
 use crate::Engine;
@@ -117,8 +119,7 @@ fn walk(node: &Node, pointer: &mut String, owner: SiteOwner, sites: &mut Vec<Tem
         Value::Seq(items) => {
             for (i, item) in items.iter().enumerate() {
                 let len = pointer.len();
-                pointer.push('/');
-                pointer.push_str(&i.to_string());
+                let _ = write!(pointer, "/{i}");
                 walk(item, pointer, owner, sites);
                 pointer.truncate(len);
             }
@@ -127,7 +128,11 @@ fn walk(node: &Node, pointer: &mut String, owner: SiteOwner, sites: &mut Vec<Tem
             for entry in entries {
                 let len = pointer.len();
                 pointer.push('/');
-                pointer.push_str(&entry.key.replace('~', "~0").replace('/', "~1"));
+                if entry.key.contains(['~', '/']) {
+                    pointer.push_str(&entry.key.replace('~', "~0").replace('/', "~1"));
+                } else {
+                    pointer.push_str(&entry.key);
+                }
                 walk(&entry.value, pointer, owner, sites);
                 pointer.truncate(len);
             }

@@ -19,8 +19,8 @@ fn context() -> RenderContext {
 
 fn scope() -> ScopeInfo {
     ScopeInfo {
-        fields: ["items".to_owned(), "name".to_owned()].into_iter().collect(),
-        environment: ["AWS_REGION".to_owned()].into_iter().collect(),
+        fields: std::sync::Arc::new(["items".to_owned(), "name".to_owned()].into_iter().collect()),
+        environment: std::sync::Arc::new(["AWS_REGION".to_owned()].into_iter().collect()),
         ..ScopeInfo::default()
     }
 }

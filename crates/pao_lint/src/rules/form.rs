@@ -523,13 +523,7 @@ fn validation_problem(field_type: FieldType, v: &pao_schema::Validation, value: 
     None
 }
 
-fn check_validation(
-    field: &Field,
-    v: &pao_schema::Validation,
-    at: At<'_>,
-    file: &str,
-    checker: &mut Checker<'_>,
-) {
+fn check_validation(field: &Field, v: &pao_schema::Validation, at: At<'_>, file: &str, checker: &mut Checker<'_>) {
     let key = |name: &str| at.key_span(&["validation", name]).unwrap_or(0..0);
     let value_span = |name: &str| at.span(&["validation", name]);
     let t = field.field_type;
