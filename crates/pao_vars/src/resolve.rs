@@ -59,7 +59,97 @@ pub(crate) struct Resolution {
 }
 
 /// Parses and resolves one template.
+///
+/// Most catalog templates are text with plain references, `https://{{ fields.host }}/x`: those
+/// are read by [`simple_references`] without building minijinja's syntax tree, and checked by the
+/// same [`Walker::reference`]. The differential test in `tests.rs` holds both paths to the
+/// same problems.
 pub(crate) fn resolve(engine: &crate::Engine, text: &str, scope: &ScopeInfo) -> Resolution {
+    let mut resolution = Resolution::default();
+    if let Some(references) = simple_references(text) {
+        let mut walker = Walker { scope, locals: vec![BTreeSet::new()], out: &mut resolution };
+        for (name, root, segments) in references {
+            walker.reference(name, root, &segments);
+        }
+        return resolution;
+    }
+    resolve_with_minijinja(engine, text, scope)
+}
+
+/// Words minijinja reads as constants, operators or statements, never as variable names.
+const RESERVED: &[&str] = &[
+    "true",
+    "false",
+    "none",
+    "True",
+    "False",
+    "None",
+    "and",
+    "or",
+    "not",
+    "in",
+    "is",
+    "if",
+    "else",
+    "elif",
+    "for",
+    "endfor",
+    "endif",
+    "recursive",
+    "loop",
+    "self",
+    "super",
+    "caller",
+    "varargs",
+    "kwargs",
+];
+
+/// A reference: its root name, the root's range, its attribute segments.
+type Reference<'t> = (&'t str, Range<usize>, Vec<Segment>);
+
+/// The references of a template that is only text and `{{ name.attr.attr }}` expressions (no
+/// statements, comments, filters, calls, subscripts or whitespace control), each as its root
+/// name, the root's range and the attribute segments with the ranges minijinja gives them
+/// (from the root's start to the attribute's end). `None` for any other template.
+fn simple_references(text: &str) -> Option<Vec<Reference<'_>>> {
+    if text.contains("{%") || text.contains("{#") {
+        return None;
+    }
+    let bytes = text.as_bytes();
+    let ident = |from: usize| {
+        let len = bytes[from..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+        let valid = len > 0 && !bytes[from].is_ascii_digit() && !RESERVED.contains(&&text[from..from + len]);
+        valid.then_some(from + len)
+    };
+    let mut references = Vec::new();
+    let mut at = 0;
+    while let Some(open) = text[at..].find("{{").map(|i| at + i) {
+        let mut i = open + 2;
+        if matches!(bytes.get(i), Some(b'-' | b'+' | b'{')) {
+            return None;
+        }
+        i += bytes[i..].iter().take_while(|b| **b == b' ').count();
+        let root_end = ident(i)?;
+        let root = i..root_end;
+        i = root_end;
+        let mut segments = Vec::new();
+        while bytes.get(i) == Some(&b'.') {
+            let end = ident(i + 1)?;
+            segments.push(Segment::Name(text[i + 1..end].to_owned(), root.start..end));
+            i = end;
+        }
+        i += bytes[i..].iter().take_while(|b| **b == b' ').count();
+        if !text[i..].starts_with("}}") {
+            return None;
+        }
+        references.push((&text[root.clone()], root, segments));
+        at = i + 2;
+    }
+    Some(references)
+}
+
+/// Parses the template with minijinja and walks its syntax tree.
+fn resolve_with_minijinja(engine: &crate::Engine, text: &str, scope: &ScopeInfo) -> Resolution {
     let mut resolution = Resolution::default();
     match engine.parse(text) {
         Ok(stmt) => {
@@ -510,3 +600,6 @@ fn list(names: &[&str]) -> String {
 fn list_owned<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
     names.into_iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
 }
+
+#[cfg(test)]
+mod tests;
