@@ -183,11 +183,11 @@ impl Linter {
             Some(rev) => Some(git::changes_since(root, rev)?),
             None => None,
         };
-        let sources: Vec<(String, Result<Vec<u8>, String>)> = paths
-            .into_par_iter()
+        let sources: Vec<(String, Input)> = paths
+            .into_iter()
             .map(|p| {
-                let bytes = read_bounded(&root.join(&p));
-                (p, bytes)
+                let path = root.join(&p);
+                (p, Input::Read(path))
             })
             .collect();
         let codeowners = CODEOWNERS_PATHS.iter().find_map(|p| {
@@ -222,7 +222,7 @@ impl Linter {
     /// Lints files held in memory as one catalog (cross-file rules see exactly these files).
     /// `codeowners` is the CODEOWNERS text, if the repository has one.
     pub fn lint_sources(&self, files: Vec<SourceInput>, codeowners: Option<String>) -> Report {
-        let sources = files.into_iter().map(|f| (f.path, Ok(f.bytes))).collect();
+        let sources = files.into_iter().map(|f| (f.path, Input::Bytes(f.bytes))).collect();
         let codeowners = codeowners.map(|text| CodeOwnersFile { path: CODEOWNERS_PATHS[0].to_owned(), text });
         let mut report = self.run(sources, codeowners.as_ref(), None, None);
         report.sort();
@@ -231,7 +231,7 @@ impl Linter {
 
     fn run(
         &self,
-        sources: Vec<(String, Result<Vec<u8>, String>)>,
+        sources: Vec<(String, Input)>,
         codeowners: Option<&CodeOwnersFile>,
         changes: Option<&git::Changes>,
         report_on: Option<&BTreeSet<String>>,
@@ -240,7 +240,7 @@ impl Linter {
         let cx = FileContext { schemas: &self.schemas, levels: &self.levels, today: &today, engine: &self.engine };
         let mut checked: Vec<Checked> = sources
             .into_par_iter()
-            .map(|(path, bytes)| match bytes {
+            .map(|(path, input)| match input.bytes() {
                 Ok(bytes) => check_file(&cx, path, &bytes),
                 Err(message) => {
                     let mut checker = Checker::new(&self.levels);
@@ -329,6 +329,22 @@ struct ItemsById<'a>(HashMap<&'a str, &'a pao_schema::CatalogItem>);
 impl pao_vars::ItemLookup for ItemsById<'_> {
     fn item(&self, id: &str) -> Option<&pao_schema::CatalogItem> {
         self.0.get(id).copied()
+    }
+}
+
+/// A file to check: read in the parallel pass that checks it, so the bytes of a large catalog
+/// are never all in memory at once.
+enum Input {
+    Read(PathBuf),
+    Bytes(Vec<u8>),
+}
+
+impl Input {
+    fn bytes(self) -> Result<Vec<u8>, String> {
+        match self {
+            Self::Read(path) => read_bounded(&path),
+            Self::Bytes(bytes) => Ok(bytes),
+        }
     }
 }
 
