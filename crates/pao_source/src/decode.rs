@@ -52,7 +52,7 @@ pub fn decode(bytes: &[u8]) -> Result<&str, DecodeError> {
     if bytes.len() > MAX_FILE_BYTES {
         return Err(DecodeError::TooLarge { size: bytes.len(), limit: MAX_FILE_BYTES });
     }
-    if let Some(offset) = bytes.iter().position(|&b| b == 0) {
+    if let Some(offset) = memchr::memchr(0, bytes) {
         return Err(DecodeError::Binary { offset });
     }
     std::str::from_utf8(bytes).map_err(|err| DecodeError::InvalidUtf8 {

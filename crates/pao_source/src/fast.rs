@@ -504,11 +504,11 @@ impl<'t> Fast<'t> {
     }
 
     fn line_end(&self, p: usize) -> usize {
-        self.bytes[p..].iter().position(|&b| b == b'\n').map_or(self.bytes.len(), |i| p + i)
+        memchr::memchr(b'\n', &self.bytes[p..]).map_or(self.bytes.len(), |i| p + i)
     }
 
     fn line_start(&self, p: usize) -> usize {
-        self.bytes[..p].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1)
+        memchr::memrchr(b'\n', &self.bytes[..p]).map_or(0, |i| i + 1)
     }
 }
 
