@@ -74,11 +74,10 @@ fn check_document(
 ) -> Option<CatalogDocument> {
     let kind = schema::document_kind(root, path, checker)?;
     naming::check_document(root, kind, path, checker);
-    let json = root.to_json();
-    if !cx.schemas.check(kind, root, &json, path, checker) {
+    if !cx.schemas.check(kind, root, path, checker) {
         return None;
     }
-    let doc = match CatalogDocument::from_value(json) {
+    let doc = match read_document(root) {
         Ok(doc) => doc,
         Err(err) => {
             checker.report(
@@ -103,6 +102,12 @@ fn check_document(
     Some(doc)
 }
 
+/// The typed document, read from the YAML tree in place (no JSON value is built for it); an
+/// error reads as `serde_json`'s would.
+pub(crate) fn read_document(root: &Node) -> Result<CatalogDocument, serde_json::Error> {
+    CatalogDocument::from_deserializer(root.get("kind").and_then(Node::as_str), root)
+}
+
 impl Checked {
     fn new(
         path: String,
@@ -116,5 +121,75 @@ impl Checked {
         let id = root.as_ref().and_then(|r| r.pointer("/metadata/id")).and_then(Node::as_str).map(str::to_owned);
         let root = root.filter(|_| !matches!(doc, Some(CatalogDocument::Item(_))));
         Self { path, source: Arc::new(source), root, anchors, first_key, id, doc, diagnostics }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use pao_schema::CatalogDocument;
+    use pao_source::parse_yaml;
+
+    use super::read_document;
+    use crate::schema::tests::workspace_documents;
+
+    /// Reads a document from the tree and, as before, from its JSON value; the two must agree,
+    /// errors word for word.
+    fn read_both(path: &str, root: &pao_source::Node) -> Result<CatalogDocument, String> {
+        let direct = read_document(root).map_err(|e| e.to_string());
+        let via_json = CatalogDocument::from_value(root.to_json()).map_err(|e| e.to_string());
+        assert_eq!(direct, via_json, "{path}");
+        direct
+    }
+
+    #[test]
+    fn the_tree_reads_as_its_json_reads() {
+        let (mut read, mut failed) = (0, 0);
+        for (path, root) in workspace_documents() {
+            match read_both(&path, &root) {
+                Ok(_) => read += 1,
+                Err(_) => failed += 1,
+            }
+        }
+        assert!(read > 50 && failed > 20, "{read} read, {failed} failed");
+    }
+
+    #[test]
+    fn errors_deep_in_a_document_read_the_same() {
+        let valid =
+            std::fs::read_to_string(pao_testutil::workspace_root().join("tests/valid/failover-all-actions.yaml"))
+                .expect("the test input is readable");
+        let action = "        type: terraform\n";
+        let edits = [
+            (
+                action,
+                "        type: terraform\n        timeoutSeconds: .inf\n",
+                "invalid type: string \"inf\", expected u32",
+            ),
+            (
+                action,
+                "        type: terraform\n        timeoutSeconds: -1\n",
+                "invalid value: integer `-1`, expected u32",
+            ),
+            (
+                action,
+                "        type: terraform\n        retry: { maxAttempts: 3.0 }\n",
+                "invalid type: floating point `3.0`, expected u8",
+            ),
+            (action, "        type: terraform\n        retry: { maxAttempts: 3, x: 1 }\n", "unknown field `x`"),
+            ("method: POST", "method: SEND", "unknown variant `SEND`"),
+            ("method: POST", "method: POST\n          methd: GET", "unknown field `methd`"),
+            ("expectStatus: [201]", "expectStatus: [.nan]", "invalid type: string \"NaN\", expected u16"),
+            ("strategy: failover", "strategy: [failover]", "invalid type: sequence, expected"),
+            ("kind: CatalogItem", "kind: CatalogThing", "unknown kind `CatalogThing`"),
+            ("kind: CatalogItem", "kinds: CatalogItem", "missing `kind`"),
+        ];
+        for (from, to, message) in edits {
+            assert!(valid.contains(from), "{from}");
+            let text = valid.replacen(from, to, 1);
+            let root = parse_yaml(&text).root.expect("a document");
+            let error = read_both(to, &root).expect_err(to);
+            assert!(error.contains(message), "{to}: {error}");
+        }
+        read_both("valid", &parse_yaml(&valid).root.expect("a document")).expect("the valid document reads");
     }
 }

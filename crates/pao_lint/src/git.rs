@@ -72,5 +72,5 @@ fn document_at(repo: &Repository, tree: &git2::Tree<'_>, path: &str) -> Option<C
     let blob = entry.to_object(repo).ok()?.peel(ObjectType::Blob).ok()?;
     let text = pao_source::decode(blob.as_blob()?.content()).ok()?;
     let root = pao_source::parse_yaml(text).root?;
-    CatalogDocument::from_value(root.to_json()).ok()
+    crate::document::read_document(&root).ok()
 }

@@ -6,9 +6,11 @@
 //! as "invalid item id", not as a regular expression.
 
 use jsonschema::error::{TypeKind, ValidationErrorKind};
+use jsonschema::json::Json;
 use jsonschema::{Registry, Validator};
 use pao_schema::{COMMON_TYPES, generate_schemas};
 use pao_source::Node;
+use pao_source::json::NodeJson;
 use serde_json::Value;
 
 use crate::checker::{Checker, did_you_mean};
@@ -16,10 +18,11 @@ use crate::rules::{naming, schema as rules};
 
 const BASE: &str = "https://schemas.pao.invalid/";
 
-/// The compiled validators of both document kinds, shared by every thread.
+/// The compiled validators of both document kinds, shared by every thread. They validate the
+/// YAML tree in place ([`NodeJson`]), without building a JSON value per document.
 pub(crate) struct Schemas {
-    item: Validator,
-    bundle: Validator,
+    item: Validator<NodeJson>,
+    bundle: Validator<NodeJson>,
     item_json: Value,
     bundle_json: Value,
     common: Value,
@@ -35,45 +38,21 @@ pub(crate) enum DocKind {
 impl Schemas {
     /// Compiles the schemas generated from `pao_schema`'s types.
     pub(crate) fn compile() -> Self {
-        let files = generate_schemas();
-        let find = |name: &str| files.iter().find(|f| f.name == name).expect("generated schema present").schema.clone();
-        let (item_json, bundle_json, common) =
-            (find("catalog-item.json"), find("catalog-bundle.json"), find(COMMON_TYPES));
-        let registry = Registry::new()
-            .add(format!("{BASE}{COMMON_TYPES}"), common.clone())
-            .expect("common types are a valid resource")
-            .prepare()
-            .expect("the schema registry resolves");
-        let build = |name: &str, schema: &Value| {
-            jsonschema::options()
-                .with_registry(&registry)
-                .with_base_uri(format!("{BASE}{name}"))
-                .should_validate_formats(true)
-                .build(schema)
-                .expect("generated schemas compile")
-        };
-        let item = build("catalog-item.json", &item_json);
-        let bundle = build("catalog-bundle.json", &bundle_json);
+        let [item_json, bundle_json, common] = schema_files();
+        let [item, bundle] = compile_for::<NodeJson>(&item_json, &bundle_json, &common);
         Self { item, bundle, item_json, bundle_json, common }
     }
 
     /// Validates a document; reports every error at its place. Returns whether it was valid.
-    pub(crate) fn check(
-        &self,
-        kind: DocKind,
-        root: &Node,
-        json: &Value,
-        file: &str,
-        checker: &mut Checker<'_>,
-    ) -> bool {
+    pub(crate) fn check(&self, kind: DocKind, root: &Node, file: &str, checker: &mut Checker<'_>) -> bool {
         let validator = match kind {
             DocKind::Item => &self.item,
             DocKind::Bundle => &self.bundle,
         };
         let mut valid = true;
-        for error in validator.iter_errors(json) {
+        for error in validator.iter_errors(root) {
             valid = false;
-            self.report_error(kind, root, json, &error, file, checker);
+            self.report_error(kind, root, &error, file, checker);
         }
         valid
     }
@@ -85,7 +64,6 @@ impl Schemas {
         &self,
         kind: DocKind,
         root: &Node,
-        json: &Value,
         error: &jsonschema::ValidationError<'_>,
         file: &str,
         checker: &mut Checker<'_>,
@@ -113,7 +91,7 @@ impl Schemas {
                 .collect();
             if let Some(options) = constants.filter(|c| !c.is_empty()) {
                 let kind_enum = ValidationErrorKind::Enum { options: std::sync::Arc::new(Value::Array(options)) };
-                self.report(kind, root, json, &pointer, &kind_enum, file, checker);
+                self.report(kind, root, &pointer, &kind_enum, file, checker);
                 return;
             }
             let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
@@ -126,20 +104,18 @@ impl Schemas {
                 .collect();
             if let [branch] = meant.as_slice() {
                 for inner in *branch {
-                    self.report_error(kind, root, json, inner, file, checker);
+                    self.report_error(kind, root, inner, file, checker);
                 }
                 return;
             }
         }
-        self.report(kind, root, json, &pointer, error.kind(), file, checker);
+        self.report(kind, root, &pointer, error.kind(), file, checker);
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
         kind: DocKind,
         root: &Node,
-        json: &Value,
         pointer: &str,
         error: &ValidationErrorKind,
         file: &str,
@@ -149,7 +125,7 @@ impl Schemas {
         let what = describe(pointer);
         match error {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
-                let allowed = self.allowed_keys(kind, json, pointer);
+                let allowed = self.allowed_keys(kind, root, pointer);
                 for key in unexpected {
                     let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
                     let span = root.key_span(&child).unwrap_or_else(|| value_span.clone());
@@ -193,7 +169,7 @@ impl Schemas {
             ValidationErrorKind::Enum { options } => {
                 let options: Vec<String> = options.as_array().map_or_else(Vec::new, |o| o.iter().map(plain).collect());
                 let found = root.pointer(pointer).map_or_else(String::new, found_text);
-                let given = json.pointer(pointer).map(plain).unwrap_or_default();
+                let given = given(root, pointer);
                 let help = did_you_mean(&given, options.iter().map(String::as_str))
                     .unwrap_or_else(|| format!("use one of: {}", options.join(", ")));
                 checker.report(
@@ -215,12 +191,12 @@ impl Schemas {
                 );
             }
             ValidationErrorKind::Pattern { pattern } => {
-                let given = json.pointer(pointer).map(plain).unwrap_or_default();
+                let given = given(root, pointer);
                 let (rule, message, help) = naming::pattern_finding(pointer, &given, pattern, &what);
                 checker.report(rule, file, value_span, message, help);
             }
             ValidationErrorKind::Format { format } => {
-                let given = json.pointer(pointer).map(plain).unwrap_or_default();
+                let given = given(root, pointer);
                 let help = if format == "date" {
                     "write the date as YYYY-MM-DD, e.g. 2026-07-01".to_owned()
                 } else {
@@ -238,7 +214,7 @@ impl Schemas {
             | ValidationErrorKind::Maximum { limit }
             | ValidationErrorKind::ExclusiveMinimum { limit }
             | ValidationErrorKind::ExclusiveMaximum { limit } => {
-                let given = json.pointer(pointer).map(plain).unwrap_or_default();
+                let given = given(root, pointer);
                 let relation = match error {
                     ValidationErrorKind::Minimum { .. } => "at least",
                     ValidationErrorKind::Maximum { .. } => "at most",
@@ -299,26 +275,25 @@ impl Schemas {
     }
 
     /// The property names the schema allows at `pointer` of the instance, for "did you mean".
-    fn allowed_keys(&self, kind: DocKind, json: &Value, pointer: &str) -> Vec<String> {
-        let root = match kind {
+    fn allowed_keys(&self, kind: DocKind, root: &Node, pointer: &str) -> Vec<String> {
+        let mut schema = match kind {
             DocKind::Item => &self.item_json,
             DocKind::Bundle => &self.bundle_json,
         };
-        let mut schema = root;
-        let mut instance = json;
+        let mut instance = root;
         let segments: Vec<String> =
             pointer.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect();
         for segment in &segments {
-            schema = self.deref(schema, instance);
-            let next_instance = match instance {
-                Value::Object(map) => map.get(segment),
-                Value::Array(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
+            schema = self.deref(schema, Some(instance));
+            let next_instance = match &instance.value {
+                pao_source::Value::Map(_) => instance.get(segment),
+                pao_source::Value::Seq(items) => segment.parse::<usize>().ok().and_then(|i| items.get(i)),
                 _ => None,
             };
             let next_schema = self
                 .branch_property(schema, instance, segment)
                 .or_else(|| schema.get("properties").and_then(|p| p.get(segment)))
-                .or_else(|| schema.get("items").filter(|_| instance.is_array()));
+                .or_else(|| schema.get("items").filter(|_| matches!(instance.value, pao_source::Value::Seq(_))));
             match (next_schema, next_instance) {
                 (Some(s), Some(i)) => {
                     schema = s;
@@ -327,13 +302,16 @@ impl Schemas {
                 _ => return Vec::new(),
             }
         }
-        let schema = self.deref(schema, instance);
+        let schema = self.deref(schema, Some(instance));
         schema.get("properties").and_then(Value::as_object).map(|p| p.keys().cloned().collect()).unwrap_or_default()
     }
 
     /// Follows `$ref`s into the common types, and into the `anyOf` alternative that fits the
-    /// instance (an optional value is `anyOf: [T, null]`).
-    fn deref<'s>(&'s self, mut schema: &'s Value, instance: &Value) -> &'s Value {
+    /// instance (an optional value is `anyOf: [T, null]`); with no instance, into none.
+    fn deref<'s>(&'s self, mut schema: &'s Value, instance: Option<&Node>) -> &'s Value {
+        use pao_source::Value as Y;
+        let is_object = instance.is_some_and(|node| matches!(node.value, Y::Map(_)));
+        let is_array = instance.is_some_and(|node| matches!(node.value, Y::Seq(_)));
         for _ in 0..8 {
             if let Some(target) = schema.get("$ref").and_then(Value::as_str) {
                 match target.rsplit('/').next().and_then(|name| self.common["$defs"].get(name)) {
@@ -344,9 +322,8 @@ impl Schemas {
                 schema.get("anyOf").or_else(|| schema.get("oneOf")).and_then(Value::as_array)
             {
                 let fits = |alt: &&Value| {
-                    let alt = self.deref(alt, &Value::Null);
-                    (instance.is_object() && alt.get("properties").is_some())
-                        || (instance.is_array() && alt.get("items").is_some())
+                    let alt = self.deref(alt, None);
+                    (is_object && alt.get("properties").is_some()) || (is_array && alt.get("items").is_some())
                 };
                 match alternatives.iter().find(fits) {
                     Some(alt) => schema = alt,
@@ -360,12 +337,45 @@ impl Schemas {
     }
 
     /// The `then` branch of an `if/then` (an action's config by type) that a property lives in.
-    fn branch_property<'s>(&'s self, schema: &'s Value, instance: &Value, segment: &str) -> Option<&'s Value> {
+    fn branch_property<'s>(&'s self, schema: &'s Value, instance: &Node, segment: &str) -> Option<&'s Value> {
         schema.get("allOf")?.as_array()?.iter().find_map(|branch| {
             let wanted = branch.pointer("/if/properties/type/const")?;
-            (instance.get("type") == Some(wanted)).then(|| branch.pointer(&format!("/then/properties/{segment}")))?
+            instance
+                .get("type")
+                .is_some_and(|given| given.to_json() == *wanted)
+                .then(|| branch.pointer(&format!("/then/properties/{segment}")))?
         })
     }
+}
+
+/// The generated item, bundle and common-types schemas.
+fn schema_files() -> [Value; 3] {
+    let files = generate_schemas();
+    let find = |name: &str| files.iter().find(|f| f.name == name).expect("generated schema present").schema.clone();
+    [find("catalog-item.json"), find("catalog-bundle.json"), find(COMMON_TYPES)]
+}
+
+/// The item and bundle validators, for instances in the JSON representation `F`.
+fn compile_for<F: Json>(item: &Value, bundle: &Value, common: &Value) -> [Validator<F>; 2] {
+    let registry = Registry::new()
+        .add(format!("{BASE}{COMMON_TYPES}"), common.clone())
+        .expect("common types are a valid resource")
+        .prepare()
+        .expect("the schema registry resolves");
+    let build = |name: &str, schema: &Value| {
+        jsonschema::options_for::<F>()
+            .with_registry(&registry)
+            .with_base_uri(format!("{BASE}{name}"))
+            .should_validate_formats(true)
+            .build(schema)
+            .expect("generated schemas compile")
+    };
+    [build("catalog-item.json", item), build("catalog-bundle.json", bundle)]
+}
+
+/// The value at `pointer` as an error message quotes it: text as it is, anything else as JSON.
+fn given(root: &Node, pointer: &str) -> String {
+    root.pointer(pointer).map(|node| plain(&node.to_json())).unwrap_or_default()
 }
 
 /// "`metadata.owner`", "`presentation.form.groups[0].fields[2].type`", or "the document".
@@ -448,5 +458,65 @@ fn describe_kind(kind: &ValidationErrorKind) -> String {
         ValidationErrorKind::MultipleOf { .. } => "not a multiple of the required step".to_owned(),
         ValidationErrorKind::FalseSchema => "no value is allowed here".to_owned(),
         _ => "does not match the schema".to_owned(),
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use std::path::Path;
+
+    use jsonschema::json::SerdeJson;
+    use pao_source::{Node, parse_yaml};
+
+    use super::{NodeJson, compile_for, schema_files};
+
+    /// Every YAML document of the workspace's catalog, test inputs and rule fixtures, by path.
+    pub(crate) fn workspace_documents() -> Vec<(String, Node)> {
+        let root = pao_testutil::workspace_root();
+        let dirs = ["catalog", "tests", "crates/pao_lint/resources/test/fixtures"];
+        let mut documents = Vec::new();
+        for entry in dirs.iter().flat_map(|dir| walkdir::WalkDir::new(root.join(dir)).sort_by_file_name()) {
+            let path = entry.expect("the test inputs are readable").into_path();
+            if !path.extension().is_some_and(|ext| ext == "yaml" || ext == "yml") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            if let Some(node) = parse_yaml(&text).root {
+                let name = path.strip_prefix(&root).unwrap_or(Path::new("?")).display().to_string();
+                documents.push((name, node));
+            }
+        }
+        documents
+    }
+
+    /// An error as its parts, the branches of an `anyOf`/`oneOf` included (in the kind's `Debug`).
+    fn parts(error: &jsonschema::ValidationError<'_>) -> [String; 4] {
+        [
+            error.instance_path().as_str().to_owned(),
+            error.schema_path().as_str().to_owned(),
+            error.to_string(),
+            format!("{:?}", error.kind()),
+        ]
+    }
+
+    #[test]
+    fn the_tree_gives_the_errors_its_json_gives() {
+        let [item, bundle, common] = schema_files();
+        let by_node = compile_for::<NodeJson>(&item, &bundle, &common);
+        let by_json = compile_for::<SerdeJson>(&item, &bundle, &common);
+        let (mut checked, mut invalid) = (0, 0);
+        for (path, node) in workspace_documents() {
+            let json = node.to_json();
+            // Each document against both schemas: the wrong kind's errors are many and varied.
+            for (node_validator, json_validator) in by_node.iter().zip(&by_json) {
+                let via_node: Vec<_> = node_validator.iter_errors(&node).map(|e| parts(&e)).collect();
+                let via_json: Vec<_> = json_validator.iter_errors(&json).map(|e| parts(&e)).collect();
+                assert_eq!(via_node, via_json, "{path}");
+                assert_eq!(node_validator.is_valid(&node), json_validator.is_valid(&json), "{path}");
+                checked += 1;
+                invalid += usize::from(!via_json.is_empty());
+            }
+        }
+        assert!(checked > 200 && invalid > 100, "{checked} checks, {invalid} invalid");
     }
 }

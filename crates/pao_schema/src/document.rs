@@ -1,7 +1,7 @@
 //! The top-level documents: `CatalogItem`, and the enum that tells items and bundles apart.
 
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 
 use crate::bundle::CatalogBundle;
 use crate::form::Presentation;
@@ -106,14 +106,24 @@ impl CatalogDocument {
     /// # Errors
     /// When `kind` is missing or unknown, or the value does not fit that kind's type.
     pub fn from_value(value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        let kind = value.get("kind").and_then(serde_json::Value::as_str).map(str::to_owned);
+        Self::from_deserializer(kind.as_deref(), value)
+    }
+
+    /// Reads a document from any serde deserializer (a JSON value, or the YAML tree itself as
+    /// `&pao_source::Node`), choosing the type by `kind`, the document's `kind` as the caller read it.
+    ///
+    /// # Errors
+    /// When `kind` is missing or unknown, or the input does not fit that kind's type.
+    pub fn from_deserializer<'de, D: Deserializer<'de>>(kind: Option<&str>, deserializer: D) -> Result<Self, D::Error> {
         use serde::de::Error;
-        match value.get("kind").and_then(serde_json::Value::as_str) {
-            Some("CatalogItem") => Ok(Self::Item(Box::new(serde_json::from_value(value)?))),
-            Some("CatalogBundle") => Ok(Self::Bundle(Box::new(serde_json::from_value(value)?))),
-            Some(other) => Err(serde_json::Error::custom(format!(
-                "unknown kind `{other}`, expected `CatalogItem` or `CatalogBundle`"
-            ))),
-            None => Err(serde_json::Error::custom("missing `kind`")),
+        match kind {
+            Some("CatalogItem") => Ok(Self::Item(Box::new(CatalogItem::deserialize(deserializer)?))),
+            Some("CatalogBundle") => Ok(Self::Bundle(Box::new(CatalogBundle::deserialize(deserializer)?))),
+            Some(other) => {
+                Err(D::Error::custom(format!("unknown kind `{other}`, expected `CatalogItem` or `CatalogBundle`")))
+            }
+            None => Err(D::Error::custom("missing `kind`")),
         }
     }
 }

@@ -6,14 +6,21 @@
 //! columns when a diagnostic is rendered. [`decode`] guards the parser from input that is not a
 //! text file at all.
 //!
+//! The tree is read in place, not through a `serde_json::Value`: [`de`] makes `&Node` a serde
+//! deserializer for the typed documents, and `json` (feature `jsonschema`) makes it an instance the
+//! `jsonschema` validator checks. Both see exactly the value [`Node::to_json`] builds.
+//!
 //! The loader is defensive: duplicate keys are reported (and the first value kept), aliases are
 //! expanded against a node budget so an alias bomb fails fast, nesting deeper than
 //! [`MAX_DEPTH`] stops the parse, and the tree is built without recursion.
 
 #![deny(missing_docs)]
 
+pub mod de;
 mod decode;
 mod fast;
+#[cfg(feature = "jsonschema")]
+pub mod json;
 mod line_index;
 mod node;
 mod parse;

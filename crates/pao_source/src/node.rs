@@ -132,20 +132,47 @@ impl Node {
         total
     }
 
-    /// The value as JSON, for schema validation and typed deserialisation. Floats JSON cannot
-    /// hold (`.inf`, `.nan`) become strings, so the schema reports them as the wrong type.
+    /// The value as JSON. Floats JSON cannot hold (`.inf`, `.nan`) become strings, so the schema
+    /// reports them as the wrong type. Schema validation (`json`, feature `jsonschema`) and
+    /// typed deserialisation ([`crate::de`]) read the tree as this value without building it.
     pub fn to_json(&self) -> serde_json::Value {
         use serde_json::Value as J;
         match &self.value {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
-            Value::Float(f) => serde_json::Number::from_f64(*f).map_or_else(|| J::String(f.to_string()), J::Number),
+            Value::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or_else(|| J::String(non_finite_text(*f).into()), J::Number)
+            }
             Value::String(s) => J::String(s.clone()),
             Value::Seq(items) => J::Array(items.iter().map(Node::to_json).collect()),
             Value::Map(entries) => {
                 J::Object(entries.iter().map(|entry| (entry.key.clone(), entry.value.to_json())).collect())
             }
+        }
+    }
+}
+
+/// The text a float JSON cannot hold (`.inf`, `-.inf`, `.nan`) stands for in JSON: what Rust
+/// prints for it.
+pub(crate) fn non_finite_text(f: f64) -> &'static str {
+    if f.is_nan() {
+        "NaN"
+    } else if f > 0.0 {
+        "inf"
+    } else {
+        "-inf"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::non_finite_text;
+
+    #[test]
+    fn non_finite_text_is_what_rust_prints() {
+        for f in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN, -f64::NAN] {
+            assert_eq!(non_finite_text(f), f.to_string());
         }
     }
 }
