@@ -353,8 +353,11 @@ impl Input {
 fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
     use std::io::Read;
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    let mut bytes = Vec::new();
     let limit = u64::try_from(pao_source::MAX_FILE_BYTES).unwrap_or(u64::MAX) + 1;
+    // Sized from the file's length: reading through `Take` would otherwise grow the buffer in
+    // steps, one `read` call each.
+    let size = file.metadata().map_or(0, |m| m.len()).min(limit);
+    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
     file.take(limit).read_to_end(&mut bytes).map_err(|e| format!("cannot read the file: {e}"))?;
     Ok(bytes)
 }
