@@ -6,6 +6,8 @@
 
 use std::path::Path;
 
+use rayon::prelude::*;
+
 use crate::Checked;
 use crate::checker::Checker;
 use crate::declare_rule;
@@ -126,8 +128,12 @@ pub(crate) fn check(
         offset += line.len();
     }
     let owners = codeowners::from_reader(valid_lines.as_bytes());
-    for file in catalog_files {
-        let owned = owners.of(Path::new(&file.path)).filter(|list| !list.is_empty());
+    // Matching every file against every pattern is the expensive part: done in parallel.
+    let lookups: Vec<_> = catalog_files
+        .par_iter()
+        .map(|file| owners.of(Path::new(&file.path)).filter(|list| !list.is_empty()))
+        .collect();
+    for (file, owned) in catalog_files.into_iter().zip(lookups) {
         let Some(list) = owned else {
             let at = file.first_key.clone();
             let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
