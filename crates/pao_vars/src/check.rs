@@ -101,6 +101,17 @@ fn field_ids(presentation: Option<&Presentation>) -> Arc<BTreeSet<String>> {
 
 /// The scope of the config of action `index` in `list`.
 pub fn action_scope(engine: &Engine, item: &CatalogItem, list: ListKind, index: usize) -> ScopeInfo {
+    scope_of_action(engine, item, list, index, field_ids(Some(&item.presentation)))
+}
+
+/// [`action_scope`] with the item's field ids already collected.
+fn scope_of_action(
+    engine: &Engine,
+    item: &CatalogItem,
+    list: ListKind,
+    index: usize,
+    fields: Arc<BTreeSet<String>>,
+) -> ScopeInfo {
     let mut outputs = OutputScope { unit: "action", ..OutputScope::default() };
     let actions = |kind: ListKind| match kind {
         ListKind::Automated => item.fulfillment.automated.as_ref(),
@@ -143,7 +154,7 @@ pub fn action_scope(engine: &Engine, item: &CatalogItem, list: ListKind, index: 
             });
         }
     }
-    ScopeInfo { fields: field_ids(Some(&item.presentation)), environment: engine.environment_shared(), outputs }
+    ScopeInfo { fields, environment: engine.environment_shared(), outputs }
 }
 
 fn check_item_sites(engine: &Engine, source: &str, item: &CatalogItem, sites: &[TemplateSite]) -> Vec<TemplateProblem> {
@@ -163,7 +174,8 @@ fn check_item_sites(engine: &Engine, source: &str, item: &CatalogItem, sites: &[
         let scope = match site.owner {
             SiteOwner::Action { list, index } => {
                 if action.as_ref().is_none_or(|(key, _)| *key != (list, index)) {
-                    action = Some(((list, index), action_scope(engine, item, list, index)));
+                    let scope = scope_of_action(engine, item, list, index, Arc::clone(&monitoring_scope.fields));
+                    action = Some(((list, index), scope));
                 }
                 match &action {
                     Some((_, scope)) => scope,

@@ -129,10 +129,8 @@ pub(crate) fn check(
     }
     let owners = codeowners::from_reader(valid_lines.as_bytes());
     // Matching every file against every pattern is the expensive part: done in parallel.
-    let lookups: Vec<_> = catalog_files
-        .par_iter()
-        .map(|file| owners.of(Path::new(&file.path)).filter(|list| !list.is_empty()))
-        .collect();
+    let lookups: Vec<_> =
+        catalog_files.par_iter().map(|file| owners.of(Path::new(&file.path)).filter(|list| !list.is_empty())).collect();
     for (file, owned) in catalog_files.into_iter().zip(lookups) {
         let Some(list) = owned else {
             let at = file.first_key.clone();
