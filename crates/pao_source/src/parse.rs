@@ -436,6 +436,14 @@ fn syntax_message(info: &str) -> String {
 
 /// YAML 1.2 core schema resolution of a plain scalar.
 fn resolve_plain(text: &str) -> Value {
+    // Most plain scalars are words: nothing but a digit, sign, dot, `~` or one of the null and
+    // boolean spellings can start anything else.
+    if !matches!(
+        text.as_bytes().first(),
+        None | Some(b'0'..=b'9' | b'-' | b'+' | b'.' | b'~' | b'n' | b'N' | b't' | b'T' | b'f' | b'F')
+    ) {
+        return Value::String(text.to_owned());
+    }
     match text {
         "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
         "true" | "True" | "TRUE" => return Value::Bool(true),

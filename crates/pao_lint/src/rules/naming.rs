@@ -1,7 +1,5 @@
 //! PAO3xx: identifiers, file names, directories and versions.
 
-use std::collections::HashMap;
-
 use pao_source::Node;
 
 use crate::checker::Checker;
@@ -382,41 +380,39 @@ fn check_placement(root: &Node, kind: DocKind, file: &str, placement: &Placement
 /// The string nodes at each pattern (`*` matches every item or key).
 fn collect<'n>(root: &'n Node, patterns: &[&str]) -> Vec<&'n Node> {
     let mut out = Vec::new();
+    let (mut nodes, mut next) = (Vec::new(), Vec::new());
     for pattern in patterns {
-        let mut nodes = vec![root];
+        nodes.clear();
+        nodes.push(root);
         for segment in pattern.split('/').skip(1) {
-            nodes = nodes
-                .into_iter()
-                .flat_map(|node| -> Vec<&Node> {
-                    if segment == "*" {
-                        node.items().iter().chain(node.entries().iter().map(|e| &e.value)).collect()
-                    } else {
-                        node.get(segment).into_iter().collect()
-                    }
-                })
-                .collect();
+            next.clear();
+            for node in &nodes {
+                if segment == "*" {
+                    next.extend(node.items().iter().chain(node.entries().iter().map(|e| &e.value)));
+                } else {
+                    next.extend(node.get(segment));
+                }
+            }
+            std::mem::swap(&mut nodes, &mut next);
         }
-        out.extend(nodes.into_iter().filter(|n| n.as_str().is_some()));
+        out.extend(nodes.iter().filter(|n| n.as_str().is_some()));
     }
     out
 }
 
 fn report_duplicates(ids: &[&Node], rule: &'static Rule, what: &str, file: &str, checker: &mut Checker<'_>) {
-    let mut seen: HashMap<&str, &Node> = HashMap::new();
-    for node in ids {
+    // Documents have a few dozen ids at most: a scan beats hashing them.
+    for (i, node) in ids.iter().enumerate() {
         let id = node.as_str().unwrap_or_default();
-        if let Some(first) = seen.get(id) {
-            if let Some(d) = checker.report(
-                rule,
-                file,
-                node.span.clone(),
-                format!("{what} `{id}` is already used in this document"),
-                format!("give this one a different {what}"),
-            ) {
-                d.labels.push(pao_diagnostics::Label { range: first.span.clone(), message: "first used here".into() });
-            }
-        } else {
-            seen.insert(id, node);
+        let Some(first) = ids[..i].iter().find(|other| other.as_str() == Some(id)) else { continue };
+        if let Some(d) = checker.report(
+            rule,
+            file,
+            node.span.clone(),
+            format!("{what} `{id}` is already used in this document"),
+            format!("give this one a different {what}"),
+        ) {
+            d.labels.push(pao_diagnostics::Label { range: first.span.clone(), message: "first used here".into() });
         }
     }
 }
