@@ -60,16 +60,20 @@ pub(crate) struct Resolution {
 
 /// Parses and resolves one template.
 ///
-/// Most catalog templates are text with plain references, `https://{{ fields.host }}/x`: those
-/// are read by [`simple_references`] without building minijinja's syntax tree, and checked by the
-/// same [`Walker::reference`]. The differential test in `tests.rs` holds both paths to the
-/// same problems.
+/// Most catalog templates are text with plain references and filters,
+/// `https://{{ fields.host }}/x`, `{{ fields.size | default(20) }}`: those are read by
+/// [`simple_checks`] without building minijinja's syntax tree, and checked by the same
+/// [`Walker`] methods in the order its walk would reach them. The differential test in `tests.rs`
+/// holds both paths to the same problems.
 pub(crate) fn resolve(engine: &crate::Engine, text: &str, scope: &ScopeInfo) -> Resolution {
     let mut resolution = Resolution::default();
-    if let Some(references) = simple_references(text) {
+    if let Some(checks) = simple_checks(text) {
         let mut walker = Walker { scope, locals: vec![BTreeSet::new()], out: &mut resolution };
-        for (name, root, segments) in references {
-            walker.reference(name, root, &segments);
+        for check in checks {
+            match check {
+                Check::Filter(name, at) => walker.filter_name(name, at),
+                Check::Reference(name, root, segments) => walker.reference(name, root, &segments),
+            }
         }
         return resolution;
     }
@@ -104,48 +108,122 @@ const RESERVED: &[&str] = &[
     "kwargs",
 ];
 
-/// A reference: its root name, the root's range, its attribute segments.
-type Reference<'t> = (&'t str, Range<usize>, Vec<Segment>);
+/// One thing the walker checks, in the order its walk of minijinja's tree reaches it.
+enum Check<'t> {
+    /// A filter's name, with the range minijinja gives the filter (its name to its end).
+    Filter(&'t str, Range<usize>),
+    /// A reference: its root name, the root's range, its attribute segments (each from the
+    /// root's start to the attribute's end, as minijinja's spans go).
+    Reference(&'t str, Range<usize>, Vec<Segment>),
+}
 
-/// The references of a template that is only text and `{{ name.attr.attr }}` expressions (no
-/// statements, comments, filters, calls, subscripts or whitespace control), each as its root
-/// name, the root's range and the attribute segments with the ranges minijinja gives them
-/// (from the root's start to the attribute's end). `None` for any other template.
-fn simple_references(text: &str) -> Option<Vec<Reference<'_>>> {
+/// The checks of a template that is only text and `{{ ref | filter | filter(arg, ...) }}`
+/// expressions, where a reference is `name.attr.attr` and an argument is a reference, a string
+/// without escapes, an integer or `[]`. `None` for any other template (statements, comments,
+/// whitespace control, operators, subscripts, calls, tests), which minijinja's parser reads.
+fn simple_checks(text: &str) -> Option<Vec<Check<'_>>> {
     if text.contains("{%") || text.contains("{#") {
         return None;
     }
-    let bytes = text.as_bytes();
-    let ident = |from: usize| {
-        let len = bytes[from..].iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
-        let valid = len > 0 && !bytes[from].is_ascii_digit() && !RESERVED.contains(&&text[from..from + len]);
-        valid.then_some(from + len)
-    };
-    let mut references = Vec::new();
+    let reader = Reader { text, bytes: text.as_bytes() };
+    let mut checks = Vec::new();
     let mut at = 0;
     while let Some(open) = text[at..].find("{{").map(|i| at + i) {
-        let mut i = open + 2;
-        if matches!(bytes.get(i), Some(b'-' | b'+' | b'{')) {
+        let i = open + 2;
+        if matches!(reader.bytes.get(i), Some(b'-' | b'+' | b'{')) {
             return None;
         }
-        i += bytes[i..].iter().take_while(|b| **b == b' ').count();
-        let root_end = ident(i)?;
-        let root = i..root_end;
-        i = root_end;
-        let mut segments = Vec::new();
-        while bytes.get(i) == Some(&b'.') {
-            let end = ident(i + 1)?;
-            segments.push(Segment::Name(text[i + 1..end].to_owned(), root.start..end));
+        let (root, mut i) = reader.reference(reader.skip_spaces(i))?;
+        // `a | f(x) | g`: minijinja's tree is g(f(a, x)); its walk checks g, f, a, then x.
+        let mut filters = Vec::new();
+        loop {
+            let pipe = reader.skip_spaces(i);
+            if reader.bytes.get(pipe) != Some(&b'|') {
+                break;
+            }
+            let name_start = reader.skip_spaces(pipe + 1);
+            let name_end = reader.ident(name_start)?;
+            let (args, end) = if reader.bytes.get(name_end) == Some(&b'(') {
+                reader.arguments(name_end + 1)?
+            } else {
+                (Vec::new(), name_end)
+            };
+            filters.push((&text[name_start..name_end], name_start..end, args));
             i = end;
         }
-        i += bytes[i..].iter().take_while(|b| **b == b' ').count();
-        if !text[i..].starts_with("}}") {
+        let close = reader.skip_spaces(i);
+        if !text[close..].starts_with("}}") {
             return None;
         }
-        references.push((&text[root.clone()], root, segments));
-        at = i + 2;
+        checks.extend(filters.iter().rev().map(|(name, range, _)| Check::Filter(name, range.clone())));
+        checks.push(root);
+        checks.extend(filters.into_iter().flat_map(|(_, _, args)| args));
+        at = close + 2;
     }
-    Some(references)
+    Some(checks)
+}
+
+/// The small scanner behind [`simple_checks`].
+struct Reader<'t> {
+    text: &'t str,
+    bytes: &'t [u8],
+}
+
+impl<'t> Reader<'t> {
+    fn skip_spaces(&self, i: usize) -> usize {
+        i + self.bytes[i.min(self.bytes.len())..].iter().take_while(|b| **b == b' ').count()
+    }
+
+    /// The end of an identifier starting at `from` that minijinja reads as a name.
+    fn ident(&self, from: usize) -> Option<usize> {
+        let rest = self.bytes.get(from..)?;
+        let len = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
+        let valid = len > 0 && !rest[0].is_ascii_digit() && !RESERVED.contains(&&self.text[from..from + len]);
+        valid.then_some(from + len)
+    }
+
+    /// `name.attr.attr` at `from`, and where it ends.
+    fn reference(&self, from: usize) -> Option<(Check<'t>, usize)> {
+        let root_end = self.ident(from)?;
+        let mut i = root_end;
+        let mut segments = Vec::new();
+        while self.bytes.get(i) == Some(&b'.') {
+            let end = self.ident(i + 1)?;
+            segments.push(Segment::Name(self.text[i + 1..end].to_owned(), from..end));
+            i = end;
+        }
+        Some((Check::Reference(&self.text[from..root_end], from..root_end, segments), i))
+    }
+
+    /// Arguments after a filter's `(`: the references among them, and the position after `)`.
+    fn arguments(&self, from: usize) -> Option<(Vec<Check<'t>>, usize)> {
+        let mut references = Vec::new();
+        let mut i = self.skip_spaces(from);
+        if self.bytes.get(i) == Some(&b')') {
+            return Some((references, i + 1));
+        }
+        loop {
+            i = match *self.bytes.get(i)? {
+                quote @ (b'\'' | b'"') => {
+                    let len = self.bytes[i + 1..].iter().position(|b| *b == quote || *b == b'\\')?;
+                    (self.bytes[i + 1 + len] == quote).then_some(i + len + 2)?
+                }
+                b'0'..=b'9' => i + self.bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count(),
+                b'[' if self.bytes.get(i + 1) == Some(&b']') => i + 2,
+                _ => {
+                    let (reference, end) = self.reference(i)?;
+                    references.push(reference);
+                    end
+                }
+            };
+            i = self.skip_spaces(i);
+            match self.bytes.get(i)? {
+                b',' => i = self.skip_spaces(i + 1),
+                b')' => return Some((references, i + 1)),
+                _ => return None,
+            }
+        }
+    }
 }
 
 /// Parses the template with minijinja and walks its syntax tree.
@@ -367,15 +445,7 @@ impl<'s> Walker<'_, 's> {
                 }
             }
             Expr::Filter(f) => {
-                if !FUNCTIONS.contains(&f.name) {
-                    let help = closest(f.name, FUNCTIONS).map(|name| format!("did you mean `| {name}`?"));
-                    self.problem(
-                        TemplateProblemKind::UnknownFunction,
-                        range(expr.span()),
-                        format!("unknown filter `{}`; the filters are {}", f.name, list(&FUNCTIONS)),
-                        help,
-                    );
-                }
+                self.filter_name(f.name, range(expr.span()));
                 if let Some(e) = &f.expr {
                     self.expr(e);
                 }
@@ -446,6 +516,19 @@ impl<'s> Walker<'_, 's> {
                     return;
                 }
             }
+        }
+    }
+
+    /// A filter must be one of PAO's functions.
+    fn filter_name(&mut self, name: &str, at: Range<usize>) {
+        if !FUNCTIONS.contains(&name) {
+            let help = closest(name, FUNCTIONS).map(|name| format!("did you mean `| {name}`?"));
+            self.problem(
+                TemplateProblemKind::UnknownFunction,
+                at,
+                format!("unknown filter `{name}`; the filters are {}", list(&FUNCTIONS)),
+                help,
+            );
         }
     }
 
