@@ -81,32 +81,35 @@ pub(crate) fn resolve(engine: &crate::Engine, text: &str, scope: &ScopeInfo) -> 
 }
 
 /// Words minijinja reads as constants, operators or statements, never as variable names.
-const RESERVED: &[&str] = &[
-    "true",
-    "false",
-    "none",
-    "True",
-    "False",
-    "None",
-    "and",
-    "or",
-    "not",
-    "in",
-    "is",
-    "if",
-    "else",
-    "elif",
-    "for",
-    "endfor",
-    "endif",
-    "recursive",
-    "loop",
-    "self",
-    "super",
-    "caller",
-    "varargs",
-    "kwargs",
-];
+fn reserved(word: &str) -> bool {
+    matches!(
+        word,
+        "true"
+            | "false"
+            | "none"
+            | "True"
+            | "False"
+            | "None"
+            | "and"
+            | "or"
+            | "not"
+            | "in"
+            | "is"
+            | "if"
+            | "else"
+            | "elif"
+            | "for"
+            | "endfor"
+            | "endif"
+            | "recursive"
+            | "loop"
+            | "self"
+            | "super"
+            | "caller"
+            | "varargs"
+            | "kwargs"
+    )
+}
 
 /// One thing the walker checks, in the order its walk of minijinja's tree reaches it.
 enum Check<'t> {
@@ -178,7 +181,7 @@ impl<'t> Reader<'t> {
     fn ident(&self, from: usize) -> Option<usize> {
         let rest = self.bytes.get(from..)?;
         let len = rest.iter().take_while(|b| b.is_ascii_alphanumeric() || **b == b'_').count();
-        let valid = len > 0 && !rest[0].is_ascii_digit() && !RESERVED.contains(&&self.text[from..from + len]);
+        let valid = len > 0 && !rest[0].is_ascii_digit() && !reserved(&self.text[from..from + len]);
         valid.then_some(from + len)
     }
 
