@@ -1,5 +1,7 @@
 //! PAO3xx: identifiers, file names, directories and versions.
 
+use std::collections::HashMap;
+
 use pao_source::Node;
 
 use crate::checker::Checker;
@@ -401,18 +403,22 @@ fn collect<'n>(root: &'n Node, patterns: &[&str]) -> Vec<&'n Node> {
 }
 
 fn report_duplicates(ids: &[&Node], rule: &'static Rule, what: &str, file: &str, checker: &mut Checker<'_>) {
-    // Documents have a few dozen ids at most: a scan beats hashing them.
-    for (i, node) in ids.iter().enumerate() {
+    // Hashed, not scanned: a hostile 2 MiB file can hold tens of thousands of ids.
+    let mut seen: HashMap<&str, &Node> = HashMap::with_capacity(ids.len());
+    for node in ids {
         let id = node.as_str().unwrap_or_default();
-        let Some(first) = ids[..i].iter().find(|other| other.as_str() == Some(id)) else { continue };
-        if let Some(d) = checker.report(
-            rule,
-            file,
-            node.span.clone(),
-            format!("{what} `{id}` is already used in this document"),
-            format!("give this one a different {what}"),
-        ) {
-            d.labels.push(pao_diagnostics::Label { range: first.span.clone(), message: "first used here".into() });
+        if let Some(first) = seen.get(id) {
+            if let Some(d) = checker.report(
+                rule,
+                file,
+                node.span.clone(),
+                format!("{what} `{id}` is already used in this document"),
+                format!("give this one a different {what}"),
+            ) {
+                d.labels.push(pao_diagnostics::Label { range: first.span.clone(), message: "first used here".into() });
+            }
+        } else {
+            seen.insert(id, node);
         }
     }
 }
