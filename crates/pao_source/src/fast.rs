@@ -91,23 +91,25 @@ impl<'t> Fast<'t> {
             let next = self.line_rest(3)?;
             (c, indent) = self.next_content(next)?;
         }
-        if indent != 0 || self.plain_key(c).is_none() {
+        if indent != 0 {
             return None;
         }
-        let end = self.block_mapping(c, 0)?;
+        let end = self.block_mapping(c, self.plain_key(c)?, 0)?;
         self.next_content(end).is_none().then_some(())
     }
 
-    /// A block mapping whose first key starts at `key`, in column `indent`. Returns where the
-    /// line after its last value starts.
-    fn block_mapping(&mut self, mut key: usize, indent: usize) -> Option<usize> {
+    /// A block mapping whose first key starts at `key` and ends at `colon`, in column `indent`.
+    /// Returns where the line after its last value starts.
+    fn block_mapping(&mut self, mut key: usize, mut colon: usize, indent: usize) -> Option<usize> {
         ok(self.builder.start(Collection::Map, Some(key), false, 0, key..key))?;
         loop {
-            let colon = self.plain_key(key)?;
             self.scalar(Cow::Borrowed(&self.text[key..colon]), ScalarStyle::Plain, key..colon)?;
             let next = self.block_value(colon + 1, colon, indent, false)?;
             match self.next_content(next) {
-                Some((c, i)) if i == indent && !self.is_seq_entry(c) => key = c,
+                Some((c, i)) if i == indent && !self.is_seq_entry(c) => {
+                    key = c;
+                    colon = self.plain_key(key)?;
+                }
                 Some((_, i)) if i >= indent => return None,
                 _ => {
                     ok(self.builder.end(next..next))?;
@@ -153,10 +155,8 @@ impl<'t> Fast<'t> {
                     Some((c, i)) if i > indent => {
                         if self.is_seq_entry(c) {
                             self.block_sequence(c, i, false)
-                        } else if self.plain_key(c).is_some() {
-                            self.block_mapping(c, i)
                         } else {
-                            None
+                            self.block_mapping(c, self.plain_key(c)?, i)
                         }
                     }
                     Some((c, i)) if i == indent && !in_seq && self.is_seq_entry(c) => self.block_sequence(c, i, true),
@@ -190,9 +190,10 @@ impl<'t> Fast<'t> {
             }
             Some(_) if !self.plain_start(q) => None,
             Some(_) => {
-                if in_seq && self.plain_key(q).is_some() {
+                let compact_key = if in_seq { self.plain_key(q) } else { None };
+                if let Some(colon) = compact_key {
                     let column = q - self.line_start(q);
-                    return self.block_mapping(q, column);
+                    return self.block_mapping(q, colon, column);
                 }
                 let line_end = self.line_end(q);
                 let end = self.plain_end(q, line_end)?;
@@ -411,7 +412,7 @@ impl<'t> Fast<'t> {
             value.push_str(line);
             started = true;
             blank_lines = 0;
-            last_end = line_end;
+            last_end = pos + content + line.trim_end_matches(' ').len();
             pos = line_end + 1;
         }
         if !strip {

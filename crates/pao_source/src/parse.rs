@@ -171,6 +171,7 @@ impl<'t> Builder<'t> {
                     None
                 }
                 Event::Scalar(text, style, anchor, tag) => {
+                    let range = self.scalar_end(style, range);
                     self.scalar_event(text, style, anchor, tag.as_deref(), range)
                 }
                 Event::SequenceStart(anchor, tag) => {
@@ -192,21 +193,15 @@ impl<'t> Builder<'t> {
         None
     }
 
-    /// A scalar. A mapping key is kept as its raw text; only values are resolved. Spans of quoted
-    /// and block scalars end at their last character, not at whatever whitespace follows.
+    /// A scalar spanning `range`. A mapping key is kept as its raw text; only values are resolved.
     pub(crate) fn scalar_event(
         &mut self,
         text: Cow<'_, str>,
         style: ScalarStyle,
         anchor: usize,
         tag: Option<&Tag>,
-        mut range: Range<usize>,
+        range: Range<usize>,
     ) -> Option<YamlError> {
-        match style {
-            ScalarStyle::Plain => {}
-            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => range.end = self.closing_quote(range.clone()),
-            _ => range.end -= self.text.get(range.clone()).map_or(0, |s| s.len() - s.trim_end().len()),
-        }
         let wants_key = matches!(self.stack.last(), Some(Frame::Map { key: None, .. }));
         let (node, raw) = if wants_key && anchor == 0 {
             (Node { value: Value::Null, span: range }, Some(text.into_owned()))
@@ -255,8 +250,18 @@ impl<'t> Builder<'t> {
         self.complete(Node { value, span: start..end.max(start) }, anchor, None)
     }
 
-    /// The end of a quoted scalar spanning `range`: just past its closing quote (saphyr's span
-    /// runs on to the next token, over spaces and comments).
+    /// saphyr's span of a quoted or block scalar runs on to the next token, over spaces and
+    /// comments: end it at the scalar's last character, as the fast path does.
+    fn scalar_end(&self, style: ScalarStyle, mut range: Range<usize>) -> Range<usize> {
+        match style {
+            ScalarStyle::Plain => {}
+            ScalarStyle::SingleQuoted | ScalarStyle::DoubleQuoted => range.end = self.closing_quote(range.clone()),
+            _ => range.end -= self.text.get(range.clone()).map_or(0, |s| s.len() - s.trim_end().len()),
+        }
+        range
+    }
+
+    /// The end of a quoted scalar spanning `range`: just past its closing quote.
     fn closing_quote(&self, range: Range<usize>) -> usize {
         let bytes = self.text.as_bytes();
         let Some(&quote) = bytes.get(range.start) else { return range.end };
