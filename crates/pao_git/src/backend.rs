@@ -166,6 +166,19 @@ pub struct ChangeSpec {
     pub idempotency_key: Option<String>,
 }
 
+impl ChangeSpec {
+    /// The `Pao-*` trailers that identify the change: request, operation and resource.
+    pub fn identity_trailers(&self) -> Vec<(String, String)> {
+        vec![
+            ("Pao-Request-Id".to_owned(), self.id.to_string()),
+            ("Pao-Operation".to_owned(), self.operation.as_str().to_owned()),
+            ("Pao-Team".to_owned(), self.key.team.to_string()),
+            ("Pao-Item".to_owned(), self.key.item.to_string()),
+            ("Pao-Resource".to_owned(), self.key.resource.to_string()),
+        ]
+    }
+}
+
 /// A request's change as read back from the backend.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ChangeInfo {

@@ -109,13 +109,7 @@ impl LocalBackend {
             None => return Err(BackendError::NoSuchFile { path }),
         }
         let tree = repo.find_tree(update.create_updated(repo, &base_tree)?)?;
-        let mut trailers = vec![
-            ("Pao-Request-Id".to_owned(), spec.id.to_string()),
-            ("Pao-Operation".to_owned(), spec.operation.as_str().to_owned()),
-            ("Pao-Team".to_owned(), spec.key.team.to_string()),
-            ("Pao-Item".to_owned(), spec.key.item.to_string()),
-            ("Pao-Resource".to_owned(), spec.key.resource.to_string()),
-        ];
+        let mut trailers = spec.identity_trailers();
         if !spec.labels.is_empty() {
             trailers.push(("Pao-Labels".to_owned(), spec.labels.join(",")));
         }

@@ -387,13 +387,7 @@ impl GithubBackend {
             .post(&self.repo_route("git/trees"), &json!({ "base_tree": base.tree.sha, "tree": [entry] }))
             .await
             .map_err(|e| remote("create tree", &e))?;
-        let mut trailers = vec![
-            ("Pao-Request-Id".to_owned(), spec.id.to_string()),
-            ("Pao-Operation".to_owned(), spec.operation.as_str().to_owned()),
-            ("Pao-Team".to_owned(), spec.key.team.to_string()),
-            ("Pao-Item".to_owned(), spec.key.item.to_string()),
-            ("Pao-Resource".to_owned(), spec.key.resource.to_string()),
-        ];
+        let mut trailers = spec.identity_trailers();
         trailers.extend(spec.trailers.iter().cloned());
         let message = with_trailers(&format!("{}\n\n{}", spec.title, spec.body), &trailers);
         let commit: GitCommit = self

@@ -40,15 +40,7 @@ fn write_seq(out: &mut String, items: &[Value], indent: usize) {
                 out.push(' ');
                 out.push_str(&inner[indent + 2..]);
             }
-            Value::Array(items) if !items.is_empty() => {
-                out.push('\n');
-                write_seq(out, items, indent + 2);
-            }
-            scalar => {
-                out.push(' ');
-                out.push_str(&scalar_text(scalar));
-                out.push('\n');
-            }
+            other => write_child(out, other, indent),
         }
     }
 }
