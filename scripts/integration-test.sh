@@ -65,23 +65,6 @@ fail() { failed=$((failed + 1)); echo "FAIL $*"; }
 skip() { skipped=$((skipped + 1)); echo "SKIP $*"; }
 step() { printf '\n== %s\n' "$*"; }
 
-git_q() {
-    git -c user.name=pao-integration -c user.email=pao-integration@example.invalid \
-        -c commit.gpgsign=false -c init.defaultBranch=main "$@"
-}
-
-# A catalog repository of our own: a copy of the example catalog, committed.
-make_catalog_repo() {
-    local dest=$1
-    mkdir -p "$dest/.github"
-    cp -R "$top/catalog" "$dest/"
-    [[ ! -f $top/pao.toml ]] || cp "$top/pao.toml" "$dest/"
-    [[ ! -f $top/.github/CODEOWNERS ]] || cp "$top/.github/CODEOWNERS" "$dest/.github/"
-    git_q -C "$dest" init -q
-    git_q -C "$dest" add -A
-    git_q -C "$dest" commit -q -m "example catalog"
-}
-
 # `pao <sub> --help` succeeds only for subcommands that exist (clap: exit 2 otherwise).
 has_subcommand() { "$pao" "$@" --help >/dev/null 2>&1; }
 
@@ -109,7 +92,7 @@ shopt -u nullglob
 if ((${#fixtures[@]} == 0)); then
     skip "invalid fixtures: no tests/invalid/*.yaml in $top"
 else
-    make_catalog_repo "$work/catalog"
+    pao_catalog_repo "$top" "$work/catalog"
     for fixture in "${fixtures[@]}"; do
         name=$(basename "$fixture")
         dest="$work/catalog/catalog/databases/$name"
@@ -189,13 +172,13 @@ elif ! "$pao" request --help 2>/dev/null | grep -q -- '--state-repo'; then
 elif [[ ! -f $top/catalog/messaging/$item.yaml ]]; then
     skip "request: the example item $item is not in the catalog"
 else
-    [[ -d $work/catalog ]] || make_catalog_repo "$work/catalog"
+    [[ -d $work/catalog ]] || pao_catalog_repo "$top" "$work/catalog"
     state="$work/state"
     mkdir -p "$state"
-    git_q -C "$state" init -q
+    pao_git -C "$state" init -q
     echo "# desired state (written by pao)" >"$state/README.md"
-    git_q -C "$state" add README.md
-    git_q -C "$state" commit -q -m "state repository"
+    pao_git -C "$state" add README.md
+    pao_git -C "$state" commit -q -m "state repository"
     printf 'queueName: integration-queue\nenvironment: dev\nfifo: false\n' >"$work/values.yaml"
     request=(request --state-repo "$state" --catalog-repo "$work/catalog")
     status=0

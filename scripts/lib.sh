@@ -118,6 +118,46 @@ pao_absolute_config() {
     done
 }
 
+# pao_lint_option ARRAY ARG...: takes one pao-lint option the scripts pass through
+# (--format FMT, --config FILE, or their --opt=value forms) from the front of the
+# arguments into the named array. Sets PAO_TAKEN to the words used: 0 when ARG is
+# not one of them, so the caller's own `case` handles it.
+# shellcheck disable=SC2034 # PAO_TAKEN is read by the caller
+pao_lint_option() {
+    local -n pao_option_args=$1
+    shift
+    PAO_TAKEN=0
+    case $1 in
+        --format | --config)
+            (($# >= 2)) || pao_die "$PAO_EXIT_USAGE" "$1 needs a value (see --help)"
+            pao_option_args+=("$1" "$2")
+            PAO_TAKEN=2 ;;
+        --format=* | --config=*)
+            pao_option_args+=("$1")
+            PAO_TAKEN=1 ;;
+    esac
+}
+
+# git with a fixed identity and defaults, for the scratch repositories that
+# tests and scripts make.
+pao_git() {
+    git -c user.name=pao-scripts -c user.email=pao-scripts@example.invalid \
+        -c commit.gpgsign=false -c init.defaultBranch=main "$@"
+}
+
+# pao_catalog_repo SRC DEST: a Git repository at DEST holding SRC's catalog/,
+# pao.toml and .github/CODEOWNERS, committed.
+pao_catalog_repo() {
+    local src=$1 dest=$2
+    mkdir -p "$dest/.github"
+    cp -R "$src/catalog" "$dest/"
+    [[ ! -f $src/pao.toml ]] || cp "$src/pao.toml" "$dest/"
+    [[ ! -f $src/.github/CODEOWNERS ]] || cp "$src/.github/CODEOWNERS" "$dest/.github/"
+    pao_git -C "$dest" init -q
+    pao_git -C "$dest" add -A
+    pao_git -C "$dest" commit -q -m "example catalog"
+}
+
 # Run pao-lint and map its status onto the scripts' exit codes: 0 and 1 are
 # passed through, anything else (2, a crash) becomes 2.
 pao_run_lint() {

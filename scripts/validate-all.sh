@@ -26,12 +26,13 @@ USAGE
 args=()
 repo=""
 while (($#)); do
+    pao_lint_option args "$@"
+    if ((PAO_TAKEN)); then
+        shift "$PAO_TAKEN"
+        continue
+    fi
     case $1 in
         -h | --help) usage; exit 0 ;;
-        --format | --config)
-            (($# >= 2)) || pao_die "$PAO_EXIT_USAGE" "$1 needs a value (see --help)"
-            args+=("$1" "$2"); shift 2 ;;
-        --format=* | --config=*) args+=("$1"); shift ;;
         -*) pao_die "$PAO_EXIT_USAGE" "unknown option: $1 (see --help)" ;;
         *)
             [[ -z $repo ]] || pao_die "$PAO_EXIT_USAGE" "only one REPO may be given (see --help)"

@@ -15,6 +15,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$root"
+# shellcheck source=../../scripts/lib.sh source-path=SCRIPTDIR
+source "$root/scripts/lib.sh"
 started=$SECONDS
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/pao-tooling.XXXXXX")
@@ -47,10 +49,6 @@ expect_output() {
         sed 's/^/     | /' "$work/out" | tail -n 20
     fi
 }
-git_q() {
-    git -c user.name=pao-tooling -c user.email=pao-tooling@example.invalid \
-        -c commit.gpgsign=false -c init.defaultBranch=main "$@"
-}
 
 # --- binaries -------------------------------------------------------------
 section "build pao-lint and pao"
@@ -66,7 +64,7 @@ export PAO_LINT="$root/target/debug/pao-lint" PAO_BIN="$root/target/debug/pao" P
 # The hook/action repository: HEAD plus the working tree's tooling files,
 # committed (pre-commit try-repo and the action's cache key want a fixed tree).
 hook="$work/pao"
-git_q clone -q --no-hardlinks "$root" "$hook"
+pao_git clone -q --no-hardlinks "$root" "$hook"
 for f in action.yml .pre-commit-hooks.yaml scripts .github/workflows tests/tooling; do
     if [[ -e $root/$f ]]; then
         rm -rf "${hook:?}/$f"
@@ -74,25 +72,15 @@ for f in action.yml .pre-commit-hooks.yaml scripts .github/workflows tests/tooli
         cp -R "$root/$f" "$hook/$f"
     fi
 done
-git_q -C "$hook" add -A
-git_q -C "$hook" commit -q --allow-empty -m "tooling under test"
+pao_git -C "$hook" add -A
+pao_git -C "$hook" commit -q --allow-empty -m "tooling under test"
 
 # A catalog repository (the example catalog, committed) and a broken copy: a
 # file with type errors, uncommitted, and origin/main at the good commit.
-make_catalog() {
-    local dest=$1
-    mkdir -p "$dest/.github"
-    cp -R "$root/catalog" "$dest/"
-    [[ ! -f $root/pao.toml ]] || cp "$root/pao.toml" "$dest/"
-    [[ ! -f $root/.github/CODEOWNERS ]] || cp "$root/.github/CODEOWNERS" "$dest/.github/"
-    git_q -C "$dest" init -q
-    git_q -C "$dest" add -A
-    git_q -C "$dest" commit -q -m "example catalog"
-}
 good="$work/good"
 broken="$work/broken"
-make_catalog "$good"
-make_catalog "$broken"
+pao_catalog_repo "$root" "$good"
+pao_catalog_repo "$root" "$broken"
 broken_file=catalog/databases/orders-db.yaml
 sed -e 's/^  id: .*/  id: orders-db/' -e 's/^  version: .*/  version: 1.4/' \
     "$root/catalog/databases/postgresql-standard.yaml" >"$broken/$broken_file"
@@ -206,7 +194,7 @@ expect 0 "validate-all.sh with no argument, from another directory (the example 
     bash -c "cd '$work' && '$s/validate-all.sh'"
 expect 1 "validate-all.sh with no argument, inside the broken repository" \
     bash -c "cd '$broken/catalog/databases' && '$s/validate-all.sh'"
-git_q init -q "$work/no-catalog"
+pao_git init -q "$work/no-catalog"
 expect 2 "validate-all.sh on a repository without catalog/" "$s/validate-all.sh" "$work/no-catalog"
 expect 2 "validate-all.sh on a directory outside Git" "$s/validate-all.sh" "$work"
 
@@ -215,15 +203,15 @@ expect_output 'comparing with main' "validate-changed.sh says which base it used
 expect 1 "validate-changed.sh broken (base: origin/main)" "$s/validate-changed.sh" "$broken"
 expect_output 'comparing with origin/main' "validate-changed.sh prefers origin/main"
 expect 2 "validate-changed.sh --base that does not exist" "$s/validate-changed.sh" --base no-such-rev "$good"
-git_q clone -q "$broken" "$work/topic"
+pao_git clone -q "$broken" "$work/topic"
 git -C "$work/topic" checkout -q -b topic
 git -C "$work/topic" branch -q -D main
 git -C "$work/topic" branch -q -r -d origin/main origin/HEAD 2>/dev/null || true
 cp "$broken/$broken_file" "$work/topic/$broken_file"
 expect 1 "validate-changed.sh with no base at all lints everything" "$s/validate-changed.sh" "$work/topic"
 expect_output 'linting the whole catalog' "validate-changed.sh says it fell back to the whole catalog"
-git_q -C "$work/topic" add -A
-git_q -C "$work/topic" commit -q -m "second commit"
+pao_git -C "$work/topic" add -A
+pao_git -C "$work/topic" commit -q -m "second commit"
 expect 1 "validate-changed.sh falls back to HEAD~1" "$s/validate-changed.sh" "$work/topic"
 expect_output 'comparing with HEAD~1' "validate-changed.sh says it compared with HEAD~1"
 
