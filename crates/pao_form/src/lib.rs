@@ -39,5 +39,6 @@ pub use describe::{
 pub use html::{escape, render_html};
 pub use load::{FormError, parse_document, parse_values};
 pub use validate::{
-    FieldError, Outcome, Rule, Validator, condition_holds, is_date, truthy, validate, validate_request,
+    FieldError, FieldValidator, Outcome, Rule, Validator, condition_holds, is_date, same_value, truthy, validate,
+    validate_request,
 };

@@ -34,10 +34,10 @@ fn reads_a_bare_repository_and_reports_invalid_files() {
     assert_eq!(errors.len(), 3, "{errors:?}");
     let broken = errors.iter().find(|e| e.file == "catalog/databases/broken.yaml").unwrap();
     assert_eq!(broken.line, 4, "{broken:?}"); // the parser stops at the end of the file
-    let typo =
-        errors.iter().find(|e| e.file == "catalog/databases/typo.yaml" && e.message.starts_with("PAO201")).unwrap();
+    let typo = errors.iter().find(|e| e.file == "catalog/databases/typo.yaml" && e.code == "PAO201").unwrap();
     assert!(typo.message.contains("nmae"), "{typo:?}");
-    assert_eq!((typo.line, typo.column), (5, 3), "{typo:?}");
+    assert_eq!((typo.line, typo.column, typo.end_line, typo.end_column), (5, 3, 5, 7), "{typo:?}");
+    assert!(typo.help.as_deref().is_some_and(|help| help.contains("name")), "{typo:?}");
     assert!(reader.load("no-such-branch").is_err());
 }
 
