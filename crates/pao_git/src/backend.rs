@@ -557,3 +557,72 @@ pub trait StateBackend: Send + Sync {
     /// When there is no such change or it cannot be read.
     fn status_history(&self, id: &RequestId) -> Result<Vec<StatusEvent>, BackendError>;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_status_derivation_for_every_backend() {
+        use ChangeState::{Closed, Merged, Open};
+        use RequestStatus::{
+            Aborted, Completed, Escalated, Failed, InProgress, PrClosed, PrMerged, PrOpen, Submitted, Validating,
+        };
+        assert_eq!(RequestStatus::derive(None, Open), PrOpen);
+        for opening in [None, Some(Submitted), Some(Validating), Some(PrOpen)] {
+            assert_eq!(RequestStatus::derive(opening, Open), opening.unwrap_or(PrOpen), "{opening:?}");
+            assert_eq!(RequestStatus::derive(opening, Merged), PrMerged, "{opening:?}");
+            // The case the backends used to disagree on: the local one kept the opening status.
+            assert_eq!(RequestStatus::derive(opening, Closed), PrClosed, "{opening:?}");
+        }
+        assert_eq!(RequestStatus::derive(Some(Escalated), Closed), PrClosed, "closed by a person while escalated");
+        assert_eq!(RequestStatus::derive(Some(Escalated), Merged), Escalated);
+        assert_eq!(RequestStatus::derive(Some(Escalated), Open), Escalated);
+        for recorded in [PrMerged, InProgress, Completed, Failed, Aborted, PrClosed] {
+            for state in [Open, Merged, Closed] {
+                assert_eq!(RequestStatus::derive(Some(recorded), state), recorded, "{recorded:?} {state:?}");
+            }
+        }
+        // Whatever is derived for a recorded status is reachable from it in the status model.
+        let reachable = |from: RequestStatus, to: RequestStatus| {
+            let mut seen = vec![from];
+            let mut next = vec![from];
+            while let Some(status) = next.pop() {
+                for later in RequestStatus::ALL {
+                    if status.can_become(later) && !seen.contains(&later) {
+                        seen.push(later);
+                        next.push(later);
+                    }
+                }
+            }
+            seen.contains(&to)
+        };
+        for recorded in RequestStatus::ALL {
+            for state in [Open, Merged, Closed] {
+                let derived = RequestStatus::derive(Some(recorded), state);
+                assert!(reachable(recorded, derived), "{recorded:?} {state:?} -> {derived:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn locked_failures_name_the_lock_file() {
+        let err = git2::Error::new(
+            git2::ErrorCode::Locked,
+            git2::ErrorClass::Os,
+            "failed to lock file '/srv/state.git/refs/heads/main.lock' for writing",
+        );
+        let err = BackendError::git("updating refs/heads/main", &err);
+        assert!(matches!(&err, BackendError::Locked { lock_file, .. } if lock_file == "/srv/state.git/refs/heads/main.lock"));
+        assert_eq!(err.kind(), crate::ErrorKind::Busy);
+        let other = git2::Error::new(git2::ErrorCode::GenericError, git2::ErrorClass::Odb, "object not found");
+        assert_eq!(
+            BackendError::git("reading commit 1234", &other).to_string(),
+            "Git error while reading commit 1234: object not found"
+        );
+        assert_eq!(format_age(0), "0s");
+        assert_eq!(format_age(75), "1m 15s");
+        assert_eq!(format_age(7300), "2h 1m");
+        assert_eq!(format_age(90_000), "1d 1h");
+    }
+}
