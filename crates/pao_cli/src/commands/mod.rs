@@ -4,6 +4,7 @@ pub mod form;
 pub mod lint;
 pub mod request;
 pub mod schema;
+pub mod serve;
 pub mod vars;
 
 use crate::ExitStatus;
@@ -18,5 +19,6 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Form(command) => form::run(command),
         PaoCommand::Request(args) => request::run(*args),
         PaoCommand::Vars(command) => vars::run(command),
+        PaoCommand::Serve(args) => serve::run(&args),
     }
 }
