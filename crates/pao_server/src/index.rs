@@ -115,7 +115,7 @@ fn request_refs(repo: &Repository) -> Result<HashMap<String, RefIds>, git2::Erro
     for prefix in [BRANCHES, STATUS] {
         for reference in repo.references_glob(&format!("{prefix}*"))? {
             let reference = reference?;
-            let (Some(name), Some(target)) = (reference.name(), reference.target()) else { continue };
+            let (Ok(name), Some(target)) = (reference.name(), reference.target()) else { continue };
             let Some(id) = name.strip_prefix(prefix) else { continue };
             if prefix == BRANCHES {
                 refs.insert(id.to_owned(), (target, None));

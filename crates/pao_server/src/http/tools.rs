@@ -116,10 +116,13 @@ pub async fn validate_catalog_item(
         ));
     }
     let config = ctx.config().clone();
+    let snapshot = snapshot(&ctx)?;
+    let git_dir = ctx.catalog().reader().git_dir().to_owned();
     let report = tokio::task::spawn_blocking(move || {
+        let codeowners = codeowners_at(&git_dir, &snapshot.commit);
         let linter = pao_lint::Linter::new(&config).map_err(ApiError::internal)?;
         Ok::<_, ApiError>(
-            linter.lint_sources(vec![pao_lint::SourceInput { path, bytes: body.content.into_bytes() }], None),
+            linter.lint_sources(vec![pao_lint::SourceInput { path, bytes: body.content.into_bytes() }], codeowners),
         )
     })
     .await??;
@@ -128,6 +131,18 @@ pub async fn validate_catalog_item(
         map.insert("valid".into(), Value::Bool(!report.has_errors()));
     }
     Ok(Json(out))
+}
+
+/// The CODEOWNERS text of the catalog repository at `commit`, when it has one (ownership rules
+/// check a posted document against the repository it would join).
+fn codeowners_at(git_dir: &std::path::Path, commit: &str) -> Option<String> {
+    let repo = git2::Repository::open(git_dir).ok()?;
+    let tree = repo.find_commit(git2::Oid::from_str(commit).ok()?).ok()?.tree().ok()?;
+    pao_git::CODEOWNERS_PATHS.iter().find_map(|path| {
+        let entry = tree.get_path(std::path::Path::new(path)).ok()?;
+        let blob = repo.find_blob(entry.id()).ok()?;
+        (blob.size() <= 1 << 20).then(|| String::from_utf8_lossy(blob.content()).into_owned())
+    })
 }
 
 /// `POST /preview/form`: the form description and the self-contained HTML preview page,

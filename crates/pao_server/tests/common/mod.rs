@@ -13,7 +13,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use tower::ServiceExt;
 
-pub const PG: &str = include_str!("../../pao_orchestrator/tests/fixtures/pgsql.yaml");
+pub const PG: &str = include_str!("../../../pao_orchestrator/tests/fixtures/pgsql.yaml");
 
 pub const ALICE: &str = "alice-token-streaming";
 pub const BOB: &str = "bob-token-web";
@@ -25,7 +25,10 @@ fn digest(token: &str) -> String {
 
 pub fn config_text(extra: &str) -> String {
     format!(
-        r#"[auth]
+        r#"[catalog]
+github-org = "acme"
+
+[auth]
 admin-teams = ["platform"]
 [[auth.tokens]]
 sha256 = "{}"
@@ -70,6 +73,8 @@ pub fn fixture(extra_config: &str) -> Fixture {
     std::fs::create_dir_all(&work).unwrap();
     git(&work, &["init", "-q", "-b", "main"]);
     write(&work, "catalog/databases/pgsql.yaml", PG);
+    write(&work, ".github/CODEOWNERS", "/catalog/databases/ @acme/dba\n");
+    write(&work, "pao.toml", "[catalog]\ngithub-org = \"acme\"\n");
     write(&work, "catalog/databases/broken.yaml", "apiVersion: pao/v1\nkind: CatalogItem\nmetadata: {id: broken}\n");
     git(&work, &["add", "-A"]);
     git(&work, &["commit", "-q", "-m", "catalog"]);
