@@ -131,7 +131,9 @@ pub fn parse_byte_size(text: &str) -> Result<u64, String> {
     let split = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
     let (digits, unit) = trimmed.split_at(split);
     let number: u64 = digits.parse().map_err(|_| {
-        format!("invalid size `{text}`: expected a number of bytes or a number with a unit, such as \"1MiB\" or \"512KB\"")
+        format!(
+            "invalid size `{text}`: expected a number of bytes or a number with a unit, such as \"1MiB\" or \"512KB\""
+        )
     })?;
     let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
         "" | "b" => 1,

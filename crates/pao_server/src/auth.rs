@@ -186,9 +186,7 @@ impl Authenticator {
                 .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
                 .map(str::trim)
                 .filter(|t| !t.is_empty())
-                .ok_or_else(|| {
-                    ApiError::unauthenticated("the Authorization header must be `Bearer <token>`")
-                })?;
+                .ok_or_else(|| ApiError::unauthenticated("the Authorization header must be `Bearer <token>`"))?;
             return self.by_token(token).ok_or_else(|| {
                 ApiError::unauthenticated(
                     "the bearer token is not known; use a token listed (as its SHA-256) in [[auth.tokens]] of pao.toml",

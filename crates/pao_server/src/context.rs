@@ -89,7 +89,8 @@ impl ApiContext {
     pub fn new(app: &pao_app::App, secrets: WebhookSecrets) -> Result<Self, AuthConfigError> {
         let auth = Authenticator::new(&app.config.auth)?;
         let catalog = CatalogState::new(Arc::clone(&app.catalog), app.catalog_rev.clone());
-        let index = RequestIndex::new(Arc::clone(&app.orchestrator), app.state_repo.clone(), app.config.github.is_none());
+        let index =
+            RequestIndex::new(Arc::clone(&app.orchestrator), app.state_repo.clone(), app.config.github.is_none());
         Ok(Self(Arc::new(Inner {
             orchestrator: Arc::clone(&app.orchestrator),
             config: Arc::clone(&app.config),
@@ -158,7 +159,9 @@ impl ApiContext {
                 cache_hit = done.cache_hit,
                 "catalog loaded"
             ),
-            Err(err) => tracing::warn!(reason = why, error = %err, "catalog load failed; the previous catalog stays in service"),
+            Err(err) => {
+                tracing::warn!(reason = why, error = %err, "catalog load failed; the previous catalog stays in service")
+            }
         }
         result
     }

@@ -28,9 +28,13 @@ pub fn status_code(kind: ErrorKind) -> StatusCode {
     }
 }
 
-/// A failure as the client sees it.
+/// A failure as the client sees it (boxed: handlers return it in every `Result`).
 #[derive(Debug)]
-pub struct ApiError {
+pub struct ApiError(Box<ApiErrorParts>);
+
+/// The parts of an [`ApiError`].
+#[derive(Debug)]
+pub struct ApiErrorParts {
     /// The kind (decides the status unless `status` overrides it).
     pub kind: ErrorKind,
     /// An explicit status for failures no domain kind covers (413, 415, 405, 503 shedding).
@@ -50,7 +54,7 @@ pub struct ApiError {
 impl ApiError {
     /// An error of `kind` with `code` and `message`.
     pub fn new(kind: ErrorKind, code: &'static str, message: impl Into<String>) -> Self {
-        Self {
+        Self(Box::new(ApiErrorParts {
             kind,
             status: None,
             code,
@@ -58,7 +62,7 @@ impl ApiError {
             details: Value::Null,
             retry_after: None,
             internal: None,
-        }
+        }))
     }
 
     /// A 400 for malformed input.
@@ -119,6 +123,20 @@ impl ApiError {
     }
 }
 
+impl std::ops::Deref for ApiError {
+    type Target = ApiErrorParts;
+
+    fn deref(&self) -> &ApiErrorParts {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for ApiError {
+    fn deref_mut(&mut self) -> &mut ApiErrorParts {
+        &mut self.0
+    }
+}
+
 impl From<OrchestratorError> for ApiError {
     fn from(err: OrchestratorError) -> Self {
         let kind = err.kind();
@@ -154,20 +172,21 @@ pub struct InternalCause(pub String);
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
+        let ApiErrorParts { code, message, details, retry_after, internal, .. } = *self.0;
         let correlation_id = correlation::current().unwrap_or_default();
         let body = json!({
             "error": {
-                "code": self.code,
-                "message": self.message,
-                "details": self.details,
+                "code": code,
+                "message": message,
+                "details": details,
                 "correlationId": correlation_id,
             }
         });
         let mut response = (status, axum::Json(body)).into_response();
-        if let Some(seconds) = self.retry_after {
+        if let Some(seconds) = retry_after {
             response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
-        if let Some(cause) = self.internal {
+        if let Some(cause) = internal {
             response.extensions_mut().insert(InternalCause(cause));
         }
         response

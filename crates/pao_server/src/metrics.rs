@@ -95,7 +95,10 @@ impl Metrics {
         for (route, histogram) in lock(&self.durations).iter() {
             let route = escape(route);
             for (bound, count) in BUCKETS.iter().zip(histogram.counts.iter()) {
-                let _ = writeln!(out, "pao_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}");
+                let _ = writeln!(
+                    out,
+                    "pao_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
+                );
             }
             let _ = writeln!(
                 out,
@@ -127,12 +130,18 @@ impl Metrics {
         let gauges = [
             ("pao_catalog_items", "Valid documents in the catalog served.", "gauge", &self.catalog_items),
             ("pao_catalog_validation_errors", "Catalog files left out as invalid.", "gauge", &self.catalog_errors),
-            ("pao_catalog_cache_hits_total", "Catalog loads answered from the tree-id cache.", "counter", &self.cache_hits),
+            (
+                "pao_catalog_cache_hits_total",
+                "Catalog loads answered from the tree-id cache.",
+                "counter",
+                &self.cache_hits,
+            ),
             ("pao_catalog_cache_misses_total", "Catalog loads that parsed the catalog.", "counter", &self.cache_misses),
             ("pao_http_shed_total", "HTTP requests refused by load shedding.", "counter", &self.shed),
         ];
         for (name, help, kind, value) in gauges {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}", value.load(Ordering::Relaxed));
+            let _ =
+                writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}", value.load(Ordering::Relaxed));
         }
         out
     }

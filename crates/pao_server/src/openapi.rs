@@ -41,7 +41,10 @@ pub fn document() -> Value {
             doc.status.as_u16().to_string(),
             json!({ "description": "success", "content": { content_type: { "schema": success } } }),
         );
-        responses.insert("default".into(), json!({ "description": "the error envelope", "content": { "application/json": { "schema": error } } }));
+        responses.insert(
+            "default".into(),
+            json!({ "description": "the error envelope", "content": { "application/json": { "schema": error } } }),
+        );
         operation.insert("responses".into(), Value::Object(responses));
         if !doc.public {
             operation.insert("security".into(), json!([{ "bearer": [] }, { "gateway": [] }]));
@@ -52,8 +55,7 @@ pub fn document() -> Value {
             methods.insert(doc.method.as_str().to_lowercase(), Value::Object(operation));
         }
     }
-    let mut schemas: Map<String, Value> =
-        generator.take_definitions(true).into_iter().collect();
+    let mut schemas: Map<String, Value> = generator.take_definitions(true).into_iter().collect();
     schemas.insert(
         "Error".into(),
         json!({

@@ -86,7 +86,8 @@ pub fn paginate<T>(
 ) -> Result<Page<T>, ApiError> {
     let limit = self::limit(limit)?;
     let start = cursor.map(|c| decode(scope, c)).transpose()?;
-    let mut data: Vec<T> = items.into_iter().filter(|item| start.as_ref().is_none_or(|s| after(&key(item), s))).collect();
+    let mut data: Vec<T> =
+        items.into_iter().filter(|item| start.as_ref().is_none_or(|s| after(&key(item), s))).collect();
     let has_more = data.len() > limit;
     data.truncate(limit);
     let next_cursor = if has_more { data.last().map(|last| encode(scope, &key(last))) } else { None };
@@ -110,7 +111,10 @@ mod tests {
         let third =
             paginate(items.clone(), "t", second.pagination.next_cursor.as_deref(), Some(2), key, after).unwrap();
         assert_eq!((third.data, third.pagination.has_more), (vec![5], false));
-        assert_eq!(paginate(items.clone(), "other", Some(&cursor), None, key, after).unwrap_err().code, "invalid_cursor");
+        assert_eq!(
+            paginate(items.clone(), "other", Some(&cursor), None, key, after).unwrap_err().code,
+            "invalid_cursor"
+        );
         assert_eq!(paginate(items.clone(), "t", Some("%%%"), None, key, after).unwrap_err().code, "invalid_cursor");
         assert_eq!(paginate(items, "t", None, Some(201), key, after).unwrap_err().code, "invalid_limit");
     }

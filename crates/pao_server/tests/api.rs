@@ -15,14 +15,24 @@ async fn catalog_routes_filter_paginate_and_report_invalid_files() {
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
     assert_eq!(list.body["data"][0]["id"], "pgsql");
     assert_eq!(list.body["pagination"]["has_more"], false);
-    for (query, count) in [("?q=postgres", 1), ("?q=nothing-like-it", 0), ("?category=databases", 1), ("?category=web", 0), ("?lifecycle=stable", 1), ("?lifecycle=beta", 0)] {
+    for (query, count) in [
+        ("?q=postgres", 1),
+        ("?q=nothing-like-it", 0),
+        ("?category=databases", 1),
+        ("?category=web", 0),
+        ("?lifecycle=stable", 1),
+        ("?lifecycle=beta", 0),
+    ] {
         let answer = call(&router, request("GET", &format!("/api/v1/catalog{query}"), Some(ALICE), None)).await;
         assert_eq!(answer.body["data"].as_array().map(Vec::len), Some(count), "{query}: {}", answer.text);
     }
     let bad = call(&router, request("GET", "/api/v1/catalog?lifecycle=shiny", Some(ALICE), None)).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST);
     let cursor = call(&router, request("GET", "/api/v1/catalog?cursor=not-a-cursor", Some(ALICE), None)).await;
-    assert_eq!((cursor.status, cursor.body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_cursor")));
+    assert_eq!(
+        (cursor.status, cursor.body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_cursor"))
+    );
     let item = call(&router, request("GET", "/api/v1/catalog/items/pgsql", Some(ALICE), None)).await;
     assert_eq!(item.body["item"]["metadata"]["version"], "1.0.0", "{}", item.text);
     let missing = call(&router, request("GET", "/api/v1/catalog/items/nosuch", Some(ALICE), None)).await;
@@ -46,7 +56,11 @@ async fn refresh_serves_the_new_commit_and_readiness_waits_for_the_first_load() 
     assert!(ready.headers.contains_key("retry-after"));
     assert!(server.load_catalog().await);
     assert_eq!(call(&router, request("GET", "/api/v1/health/ready", None, None)).await.status, StatusCode::OK);
-    pao_testutil::write(&fx.work, "catalog/databases/pgsql.yaml", &PG.replace("Managed PostgreSQL", "Managed PostgreSQL, now faster"));
+    pao_testutil::write(
+        &fx.work,
+        "catalog/databases/pgsql.yaml",
+        &PG.replace("Managed PostgreSQL", "Managed PostgreSQL, now faster"),
+    );
     pao_testutil::git(&fx.work, &["commit", "-q", "-am", "faster"]);
     let before = call(&router, request("GET", "/api/v1/catalog?q=faster", Some(ALICE), None)).await;
     assert_eq!(before.body["data"].as_array().unwrap().len(), 0);
@@ -106,23 +120,48 @@ async fn request_lifecycle_with_team_isolation() {
     assert_eq!(foreign.status, StatusCode::FORBIDDEN);
     let submit_foreign = call(
         &router,
-        request("POST", "/api/v1/requests", Some(BOB), Some(&json!({ "item": "pgsql", "resource": "x", "team": "streaming", "values": pg_values() }))),
+        request(
+            "POST",
+            "/api/v1/requests",
+            Some(BOB),
+            Some(&json!({ "item": "pgsql", "resource": "x", "team": "streaming", "values": pg_values() })),
+        ),
     )
     .await;
     assert_eq!(submit_foreign.status, StatusCode::FORBIDDEN);
 
     let busy = call(
         &router,
-        request("POST", "/api/v1/requests", Some(ROOT), Some(&json!({ "item": "pgsql", "resource": "orders", "team": "streaming", "values": pg_values() }))),
+        request(
+            "POST",
+            "/api/v1/requests",
+            Some(ROOT),
+            Some(&json!({ "item": "pgsql", "resource": "orders", "team": "streaming", "values": pg_values() })),
+        ),
     )
     .await;
-    assert_eq!((busy.status, busy.body["error"]["code"].as_str()), (StatusCode::CONFLICT, Some("resource_busy")), "{}", busy.text);
+    assert_eq!(
+        (busy.status, busy.body["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("resource_busy")),
+        "{}",
+        busy.text
+    );
 
     let logs = call(&router, request("GET", &format!("/api/v1/requests/{id}/logs"), Some(ALICE), None)).await;
     assert_eq!(logs.body["entries"].as_array().unwrap().len(), 3, "{}", logs.text);
-    let escalate = call(&router, request("POST", &format!("/api/v1/requests/{id}/escalate"), Some(ALICE), Some(&json!({ "reason": "needs a DBA" })))).await;
+    let escalate = call(
+        &router,
+        request(
+            "POST",
+            &format!("/api/v1/requests/{id}/escalate"),
+            Some(ALICE),
+            Some(&json!({ "reason": "needs a DBA" })),
+        ),
+    )
+    .await;
     assert_eq!(escalate.body["request"]["status"], "escalated", "{}", escalate.text);
-    let escalation = call(&router, request("GET", &format!("/api/v1/requests/{id}/escalation"), Some(ALICE), None)).await;
+    let escalation =
+        call(&router, request("GET", &format!("/api/v1/requests/{id}/escalation"), Some(ALICE), None)).await;
     assert_eq!(escalation.body["escalated"], true);
     assert!(escalation.body["reason"].as_str().unwrap().contains("needs a DBA"));
     let abort = call(&router, request("POST", &format!("/api/v1/requests/{id}/abort"), Some(ALICE), None)).await;
@@ -139,9 +178,23 @@ async fn invalid_values_are_422_with_the_form_messages() {
     let body = json!({ "item": "pgsql", "resource": "orders", "team": "streaming", "values": { "size": "huge" } });
     let answer = call(&router, request("POST", "/api/v1/requests", Some(ALICE), Some(&body))).await;
     assert_eq!(answer.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", answer.text);
-    let fields: Vec<&str> = answer.body["error"]["details"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = answer.body["error"]["details"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
     assert!(fields.contains(&"instanceName") && fields.contains(&"size"), "{fields:?}");
-    let check = call(&router, request("POST", "/api/v1/validate/request", Some(ALICE), Some(&json!({ "item": "pgsql", "values": { "size": "huge" } })))).await;
+    let check = call(
+        &router,
+        request(
+            "POST",
+            "/api/v1/validate/request",
+            Some(ALICE),
+            Some(&json!({ "item": "pgsql", "values": { "size": "huge" } })),
+        ),
+    )
+    .await;
     assert_eq!(check.body["valid"], false, "{}", check.text);
     assert_eq!(check.body["errors"], answer.body["error"]["details"]["fields"]);
 }
@@ -151,15 +204,52 @@ async fn tools_lint_preview_and_render() {
     let fx = fixture("");
     let server = fx.server(pao_server::WebhookSecrets::default()).await;
     let router = server.router();
-    let lint = call(&router, request("POST", "/api/v1/validate/catalog-item", Some(ALICE), Some(&json!({ "path": "catalog/databases/pgsql.yaml", "content": PG })))).await;
+    let lint = call(
+        &router,
+        request(
+            "POST",
+            "/api/v1/validate/catalog-item",
+            Some(ALICE),
+            Some(&json!({ "path": "catalog/databases/pgsql.yaml", "content": PG })),
+        ),
+    )
+    .await;
     assert_eq!(lint.body["valid"], true, "{}", lint.text);
-    let bad = call(&router, request("POST", "/api/v1/validate/catalog-item", Some(ALICE), Some(&json!({ "path": "catalog/databases/pgsql.yaml", "content": "kind: [" })))).await;
+    let bad = call(
+        &router,
+        request(
+            "POST",
+            "/api/v1/validate/catalog-item",
+            Some(ALICE),
+            Some(&json!({ "path": "catalog/databases/pgsql.yaml", "content": "kind: [" })),
+        ),
+    )
+    .await;
     assert_eq!(bad.body["valid"], false, "{}", bad.text);
-    let traversal = call(&router, request("POST", "/api/v1/validate/catalog-item", Some(ALICE), Some(&json!({ "path": "../../etc/passwd", "content": "" })))).await;
+    let traversal = call(
+        &router,
+        request(
+            "POST",
+            "/api/v1/validate/catalog-item",
+            Some(ALICE),
+            Some(&json!({ "path": "../../etc/passwd", "content": "" })),
+        ),
+    )
+    .await;
     assert_eq!(traversal.status, StatusCode::BAD_REQUEST);
-    let preview = call(&router, request("POST", "/api/v1/preview/form", Some(ALICE), Some(&json!({ "item": "pgsql" })))).await;
+    let preview =
+        call(&router, request("POST", "/api/v1/preview/form", Some(ALICE), Some(&json!({ "item": "pgsql" })))).await;
     assert!(preview.body["html"].as_str().unwrap().contains("<form"), "{}", preview.text);
-    let render = call(&router, request("POST", "/api/v1/test/variables", Some(ALICE), Some(&json!({ "item": "pgsql", "values": pg_values() })))).await;
+    let render = call(
+        &router,
+        request(
+            "POST",
+            "/api/v1/test/variables",
+            Some(ALICE),
+            Some(&json!({ "item": "pgsql", "values": pg_values() })),
+        ),
+    )
+    .await;
     assert_eq!(render.status, StatusCode::OK, "{}", render.text);
     assert!(render.text.contains("db/orders"), "{}", render.text);
     assert!(!render.text.contains("hunter2"), "{}", render.text);
@@ -177,18 +267,50 @@ async fn bad_input_is_a_clear_4xx() {
     let mut malformed = request("POST", "/api/v1/requests", Some(ALICE), Some(&json!({})));
     *malformed.body_mut() = axum::body::Body::from("{\"item\": ");
     let answer = call(&router, malformed).await;
-    assert_eq!((answer.status, answer.body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("malformed_json")));
-    let unknown = call(&router, request("POST", "/api/v1/requests", Some(ALICE), Some(&json!({ "item": "pgsql", "resource": "a", "team": "streaming", "colour": "red" })))).await;
-    assert_eq!((unknown.status, unknown.body["error"]["code"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_body")), "{}", unknown.text);
+    assert_eq!(
+        (answer.status, answer.body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("malformed_json"))
+    );
+    let unknown = call(
+        &router,
+        request(
+            "POST",
+            "/api/v1/requests",
+            Some(ALICE),
+            Some(&json!({ "item": "pgsql", "resource": "a", "team": "streaming", "colour": "red" })),
+        ),
+    )
+    .await;
+    assert_eq!(
+        (unknown.status, unknown.body["error"]["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_body")),
+        "{}",
+        unknown.text
+    );
     let big = json!({ "item": "pgsql", "resource": "a", "team": "streaming", "values": { "instanceName": "x".repeat(70 * 1024) } });
     let too_large = call(&router, request("POST", "/api/v1/requests", Some(ALICE), Some(&big))).await;
     assert_eq!(too_large.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", too_large.text);
-    for path in ["/api/v1/requests/..%2F..%2Fetc", "/api/v1/requests/req%00x", "/api/v1/catalog/items/%2e%2e", "/api/v1/catalog/items/A%20B", "/api/v1/requests/%ff%fe/status"] {
+    for path in [
+        "/api/v1/requests/..%2F..%2Fetc",
+        "/api/v1/requests/req%00x",
+        "/api/v1/catalog/items/%2e%2e",
+        "/api/v1/catalog/items/A%20B",
+        "/api/v1/requests/%ff%fe/status",
+    ] {
         let answer = call(&router, request("GET", path, Some(ALICE), None)).await;
         assert!(answer.status.is_client_error(), "{path}: {} {}", answer.status, answer.text);
         assert!(answer.body["error"]["code"].is_string(), "{path}: {}", answer.text);
     }
-    let unknown_item = call(&router, request("POST", "/api/v1/requests", Some(ALICE), Some(&json!({ "item": "nosuch", "resource": "a", "team": "streaming" })))).await;
+    let unknown_item = call(
+        &router,
+        request(
+            "POST",
+            "/api/v1/requests",
+            Some(ALICE),
+            Some(&json!({ "item": "nosuch", "resource": "a", "team": "streaming" })),
+        ),
+    )
+    .await;
     assert_eq!(unknown_item.status, StatusCode::NOT_FOUND, "{}", unknown_item.text);
     let no_route = call(&router, request("GET", "/api/v1/nothing", Some(ALICE), None)).await;
     assert_eq!(no_route.status, StatusCode::NOT_FOUND);
@@ -225,16 +347,34 @@ async fn auth_matrix_covers_every_route() {
             assert_eq!(answer.body["error"]["code"], "unauthenticated");
         }
         let own = call(&router, request(method, &url, Some(ALICE), body.as_ref())).await;
-        assert!(own.status != StatusCode::UNAUTHORIZED && own.status != StatusCode::FORBIDDEN && !own.status.is_server_error(), "{method} {url} own team: {} {}", own.status, own.text);
+        assert!(
+            own.status != StatusCode::UNAUTHORIZED
+                && own.status != StatusCode::FORBIDDEN
+                && !own.status.is_server_error(),
+            "{method} {url} own team: {} {}",
+            own.status,
+            own.text
+        );
         let per_request = doc.path.starts_with("/requests/");
         let other = call(&router, request(method, &url, Some(BOB), body.as_ref())).await;
         if per_request {
             assert_eq!(other.status, StatusCode::FORBIDDEN, "{method} {url} other team: {}", other.text);
         } else {
-            assert!(other.status != StatusCode::UNAUTHORIZED && !other.status.is_server_error(), "{method} {url} other: {}", other.text);
+            assert!(
+                other.status != StatusCode::UNAUTHORIZED && !other.status.is_server_error(),
+                "{method} {url} other: {}",
+                other.text
+            );
         }
         let admin = call(&router, request(method, &url, Some(ROOT), body.as_ref())).await;
-        assert!(admin.status != StatusCode::UNAUTHORIZED && admin.status != StatusCode::FORBIDDEN && !admin.status.is_server_error(), "{method} {url} admin: {} {}", admin.status, admin.text);
+        assert!(
+            admin.status != StatusCode::UNAUTHORIZED
+                && admin.status != StatusCode::FORBIDDEN
+                && !admin.status.is_server_error(),
+            "{method} {url} admin: {} {}",
+            admin.status,
+            admin.text
+        );
     }
 }
 
@@ -284,7 +424,9 @@ async fn openapi_describes_every_route_and_real_responses_match() {
                 Some(json!({ "item": "pgsql", "resource": "other", "team": "streaming", "values": pg_values() }))
             }
             "/validate/catalog-item" => Some(json!({ "path": "catalog/databases/pgsql.yaml", "content": PG })),
-            "/validate/request" | "/preview/form" | "/test/variables" => Some(json!({ "item": "pgsql", "values": pg_values() })),
+            "/validate/request" | "/preview/form" | "/test/variables" => {
+                Some(json!({ "item": "pgsql", "values": pg_values() }))
+            }
             _ => None,
         };
         let answer = call(&router, request(route.method.as_str(), &url, Some(ROOT), body.as_ref())).await;
@@ -303,8 +445,13 @@ async fn openapi_describes_every_route_and_real_responses_match() {
             root = json!({ "allOf": [schema], "components": components });
         }
         let validator = jsonschema::validator_for(&root).unwrap_or_else(|e| panic!("{method} {path}: bad schema: {e}"));
-        let errors: Vec<String> = validator.iter_errors(&answer.body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
-        assert!(errors.is_empty(), "{method} {url}: the response does not match the document: {errors:?}\n{}", answer.text);
+        let errors: Vec<String> =
+            validator.iter_errors(&answer.body).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(
+            errors.is_empty(),
+            "{method} {url}: the response does not match the document: {errors:?}\n{}",
+            answer.text
+        );
         checked += 1;
     }
     assert!(checked >= 20, "only {checked} routes checked");
@@ -338,7 +485,8 @@ async fn garbage_to_every_route_is_never_a_5xx() {
                 seed ^= seed >> 7;
                 seed ^= seed << 17;
                 let path = format!("/api/v1{}", route.path.replace("{id}", id));
-                let content_type = ["application/json", "text/plain", "application/json; charset=utf-8", ""][(seed % 4) as usize];
+                let content_type =
+                    ["application/json", "text/plain", "application/json; charset=utf-8", ""][(seed % 4) as usize];
                 let mut builder = axum::http::Request::builder().method(route.method.as_str()).uri(&path);
                 if !content_type.is_empty() {
                     builder = builder.header("content-type", content_type);
@@ -348,9 +496,20 @@ async fn garbage_to_every_route_is_never_a_5xx() {
                 }
                 let answer = call(&router, builder.body(axum::body::Body::from(body.clone())).unwrap()).await;
                 calls += 1;
-                assert!(!answer.status.is_server_error(), "{} {path} {content_type}: {} {}", route.method, answer.status, answer.text);
+                assert!(
+                    !answer.status.is_server_error(),
+                    "{} {path} {content_type}: {} {}",
+                    route.method,
+                    answer.status,
+                    answer.text
+                );
                 if !answer.status.is_success() {
-                    assert!(answer.body["error"]["code"].is_string(), "{} {path}: no envelope: {}", route.method, answer.text);
+                    assert!(
+                        answer.body["error"]["code"].is_string(),
+                        "{} {path}: no envelope: {}",
+                        route.method,
+                        answer.text
+                    );
                 }
             }
             if !route.path.contains("{id}") {

@@ -70,15 +70,30 @@ async fn a_full_run_on_loopback() {
     let trailers = pao_testutil::git(&fx.state, &["log", "-1", "--format=%B", &format!("pao/requests/{id}")]);
     assert!(trailers.contains(&format!("Pao-Correlation-Id: {correlation}")), "{trailers}");
 
-    let listed: Value = client.get(url("/requests?team=streaming")).bearer_auth(ALICE).send().await.unwrap().json().await.unwrap();
+    let listed: Value =
+        client.get(url("/requests?team=streaming")).bearer_auth(ALICE).send().await.unwrap().json().await.unwrap();
     assert_eq!(listed["data"][0]["id"], id.as_str());
 
     // A merged pull request on GitHub.
     let event = json!({ "action": "closed", "pull_request": { "merged": true, "head": { "ref": format!("pao/requests/{id}") } } });
     let payload = serde_json::to_vec(&event).unwrap();
-    let unsigned = client.post(url("/webhooks/github")).header("x-github-event", "pull_request").body(payload.clone()).send().await.unwrap();
+    let unsigned = client
+        .post(url("/webhooks/github"))
+        .header("x-github-event", "pull_request")
+        .body(payload.clone())
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unsigned.status(), 401);
-    let status: Value = client.get(url(&format!("/requests/{id}/status"))).bearer_auth(ALICE).send().await.unwrap().json().await.unwrap();
+    let status: Value = client
+        .get(url(&format!("/requests/{id}/status")))
+        .bearer_auth(ALICE)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(status["status"], "pr_open", "an unsigned webhook changes nothing");
     let forged = client
         .post(url("/webhooks/github"))
@@ -98,15 +113,40 @@ async fn a_full_run_on_loopback() {
         .await
         .unwrap();
     assert_eq!(signed.status(), 200, "{}", signed.text().await.unwrap());
-    let status: Value = client.get(url(&format!("/requests/{id}/status"))).bearer_auth(ALICE).send().await.unwrap().json().await.unwrap();
+    let status: Value = client
+        .get(url(&format!("/requests/{id}/status")))
+        .bearer_auth(ALICE)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(status["status"], "pr_merged");
-    let ping = client.post(url("/webhooks/github")).header("x-github-event", "ping").header("x-hub-signature-256", sign(b"{}")).body("{}").send().await.unwrap();
+    let ping = client
+        .post(url("/webhooks/github"))
+        .header("x-github-event", "ping")
+        .header("x-hub-signature-256", sign(b"{}"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(ping.status(), 200);
-    let push = client.post(url("/webhooks/github")).header("x-github-event", "push").header("x-hub-signature-256", sign(b"{}")).body("{}").send().await.unwrap();
+    let push = client
+        .post(url("/webhooks/github"))
+        .header("x-github-event", "push")
+        .header("x-hub-signature-256", sign(b"{}"))
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(push.status(), 200);
 
     let metrics = client.get(url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("pao_http_requests_total{route=\"/api/v1/requests\",method=\"POST\",status=\"202\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("pao_http_requests_total{route=\"/api/v1/requests\",method=\"POST\",status=\"202\"} 1"),
+        "{metrics}"
+    );
     assert!(metrics.contains("pao_requests_total{status=\"pr_open\",catalog_item=\"pgsql\"} 1"), "{metrics}");
     assert!(metrics.contains("pao_requests_total{status=\"pr_merged\",catalog_item=\"pgsql\"} 1"), "{metrics}");
     assert!(metrics.contains("pao_catalog_items 1"), "{metrics}");

@@ -39,11 +39,12 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         // flag is accepted and says so.
         tracing_note("--worker: the executor loop is not available in this build; run `pao worker` beside the server");
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let listener = tokio::net::TcpListener::bind(args.addr)
-            .await
-            .with_context(|| format!("cannot listen on {}; is another process using it? pass --addr HOST:PORT", args.addr))?;
+        let listener = tokio::net::TcpListener::bind(args.addr).await.with_context(|| {
+            format!("cannot listen on {}; is another process using it? pass --addr HOST:PORT", args.addr)
+        })?;
         server.run(listener, pao_server::shutdown_signal()).await.context("the server failed")
     })?;
     Ok(ExitStatus::Success)

@@ -106,8 +106,7 @@ pub async fn list(
 ) -> Result<Json<Page<CatalogSummary>>, ApiError> {
     let snapshot = snapshot(&ctx)?;
     let lifecycle = query.lifecycle.as_deref().map(lifecycle).transpose()?;
-    let words: Vec<String> =
-        query.q.as_deref().unwrap_or_default().split_whitespace().map(str::to_lowercase).collect();
+    let words: Vec<String> = query.q.as_deref().unwrap_or_default().split_whitespace().map(str::to_lowercase).collect();
     let items: Vec<CatalogSummary> = snapshot
         .catalog
         .entries()

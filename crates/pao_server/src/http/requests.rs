@@ -41,7 +41,8 @@ async fn blocking<T: Send + 'static>(
 /// The `Idempotency-Key` header: 1-200 visible ASCII characters.
 fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
-    let text = value.to_str().ok().filter(|t| !t.is_empty() && t.len() <= 200 && t.bytes().all(|b| b.is_ascii_graphic()));
+    let text =
+        value.to_str().ok().filter(|t| !t.is_empty() && t.len() <= 200 && t.bytes().all(|b| b.is_ascii_graphic()));
     text.map(|t| Some(t.to_owned())).ok_or_else(|| {
         ApiError::bad_request(
             "invalid_idempotency_key",
@@ -126,8 +127,7 @@ pub async fn list(
     let filter = RequestFilter { team: query.team.clone(), status, requestor };
     let index_ctx = ctx.clone();
     let views = blocking(move || index_ctx.index().list(&filter)).await?;
-    let visible: Vec<Request> =
-        views.into_iter().filter(|v| who.may_act_for(&v.team)).map(Request::from).collect();
+    let visible: Vec<Request> = views.into_iter().filter(|v| who.may_act_for(&v.team)).map(Request::from).collect();
     let page = paginate(
         visible,
         "requests",
@@ -173,11 +173,8 @@ pub async fn logs(
     let view = visible(&ctx, &who, id).await?;
     let orchestrator = ctx.orchestrator().clone();
     let report = blocking(move || orchestrator.status(&view.id)).await?;
-    let entries: Vec<Value> = report
-        .history
-        .iter()
-        .map(|e| json!({ "at": e.at, "status": e.status, "message": e.note }))
-        .collect();
+    let entries: Vec<Value> =
+        report.history.iter().map(|e| json!({ "at": e.at, "status": e.status, "message": e.note })).collect();
     Ok(Json(json!({ "id": report.id, "entries": entries })))
 }
 

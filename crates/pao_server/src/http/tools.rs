@@ -54,9 +54,10 @@ pub struct LintBody {
 /// The document a tool body names.
 async fn document(ctx: &ApiContext, body: &ToolBody) -> Result<CatalogDocument, ApiError> {
     match (&body.item, &body.document) {
-        (Some(_), Some(_)) => {
-            Err(ApiError::bad_request("invalid_body", "give either `item` (a catalog item id) or `document` (its text), not both"))
-        }
+        (Some(_), Some(_)) => Err(ApiError::bad_request(
+            "invalid_body",
+            "give either `item` (a catalog item id) or `document` (its text), not both",
+        )),
         (None, None) => Err(ApiError::bad_request(
             "invalid_body",
             "give `item` (a catalog item id, optionally with `version`) or `document` (the text of a catalog document)",
@@ -179,7 +180,13 @@ pub async fn test_variables(
     let items: BTreeMap<String, pao_schema::CatalogItem> = ctx
         .catalog()
         .snapshot()
-        .map(|s| s.catalog.entries().filter_map(|e| s.catalog.item(&e.document.metadata().id).cloned()).map(|i| (i.metadata.id.clone(), i)).collect())
+        .map(|s| {
+            s.catalog
+                .entries()
+                .filter_map(|e| s.catalog.item(&e.document.metadata().id).cloned())
+                .map(|i| (i.metadata.id.clone(), i))
+                .collect()
+        })
         .unwrap_or_default();
     let engine = pao_vars::Engine::new(ctx.config().templates.environment.iter().cloned());
     match pao_vars::render_document(&engine, &document, &items, &input) {

@@ -77,10 +77,16 @@ async fn pull_request(ctx: &ApiContext, payload: &Value) -> Result<(StatusCode, 
     let branch = payload.pointer("/pull_request/head/ref").and_then(Value::as_str).unwrap_or_default();
     let merged = payload.pointer("/pull_request/merged").and_then(Value::as_bool).unwrap_or(false);
     let Some(id) = branch.strip_prefix(pao_git::REQUEST_BRANCH_PREFIX) else {
-        return Ok((StatusCode::ACCEPTED, Json(json!({ "event": "pull_request", "processed": false, "reason": "not a request branch" }))));
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "event": "pull_request", "processed": false, "reason": "not a request branch" })),
+        ));
     };
     if action != "closed" {
-        return Ok((StatusCode::ACCEPTED, Json(json!({ "event": "pull_request", "processed": false, "action": action }))));
+        return Ok((
+            StatusCode::ACCEPTED,
+            Json(json!({ "event": "pull_request", "processed": false, "action": action })),
+        ));
     }
     let to = if merged { RequestStatus::PrMerged } else { RequestStatus::PrClosed };
     let orchestrator = ctx.orchestrator().clone();
@@ -96,7 +102,10 @@ async fn pull_request(ctx: &ApiContext, payload: &Value) -> Result<(StatusCode, 
     match result {
         Ok(view) => {
             ctx.metrics().observe_request(view.status.as_str(), &view.item);
-            Ok((StatusCode::OK, Json(json!({ "event": "pull_request", "processed": true, "request": view.id, "status": view.status }))))
+            Ok((
+                StatusCode::OK,
+                Json(json!({ "event": "pull_request", "processed": true, "request": view.id, "status": view.status })),
+            ))
         }
         Err(err) => Err(err.into()),
     }
@@ -126,7 +135,10 @@ async fn recorded(
     tracing::info!(source, bytes = body.len(), "webhook verified and recorded; the fulfilment executor acts on it");
     ctx.metrics().webhook(source);
     let kind = payload.pointer("/webhookEvent").or_else(|| payload.pointer("/notifications/0/trigger")).cloned();
-    Ok((StatusCode::ACCEPTED, Json(json!({ "source": source.to_lowercase(), "processed": false, "recorded": true, "event": kind }))))
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(json!({ "source": source.to_lowercase(), "processed": false, "recorded": true, "event": kind })),
+    ))
 }
 
 /// `POST /webhooks/jira`.
@@ -135,10 +147,7 @@ pub async fn jira(State(ctx): State<ApiContext>, request: Request) -> Result<(St
 }
 
 /// `POST /webhooks/terraform`.
-pub async fn terraform(
-    State(ctx): State<ApiContext>,
-    request: Request,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+pub async fn terraform(State(ctx): State<ApiContext>, request: Request) -> Result<(StatusCode, Json<Value>), ApiError> {
     recorded(
         &ctx,
         request,
