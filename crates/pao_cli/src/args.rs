@@ -109,6 +109,8 @@ pub enum PaoCommand {
     /// Template tools: render an item's actions with values, run template test cases.
     #[command(subcommand)]
     Vars(crate::commands::vars::VarsCommand),
+    /// The REST API (SPEC section 7) over the state repository, with JSON logs on stderr.
+    Serve(Box<crate::commands::serve::ServeArgs>),
 }
 
 /// `pao schema` subcommands.

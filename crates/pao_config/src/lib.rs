@@ -62,6 +62,105 @@ pub struct Config {
     /// `[github]`: when present, requests become GitHub pull requests.
     #[serde(default)]
     pub github: Option<GithubConfig>,
+    /// `[server]`: limits and timers of `pao serve`.
+    #[serde(default)]
+    pub server: ServerConfig,
+}
+
+/// `[server]`: limits and timers of `pao serve`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServerConfig {
+    /// Largest request body accepted, in bytes (`"1MiB"`, `"512KiB"`, `"2MB"` or a number of
+    /// bytes); larger bodies are refused with 413.
+    #[serde(default = "default_body_limit", deserialize_with = "de_byte_size")]
+    pub body_limit: u64,
+    /// Seconds between background reloads of the catalog; 0 turns the poll off.
+    #[serde(default = "default_poll_seconds")]
+    pub catalog_poll_seconds: u64,
+    /// Seconds one HTTP request may take before it is answered 503.
+    #[serde(default = "default_request_timeout")]
+    pub request_timeout_seconds: u64,
+    /// HTTP requests handled at once; more are shed with 503 and `Retry-After`.
+    #[serde(default = "default_concurrency_limit")]
+    pub concurrency_limit: usize,
+    /// Seconds in-flight requests get to finish after a shutdown signal.
+    #[serde(default = "default_shutdown_grace")]
+    pub shutdown_grace_seconds: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            body_limit: default_body_limit(),
+            catalog_poll_seconds: default_poll_seconds(),
+            request_timeout_seconds: default_request_timeout(),
+            concurrency_limit: default_concurrency_limit(),
+            shutdown_grace_seconds: default_shutdown_grace(),
+        }
+    }
+}
+
+fn default_body_limit() -> u64 {
+    1 << 20
+}
+
+fn default_poll_seconds() -> u64 {
+    60
+}
+
+fn default_request_timeout() -> u64 {
+    30
+}
+
+fn default_concurrency_limit() -> usize {
+    512
+}
+
+fn default_shutdown_grace() -> u64 {
+    30
+}
+
+/// Parses a byte size: a number of bytes, or a number with `B`, `KB`, `MB`, `GB` (powers of
+/// 1000) or `KiB`, `MiB`, `GiB` (powers of 1024); case-insensitive, optional space.
+///
+/// # Errors
+/// A message naming the accepted forms.
+pub fn parse_byte_size(text: &str) -> Result<u64, String> {
+    let trimmed = text.trim();
+    let split = trimmed.find(|c: char| !c.is_ascii_digit()).unwrap_or(trimmed.len());
+    let (digits, unit) = trimmed.split_at(split);
+    let number: u64 = digits.parse().map_err(|_| {
+        format!(
+            "invalid size `{text}`: expected a number of bytes or a number with a unit, such as \"1MiB\" or \"512KB\""
+        )
+    })?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" => 1000,
+        "mb" => 1000 * 1000,
+        "gb" => 1000 * 1000 * 1000,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        other => {
+            return Err(format!("invalid size `{text}`: unknown unit `{other}`; use B, KB, MB, GB, KiB, MiB or GiB"));
+        }
+    };
+    number.checked_mul(factor).ok_or_else(|| format!("invalid size `{text}`: too large"))
+}
+
+fn de_byte_size<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Size {
+        Bytes(u64),
+        Text(String),
+    }
+    match Size::deserialize(deserializer)? {
+        Size::Bytes(bytes) => Ok(bytes),
+        Size::Text(text) => parse_byte_size(&text).map_err(serde::de::Error::custom),
+    }
 }
 
 /// `[catalog]`.
@@ -233,6 +332,10 @@ trusted-proxies = ["127.0.0.1/32"]
 [github]
 repository = "acme/platform-state"
 api-url = "https://api.github.com"
+
+[server]
+body-limit = "1MiB"
+catalog-poll-seconds = 60
 "#;
 
     #[test]
@@ -243,6 +346,39 @@ api-url = "https://api.github.com"
         assert_eq!(config.templates.environment, ["AWS_REGION"]);
         assert_eq!(config.auth.tokens[0].teams, ["streaming"]);
         assert_eq!(config.github.unwrap().repository, "acme/platform-state");
+        assert_eq!(config.server.body_limit, 1 << 20);
+        assert_eq!(config.server.catalog_poll_seconds, 60);
+    }
+
+    #[test]
+    fn server_defaults_apply_without_the_table() {
+        let config = Config::parse("", Path::new("pao.toml")).unwrap();
+        assert_eq!(config.server, ServerConfig::default());
+        let config = Config::parse("[server]\ncatalog-poll-seconds = 0\n", Path::new("pao.toml")).unwrap();
+        assert_eq!(config.server.catalog_poll_seconds, 0);
+        assert_eq!(config.server.body_limit, 1 << 20);
+    }
+
+    #[test]
+    fn byte_sizes_take_units_and_plain_numbers() {
+        assert_eq!(parse_byte_size("512KiB"), Ok(512 * 1024));
+        assert_eq!(parse_byte_size("2 MB"), Ok(2_000_000));
+        assert_eq!(parse_byte_size("100"), Ok(100));
+        let config = Config::parse("[server]\nbody-limit = 4096\n", Path::new("pao.toml")).unwrap();
+        assert_eq!(config.server.body_limit, 4096);
+        assert!(parse_byte_size("1 parsec").unwrap_err().contains("unknown unit `parsec`"));
+        assert!(parse_byte_size("lots").unwrap_err().contains("such as \"1MiB\""));
+        assert!(parse_byte_size("99999999999GiB").unwrap_err().contains("too large"));
+    }
+
+    #[test]
+    fn server_table_rejects_unknown_keys_and_bad_sizes() {
+        let err = Config::parse("[server]\nbody-limt = \"1MiB\"\n", Path::new("pao.toml")).unwrap_err();
+        let ConfigError::Invalid { line, message, .. } = err else { panic!("{err}") };
+        assert_eq!(line, 2);
+        assert!(message.contains("body-limt"), "{message}");
+        let err = Config::parse("[server]\nbody-limit = \"huge\"\n", Path::new("pao.toml")).unwrap_err();
+        assert!(err.to_string().contains("pao.toml:2"), "{err}");
     }
 
     #[test]

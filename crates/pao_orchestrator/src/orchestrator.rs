@@ -225,6 +225,15 @@ pub struct RequestFilter {
     pub requestor: Option<String>,
 }
 
+impl RequestFilter {
+    /// Whether `view` passes every filter that is set.
+    pub fn matches(&self, view: &RequestView) -> bool {
+        self.team.as_ref().is_none_or(|t| *t == view.team)
+            && self.status.is_none_or(|s| s == view.status)
+            && self.requestor.as_ref().is_none_or(|r| *r == view.requester)
+    }
+}
+
 /// The request lifecycle over a state backend and a catalog. `Send + Sync`; share it.
 pub struct Orchestrator {
     backend: Arc<dyn StateBackend>,
@@ -518,6 +527,26 @@ impl Orchestrator {
         let listed = self.backend.changes()?;
         let mut views: Vec<RequestView> = listed.changes.iter().map(view).collect();
         let known: std::collections::BTreeSet<String> = views.iter().map(|v| v.id.clone()).collect();
+        views.extend(self.base_requests()?.into_iter().filter(|v| !known.contains(&v.id)));
+        views.retain(|v| filter.matches(v));
+        Ok(RequestList { requests: views, skipped: listed.unreadable })
+    }
+
+    /// One request's summary (what [`Self::list`] shows for it), without its diff or history.
+    ///
+    /// # Errors
+    /// An invalid id, no such request, or a backend failure.
+    pub fn view(&self, id: &str) -> Result<RequestView, OrchestratorError> {
+        Ok(view(&self.backend.change(&RequestId::parse(id)?)?))
+    }
+
+    /// The request files on the base branch, as requests in status `pr_merged` (including those
+    /// a request branch accounts for: [`Self::list`] drops those).
+    ///
+    /// # Errors
+    /// When the backend cannot be read.
+    pub fn base_requests(&self) -> Result<Vec<RequestView>, OrchestratorError> {
+        let mut views = Vec::new();
         for (path, content) in self.backend.base_request_files()? {
             let Some(key) = ResourceKey::from_path(&path) else { continue };
             let document = parse_document(&content);
@@ -530,9 +559,6 @@ impl Orchestrator {
                     .to_owned()
             };
             let id = field("/metadata/id");
-            if known.contains(&id) {
-                continue;
-            }
             views.push(RequestView {
                 id,
                 team: key.team.to_string(),
@@ -554,12 +580,7 @@ impl Orchestrator {
                 updated_at: field("/metadata/createdAt"),
             });
         }
-        views.retain(|v| {
-            filter.team.as_ref().is_none_or(|t| *t == v.team)
-                && filter.status.is_none_or(|s| s == v.status)
-                && filter.requestor.as_ref().is_none_or(|r| *r == v.requester)
-        });
-        Ok(RequestList { requests: views, skipped: listed.unreadable })
+        Ok(views)
     }
 
     /// One request in full: summary, the file it writes, its diff and its status history.

@@ -5,6 +5,7 @@ pub mod form;
 pub mod lint;
 pub mod request;
 pub mod schema;
+pub mod serve;
 pub mod vars;
 
 use crate::ExitStatus;
@@ -20,5 +21,6 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Request(args) => request::run(*args),
         PaoCommand::Doctor(args) => doctor::run(&args),
         PaoCommand::Vars(command) => vars::run(command),
+        PaoCommand::Serve(args) => serve::run(&args),
     }
 }
