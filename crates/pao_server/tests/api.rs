@@ -519,3 +519,31 @@ async fn garbage_to_every_route_is_never_a_5xx() {
     }
     assert!(calls > 200, "{calls}");
 }
+
+/// Beyond `[server] concurrency-limit`, requests are shed at once: 503 with `Retry-After`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overload_is_shed_with_retry_after() {
+    let fx = fixture("concurrency-limit = 1\n");
+    let server = fx.server(pao_server::WebhookSecrets::default()).await;
+    let router = server.router();
+    let mut calls = Vec::new();
+    for _ in 0..30 {
+        let router = router.clone();
+        calls.push(tokio::spawn(async move {
+            let body = json!({ "path": "catalog/databases/pgsql.yaml", "content": PG });
+            call(&router, request("POST", "/api/v1/validate/catalog-item", Some(ALICE), Some(&body))).await
+        }));
+    }
+    let mut shed = 0;
+    for call in calls {
+        let answer = call.await.unwrap();
+        if answer.status == StatusCode::SERVICE_UNAVAILABLE {
+            assert_eq!(answer.body["error"]["code"], "overloaded", "{}", answer.text);
+            assert_eq!(answer.headers["retry-after"], "1");
+            shed += 1;
+        } else {
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        }
+    }
+    assert!(shed > 0, "30 concurrent requests with a limit of 1: none was shed");
+}

@@ -167,3 +167,75 @@ async fn a_full_run_on_loopback() {
         let _: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("not a JSON log line ({e}): {line}"));
     }
 }
+
+/// Two server processes' worth of state (two `App`s, two servers) on one state repository,
+/// taking submissions at once: every accepted request is a branch and the repository is sound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_on_one_state_repository_lose_nothing() {
+    let fx = fixture("");
+    let mut bases = Vec::new();
+    let mut stops = Vec::new();
+    let mut running = Vec::new();
+    for _ in 0..2 {
+        let server = pao_server::Server::new(&fx.app(), pao_server::WebhookSecrets::default()).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        bases.push(format!("http://{}/api/v1", listener.local_addr().unwrap()));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        stops.push(stop);
+        running.push(tokio::spawn(server.run(listener, async move {
+            let _ = stopped.await;
+        })));
+    }
+    let client = reqwest::Client::new();
+    let mut calls = Vec::new();
+    for n in 0..40 {
+        let (client, base) = (client.clone(), bases[n % 2].clone());
+        calls.push(tokio::spawn(async move {
+            let body =
+                json!({ "item": "pgsql", "resource": format!("db-{n}"), "team": "streaming", "values": pg_values() });
+            let answer = client.post(format!("{base}/requests")).bearer_auth(ALICE).json(&body).send().await.unwrap();
+            let status = answer.status().as_u16();
+            let body: Value = answer.json().await.unwrap();
+            (status, body)
+        }));
+    }
+    let mut accepted = Vec::new();
+    for call in calls {
+        let (status, body) = call.await.unwrap();
+        match status {
+            202 => accepted.push(body["request"]["id"].as_str().unwrap().to_owned()),
+            // Contention is allowed to refuse (and says when to retry); it must never lose one.
+            503 => assert_eq!(body["error"]["code"], "contention", "{body}"),
+            other => panic!("{other}: {body}"),
+        }
+    }
+    assert!(accepted.len() >= 30, "only {} of 40 accepted", accepted.len());
+    let branches =
+        pao_testutil::git(&fx.state, &["for-each-ref", "--format=%(refname:lstrip=3)", "refs/heads/pao/requests/"]);
+    for id in &accepted {
+        assert!(branches.lines().any(|b| b == id), "accepted request {id} has no branch");
+    }
+    assert_eq!(branches.lines().count(), accepted.len());
+    pao_testutil::git(&fx.state, &["fsck", "--strict", "--no-progress"]);
+    // Each server's index sees the other's writes (it is rebuilt from the refs, not kept).
+    for base in &bases {
+        let listed: Value = client
+            .get(format!("{base}/requests?limit=200"))
+            .bearer_auth(ALICE)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let ids: Vec<&str> = listed["data"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+        assert_eq!(ids.len(), accepted.len(), "{base}");
+        assert!(accepted.iter().all(|id| ids.contains(&id.as_str())), "{base}");
+    }
+    for stop in stops {
+        stop.send(()).unwrap();
+    }
+    for run in running {
+        run.await.unwrap().unwrap();
+    }
+}

@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use hmac::{Hmac, Mac};
-use pao_orchestrator::RequestStatus;
+use pao_orchestrator::{ChangeState, RequestStatus};
 use serde_json::{Value, json};
 use sha2::{Sha256, Sha512};
 
@@ -93,7 +93,12 @@ async fn pull_request(ctx: &ApiContext, payload: &Value) -> Result<(StatusCode, 
     let id = id.to_owned();
     let result = tokio::task::spawn_blocking(move || {
         let current = orchestrator.view(&id)?;
-        if current.status == to {
+        // Redelivered, or already moved on (merged through PAO, then executed): nothing to do.
+        let settled = match to {
+            RequestStatus::PrMerged => current.state == ChangeState::Merged,
+            _ => current.state == ChangeState::Closed,
+        };
+        if current.status == to || settled {
             return Ok(current);
         }
         orchestrator.transition(&id, to, "pull request closed on GitHub")
