@@ -269,7 +269,7 @@ impl Linter {
         report_on: Option<&BTreeSet<String>>,
     ) -> (Report, Vec<Checked>) {
         let today = rules::lifecycle::today();
-        let cx = FileContext { schemas: &self.schemas, levels: &self.levels, today: &today, engine: &self.engine };
+        let cx = FileContext { schemas: self.schemas, levels: &self.levels, today: &today, engine: &self.engine };
         let mut checked: Vec<Checked> = sources
             .into_par_iter()
             .map(|(path, input)| match input.bytes() {
