@@ -103,6 +103,9 @@ pub enum PaoCommand {
     /// Requests as pull requests on a Git state repository: submit, list, get, status, merge,
     /// abort, decommission.
     Request(Box<crate::commands::request::RequestArgs>),
+    /// Check the local state repository for stale locks and dangling refs; `--fix` repairs
+    /// what is safe to repair. Exit 0 healthy, 1 problems found, 2 could not run.
+    Doctor(crate::commands::doctor::DoctorArgs),
     /// Template tools: render an item's actions with values, run template test cases.
     #[command(subcommand)]
     Vars(crate::commands::vars::VarsCommand),

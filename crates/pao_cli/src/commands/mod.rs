@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod doctor;
 pub mod form;
 pub mod lint;
 pub mod request;
@@ -17,6 +18,7 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Schema(command) => schema::run(command),
         PaoCommand::Form(command) => form::run(command),
         PaoCommand::Request(args) => request::run(*args),
+        PaoCommand::Doctor(args) => doctor::run(&args),
         PaoCommand::Vars(command) => vars::run(command),
     }
 }

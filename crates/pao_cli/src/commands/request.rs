@@ -3,15 +3,12 @@
 //! GitHub pull requests. Human output by default, `--json` for tools.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use pao_git::{CatalogReader, LocalBackend, StateBackend, discover_repository};
-use pao_github::{GithubBackend, GithubConfig};
 use pao_orchestrator::{
-    DecommissionRequest, Hint, Orchestrator, OrchestratorError, RequestFilter, RequestStatus, RequestView, Requester,
+    DecommissionRequest, Hint, OrchestratorError, RequestFilter, RequestList, RequestStatus, RequestView, Requester,
     SubmitRequest, Submitted,
 };
 use serde_json::json;
@@ -24,8 +21,20 @@ pub struct RequestArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: RequestCommand,
+    /// Where the repositories are.
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The repository options every orchestrator command shares (`pao request`, `pao serve`,
+/// `pao worker`); [`RepositoryArgs::options`] hands them to the composition root.
+#[derive(Debug, Clone, Args)]
+pub struct RepositoryArgs {
     /// The state repository requests are written to (bare or not; default: the Git repository
-    /// of the current directory).
+    /// of the current directory). Its `pao.toml` applies wherever the command runs from.
     #[arg(long, global = true, value_name = "PATH")]
     pub state_repo: Option<PathBuf>,
     /// Branch requests merge into.
@@ -37,16 +46,28 @@ pub struct RequestArgs {
     /// The catalog revision requests are checked against.
     #[arg(long, global = true, value_name = "REV", default_value = "HEAD")]
     pub catalog_rev: String,
-    /// Print JSON instead of text.
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// Configuration file (default: `pao.toml` in the current directory, if present). With a
-    /// `[github]` table, requests become GitHub pull requests (token from `GITHUB_TOKEN`).
+    /// Configuration file (default: `pao.toml` of the state repository: its work tree's, or the
+    /// one committed on the base branch of a bare repository). With a `[github]` table,
+    /// requests become GitHub pull requests (token from `GITHUB_TOKEN`).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Write to the local state repository even when the configuration names a GitHub one.
     #[arg(long, global = true)]
     pub local: bool,
+}
+
+impl RepositoryArgs {
+    /// The options as the composition root takes them.
+    pub fn options(&self) -> pao_app::RepositoryOptions {
+        pao_app::RepositoryOptions {
+            state_repo: self.state_repo.clone(),
+            base: self.base.clone(),
+            catalog_repo: self.catalog_repo.clone(),
+            catalog_rev: self.catalog_rev.clone(),
+            config: self.config.clone(),
+            local: self.local,
+        }
+    }
 }
 
 /// `pao request` subcommands.
@@ -191,7 +212,8 @@ fn parse_status(text: &str) -> Result<RequestStatus, String> {
 /// When the repositories cannot be opened or a file cannot be read (exit 2); refusals
 /// (invalid values, busy resource, unknown request) are reported and exit 1.
 pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
-    let orchestrator = open(&args)?;
+    let app = pao_app::App::open(&args.repository.options())?;
+    let orchestrator = &app.orchestrator;
     let json = args.json;
     let result = match args.command {
         RequestCommand::Submit(submit) => {
@@ -229,7 +251,7 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
         }
         RequestCommand::List(list) => {
             let filter = RequestFilter { team: list.team, status: list.status, requestor: list.requestor };
-            orchestrator.list(&filter).map(|views| if json { pretty(&json!({ "data": views })) } else { table(&views) })
+            orchestrator.list_report(&filter).map(|listed| listing(&listed, json))
         }
         RequestCommand::Get { id } => orchestrator.get(&id).map(|detail| {
             if json {
@@ -255,7 +277,11 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
             out
         }),
         RequestCommand::Merge { id } => orchestrator.merge(&id).map(|view| {
-            if json { pretty(&view) } else { format!("Merged {} into {}: {}\n", view.id, args.base, view.status) }
+            if json {
+                pretty(&view)
+            } else {
+                format!("Merged {} into {}: {}\n", view.id, args.repository.base, view.status)
+            }
         }),
         RequestCommand::Abort { id, reason } => orchestrator
             .abort(&id, &reason)
@@ -279,32 +305,6 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
     }
 }
 
-fn open(args: &RequestArgs) -> anyhow::Result<Orchestrator> {
-    let config = match &args.config {
-        Some(path) => pao_config::Config::load(path)?,
-        None => pao_config::Config::discover(Path::new("."))?,
-    };
-    let state = match &args.state_repo {
-        Some(path) => path.clone(),
-        None => discover_repository(".").context("not inside a Git repository; pass --state-repo")?,
-    };
-    let backend: Arc<dyn StateBackend> = match config.github.clone().filter(|_| !args.local) {
-        Some(github) => {
-            let settings = GithubConfig::from_env(&github.repository, Some(&github.api_url), Some(&args.base))?;
-            Arc::new(GithubBackend::new(settings).context("cannot reach GitHub")?)
-        }
-        None => Arc::new(
-            LocalBackend::open(&state, Some(&args.base))
-                .with_context(|| format!("cannot open state repository {}", state.display()))?,
-        ),
-    };
-    let catalog_path: &Path = args.catalog_repo.as_deref().unwrap_or(&state);
-    let catalog = CatalogReader::open(catalog_path)
-        .with_context(|| format!("cannot open catalog repository {}", catalog_path.display()))?;
-    Ok(Orchestrator::new(backend, Arc::new(catalog), args.catalog_rev.clone())
-        .with_template_environment(config.templates.environment.iter().cloned()))
-}
-
 fn requester(who: &WhoArgs) -> Requester {
     let id = who
         .user
@@ -313,6 +313,26 @@ fn requester(who: &WhoArgs) -> Requester {
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "unknown".to_owned());
     Requester { id, email: who.email.clone() }
+}
+
+/// The listing; requests that could not be read are named (in `skipped`, or on stderr) and
+/// `pao doctor` is suggested.
+#[allow(clippy::print_stderr)]
+fn listing(listed: &RequestList, json: bool) -> String {
+    if json {
+        return if listed.skipped.is_empty() {
+            pretty(&json!({ "data": listed.requests }))
+        } else {
+            pretty(&json!({ "data": listed.requests, "skipped": listed.skipped }))
+        };
+    }
+    for skipped in &listed.skipped {
+        eprintln!("warning: skipped {}: {}", skipped.location, skipped.error);
+    }
+    if !listed.skipped.is_empty() {
+        eprintln!("warning: {} request(s) could not be read; run `pao doctor` for details", listed.skipped.len());
+    }
+    table(&listed.requests)
 }
 
 fn submitted(done: &Submitted, json: bool) -> String {
