@@ -150,17 +150,20 @@ declare_rule! {
 declare_rule! {
     /// ## What it does
     /// Flags a conditional whose `value` does not fit its `condition` or the field it depends
-    /// on: `in`/`notIn` without a list, `equals` without a value, a value the other field can
-    /// never take (not among its options, or the wrong type). A multiselect's value is the list
-    /// of selected options and is compared whole, so its conditions compare with lists
-    /// (`equals: [a]`, `in: [[a], [a, b]]`) or use `truthy`/`falsy`.
+    /// on: `equals`, `in` (and their negations) without a value, a value the other field can
+    /// never hold — one request validation refuses for that field (not among its options, the
+    /// wrong type, outside its validation) or stores as something else (`16` for option `"16"`).
+    /// `in: x` is `in: [x]`. A multiselect's value is the list of selected options and is
+    /// compared whole, so its conditions compare with lists (`equals: [a]`,
+    /// `in: [[a], [a, b]]`) or use `truthy`/`falsy`.
     ///
     /// ## Why is this bad?
     /// The field would never (or always) be shown.
     ///
     /// ## Example
     /// ```yaml
-    /// conditional: { dependsOn: engineVersion, condition: in, value: "16" }
+    /// # engineVersion: { type: select, options: ["15", "16"] }
+    /// conditional: { dependsOn: engineVersion, condition: in, value: [16, "17"] }
     /// ```
     ///
     /// Use instead: `value: ["16"]`.
@@ -169,7 +172,9 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it does
-    /// Flags a `default` that breaks the field's own `validation` (pattern, length or range).
+    /// Flags a `default` that breaks the field's own `validation` (pattern, length, range,
+    /// `step`, `minItems`/`maxItems`, date bounds, a choice listed twice), exactly as request
+    /// validation would refuse it.
     ///
     /// ## Why is this bad?
     /// Requesters who keep the default get an error they did not cause.
