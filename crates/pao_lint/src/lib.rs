@@ -9,7 +9,8 @@
 //!
 //! Rules are declared with their documentation in `rules/<family>.rs` and listed in
 //! [`codes::RULES`]. Library users: [`Linter::lint_repository`] for a work tree,
-//! [`Linter::lint_sources`] for files held in memory (the orchestrator reads them from Git).
+//! [`Linter::lint_sources`] for files held in memory, which also hands back the typed documents
+//! (the served catalog reads the files from Git and never parses them a second time).
 
 #![deny(missing_docs)]
 

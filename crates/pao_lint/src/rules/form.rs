@@ -150,17 +150,20 @@ declare_rule! {
 declare_rule! {
     /// ## What it does
     /// Flags a conditional whose `value` does not fit its `condition` or the field it depends
-    /// on: `in`/`notIn` without a list, `equals` without a value, a value the other field can
-    /// never take (not among its options, or the wrong type). A multiselect's value is the list
-    /// of selected options and is compared whole, so its conditions compare with lists
-    /// (`equals: [a]`, `in: [[a], [a, b]]`) or use `truthy`/`falsy`.
+    /// on: `equals`, `in` (and their negations) without a value, a value the other field can
+    /// never hold — one request validation refuses for that field (not among its options, the
+    /// wrong type, outside its validation) or stores as something else (`16` for option `"16"`).
+    /// `in: x` is `in: [x]`. A multiselect's value is the list of selected options and is
+    /// compared whole, so its conditions compare with lists (`equals: [a]`,
+    /// `in: [[a], [a, b]]`) or use `truthy`/`falsy`.
     ///
     /// ## Why is this bad?
     /// The field would never (or always) be shown.
     ///
     /// ## Example
     /// ```yaml
-    /// conditional: { dependsOn: engineVersion, condition: in, value: "16" }
+    /// # engineVersion: { type: select, options: ["15", "16"] }
+    /// conditional: { dependsOn: engineVersion, condition: in, value: [16, "17"] }
     /// ```
     ///
     /// Use instead: `value: ["16"]`.
@@ -169,7 +172,9 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it does
-    /// Flags a `default` that breaks the field's own `validation` (pattern, length or range).
+    /// Flags a `default` that breaks the field's own `validation` (pattern, length, range,
+    /// `step`, `minItems`/`maxItems`, date bounds, a choice listed twice), exactly as request
+    /// validation would refuse it.
     ///
     /// ## Why is this bad?
     /// Requesters who keep the default get an error they did not cause.
@@ -616,7 +621,10 @@ fn check_conditional_value(field: &Field, target: &Field, at: At<'_>, file: &str
         _ if matches!(condition, Condition::Truthy | Condition::Falsy) => return,
         None | Some(Value::Null) => {
             let help = if listed { "add `value: [a, b]`" } else { "add `value:`, or use `truthy`/`falsy`" };
-            return report(format!("condition `{}` on `{}` needs a `value`", condition.as_str(), field.id), help.to_owned());
+            return report(
+                format!("condition `{}` on `{}` needs a `value`", condition.as_str(), field.id),
+                help.to_owned(),
+            );
         }
         Some(Value::Array(items)) if listed => items.iter().collect(),
         // `in: x` is `in: [x]` (docs/forms.md): request validation reads a single value so.
@@ -643,7 +651,11 @@ fn check_conditional_value(field: &Field, target: &Field, at: At<'_>, file: &str
             // A multiselect's value is the list of selected options, and conditions compare it
             // whole (`equals: [a]`, `in: [[a], [a, b]]`): a plain value can never match it.
             FormRule::Type if multiselect => {
-                let example = if listed { format!("`value: [[{}]]`", plain(value)) } else { format!("`value: [{}]`", plain(value)) };
+                let example = if listed {
+                    format!("`value: [[{}]]`", plain(value))
+                } else {
+                    format!("`value: [{}]`", plain(value))
+                };
                 return report(
                     format!(
                         "`{}` is a multiselect field, whose value is the list of selected options, so it is never {value}",
@@ -665,7 +677,8 @@ fn check_conditional_value(field: &Field, target: &Field, at: At<'_>, file: &str
                 );
             }
             FormRule::Option => {
-                let why = if multiselect { lowercase_first(&error.message) } else { "it is not one of its options".into() };
+                let why =
+                    if multiselect { lowercase_first(&error.message) } else { "it is not one of its options".into() };
                 return report(
                     format!("`{}` can never be {value}: {why}", target.id),
                     format!("compare with one of {}", shown_options(target)),
