@@ -41,7 +41,8 @@ fn submit_args<'a>(values: &'a Path, resource: &'a str) -> Vec<&'a str> {
 
 /// Replaces the temporary directory in `text`.
 fn redact(text: &str, dir: &Path) -> String {
-    text.replace(&dir.canonicalize().unwrap().display().to_string(), "[TMP]").replace(&dir.display().to_string(), "[TMP]")
+    text.replace(&dir.canonicalize().unwrap().display().to_string(), "[TMP]")
+        .replace(&dir.display().to_string(), "[TMP]")
 }
 
 #[test]
@@ -90,7 +91,8 @@ fn a_newline_in_the_user_is_refused_and_a_damaged_request_does_not_break_the_lis
         .unwrap();
     assert_eq!(refused.status.code(), Some(1));
     insta::assert_snapshot!("submit_with_a_newline_in_user", stderr(&refused));
-    let bad_email = pao(&repo, &[&submit_args(&values, "orders-db")[..], &["--email", "a>b@example.com", "--json"]].concat());
+    let bad_email =
+        pao(&repo, &[&submit_args(&values, "orders-db")[..], &["--email", "a>b@example.com", "--json"]].concat());
     assert_eq!(bad_email.status.code(), Some(1));
     let body: serde_json::Value = serde_json::from_str(&stdout(&bad_email)).unwrap();
     assert_eq!(body["error"]["code"], "invalid_identity");

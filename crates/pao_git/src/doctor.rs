@@ -121,7 +121,12 @@ impl LocalBackend {
     }
 
     /// Unreadable request branches, and open requests that do not hold their resource.
-    fn check_requests(&self, repo: &git2::Repository, fix: bool, problems: &mut Vec<Problem>) -> Result<(), BackendError> {
+    fn check_requests(
+        &self,
+        repo: &git2::Repository,
+        fix: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), BackendError> {
         let (ids, invalid) = Self::request_ids(repo)?;
         for branch in invalid {
             problems.push(Problem {
@@ -181,7 +186,9 @@ impl LocalBackend {
                 && fix
                 && match holder {
                     None => repo.reference(&name, head, false, "pao doctor: hold resource").is_ok(),
-                    Some(stale) => repo.reference_matching(&name, head, true, stale, "pao doctor: hold resource").is_ok(),
+                    Some(stale) => {
+                        repo.reference_matching(&name, head, true, stale, "pao doctor: hold resource").is_ok()
+                    }
                 };
             problems.push(Problem {
                 kind: ProblemKind::UnheldResource,
@@ -195,7 +202,12 @@ impl LocalBackend {
     }
 
     /// Resource refs whose request is gone or not open.
-    fn check_resources(&self, repo: &git2::Repository, fix: bool, problems: &mut Vec<Problem>) -> Result<(), BackendError> {
+    fn check_resources(
+        &self,
+        repo: &git2::Repository,
+        fix: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), BackendError> {
         for (name, target) in refs_under(repo, "refs/pao/resources/")? {
             let LockHolder::Stale(stale) = self.lock_holder(repo, &name)? else { continue };
             if stale != target {
@@ -217,7 +229,12 @@ impl LocalBackend {
     }
 
     /// Idempotency refs whose request branch does not point at their commit.
-    fn check_idempotency(&self, repo: &git2::Repository, fix: bool, problems: &mut Vec<Problem>) -> Result<(), BackendError> {
+    fn check_idempotency(
+        &self,
+        repo: &git2::Repository,
+        fix: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), BackendError> {
         for (name, target) in refs_under(repo, "refs/pao/idempotency/")? {
             let request = match repo.find_commit(target) {
                 Ok(_) => Self::request_of(repo, target)?,
@@ -234,7 +251,10 @@ impl LocalBackend {
                 Self::release(repo, &name, target)?;
                 read_ref(repo, &name)?.is_none()
             };
-            let what = request.map_or_else(|| "no request commit".to_owned(), |id| format!("request {id}, whose branch is gone or has moved"));
+            let what = request.map_or_else(
+                || "no request commit".to_owned(),
+                |id| format!("request {id}, whose branch is gone or has moved"),
+            );
             problems.push(Problem {
                 kind: ProblemKind::DanglingIdempotencyRef,
                 subject: name.clone(),
