@@ -40,4 +40,6 @@ pub use names::{
 };
 pub use time::format_rfc3339;
 pub use trailers::{parse_trailers, with_trailers};
-pub use validate::{CODEOWNERS_PATHS, SourceFile, ValidDocument, ValidationError, validate_documents};
+pub use validate::{
+    CODEOWNERS_PATHS, CONFIG_ERROR_CODE, SourceFile, ValidDocument, ValidationError, validate_documents,
+};

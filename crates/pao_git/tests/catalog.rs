@@ -34,10 +34,10 @@ fn reads_a_bare_repository_and_reports_invalid_files() {
     assert_eq!(errors.len(), 3, "{errors:?}");
     let broken = errors.iter().find(|e| e.file == "catalog/databases/broken.yaml").unwrap();
     assert_eq!(broken.line, 4, "{broken:?}"); // the parser stops at the end of the file
-    let typo =
-        errors.iter().find(|e| e.file == "catalog/databases/typo.yaml" && e.message.starts_with("PAO201")).unwrap();
+    let typo = errors.iter().find(|e| e.file == "catalog/databases/typo.yaml" && e.code == "PAO201").unwrap();
     assert!(typo.message.contains("nmae"), "{typo:?}");
-    assert_eq!((typo.line, typo.column), (5, 3), "{typo:?}");
+    assert_eq!((typo.line, typo.column, typo.end_line, typo.end_column), (5, 3, 5, 7), "{typo:?}");
+    assert!(typo.help.as_deref().is_some_and(|help| help.contains("name")), "{typo:?}");
     assert!(reader.load("no-such-branch").is_err());
 }
 
@@ -112,4 +112,28 @@ fn versions_come_from_history_with_latest_stable_as_default() {
     // Five commits, four distinct catalog trees: each parsed once.
     assert_eq!(reader.parse_count(), 5);
     git(&work, &["status"]);
+}
+
+#[test]
+fn the_revisions_rule_levels_decide_what_is_served() {
+    let tmp = tempfile::tempdir().unwrap();
+    let work = work_repo(tmp.path());
+    write(&work, "catalog/databases/pgsql.yaml", PG);
+    // The id differs from the file name: PAO302, an error by default.
+    write(&work, "catalog/databases/legacy-name.yaml", &item("legacy", "1.0.0", "stable"));
+    write(&work, "docs/CODEOWNERS", "/catalog/ @acme/dba\n");
+    commit(&work, "strict", 1_700_000_000);
+    let reader = CatalogReader::open(&work).unwrap();
+    let strict = reader.load("HEAD").unwrap();
+    assert!(strict.catalog.entry("legacy").is_none());
+    let error = strict.validation_errors().iter().find(|e| e.code == "PAO302").unwrap();
+    assert_eq!(error.file, "catalog/databases/legacy-name.yaml");
+    // CODEOWNERS is found at any of the places GitHub looks, and its findings point there.
+    assert!(!strict.validation_errors().iter().any(|e| e.file.contains("CODEOWNERS")), "{:?}", strict.validation_errors());
+
+    write(&work, "pao.toml", "[lint.rules]\nid-file-name-mismatch = \"off\"\n");
+    commit(&work, "relaxed", 1_700_000_100);
+    let relaxed = reader.load("HEAD").unwrap();
+    assert!(relaxed.catalog.entry("legacy").is_some(), "{:?}", relaxed.validation_errors());
+    assert!(relaxed.validation_errors().is_empty(), "{:?}", relaxed.validation_errors());
 }

@@ -19,6 +19,7 @@ mod document;
 mod git;
 pub mod registry;
 mod rules;
+pub mod rules_page;
 mod schema;
 
 use std::collections::{BTreeSet, HashMap};
@@ -34,7 +35,8 @@ use rayon::prelude::*;
 
 use crate::checker::{Checker, RuleLevels};
 use crate::document::{FileContext, check_file};
-use crate::rules::ownership::{CODEOWNERS_PATHS, CodeOwnersFile};
+pub use crate::rules::ownership::CODEOWNERS_PATHS;
+use crate::rules::ownership::CodeOwnersFile;
 use crate::rules::{bundles, changes, naming, ownership, templates, yaml};
 
 /// Why a lint run could not happen at all (exit status 2).
@@ -115,6 +117,26 @@ pub struct SourceInput {
     pub bytes: Vec<u8>,
 }
 
+/// What [`Linter::lint_sources`] found: the report, and the typed documents it read on the way,
+/// so a caller that needs them (the served catalog) never reads a file twice.
+#[derive(Debug)]
+pub struct LintedSources {
+    /// The diagnostics, sorted, with the sources they point into.
+    pub report: Report,
+    /// Every file that read as a catalog document, in path order, whatever its diagnostics say;
+    /// a file that does not fit the catalog types has none.
+    pub documents: Vec<LintedDocument>,
+}
+
+/// A file that read as a catalog document.
+#[derive(Debug, Clone)]
+pub struct LintedDocument {
+    /// Path relative to the repository root, as given.
+    pub path: String,
+    /// The typed document.
+    pub document: CatalogDocument,
+}
+
 /// What to lint in a repository.
 #[derive(Debug, Clone, Default)]
 pub struct Targets {
@@ -124,10 +146,12 @@ pub struct Targets {
     pub changed_since: Option<String>,
 }
 
-/// A configured linter: schemas compiled, rule levels and exclusions resolved. Build it once,
-/// use it for any number of runs.
+/// A configured linter: rule levels and exclusions resolved. Build it once, use it for any
+/// number of runs. The JSON Schemas are compiled once per process and shared by every linter
+/// ([`schema::Schemas::shared`]), so building one per configuration (the served catalog does, per
+/// revision) costs little.
 pub struct Linter {
-    schemas: schema::Schemas,
+    schemas: &'static schema::Schemas,
     levels: RuleLevels,
     exclude: GlobSet,
     github_org: Option<String>,
@@ -155,7 +179,7 @@ impl Linter {
             .build()
             .map_err(|err| LintError::BadExclude { pattern: String::new(), message: err.to_string() })?;
         Ok(Self {
-            schemas: schema::Schemas::compile(),
+            schemas: schema::Schemas::shared(),
             levels: RuleLevels::new(overrides),
             exclude,
             github_org: config.catalog.github_org.clone(),
@@ -201,7 +225,8 @@ impl Linter {
                 None => changes.changed.clone(),
             });
         }
-        let mut report = self.run(sources, codeowners.as_ref(), changes.as_ref(), report_on.as_ref());
+        let (mut report, checked) = self.run(sources, codeowners.as_ref(), changes.as_ref(), report_on.as_ref());
+        free_later(checked);
         let mut checker = Checker::new(&self.levels);
         for (path, message) in walk_errors {
             if report_on.as_ref().is_none_or(|set| set.contains(&path)) {
@@ -219,14 +244,21 @@ impl Linter {
         Ok(report)
     }
 
-    /// Lints files held in memory as one catalog (cross-file rules see exactly these files).
-    /// `codeowners` is the CODEOWNERS text, if the repository has one.
-    pub fn lint_sources(&self, files: Vec<SourceInput>, codeowners: Option<String>) -> Report {
+    /// Lints files held in memory as one catalog (cross-file rules see exactly these files), and
+    /// hands back the typed documents with the report. `codeowners` is the repository's
+    /// CODEOWNERS file (at one of [`CODEOWNERS_PATHS`]), if it has one.
+    pub fn lint_sources(&self, files: Vec<SourceInput>, codeowners: Option<SourceInput>) -> LintedSources {
         let sources = files.into_iter().map(|f| (f.path, Input::Bytes(f.bytes))).collect();
-        let codeowners = codeowners.map(|text| CodeOwnersFile { path: CODEOWNERS_PATHS[0].to_owned(), text });
-        let mut report = self.run(sources, codeowners.as_ref(), None, None);
+        let codeowners = codeowners
+            .map(|file| CodeOwnersFile { path: file.path, text: String::from_utf8_lossy(&file.bytes).into_owned() });
+        let (mut report, mut checked) = self.run(sources, codeowners.as_ref(), None, None);
         report.sort();
-        report
+        let documents = checked
+            .iter_mut()
+            .filter_map(|c| Some(LintedDocument { path: c.path.clone(), document: c.doc.take()? }))
+            .collect();
+        free_later(checked);
+        LintedSources { report, documents }
     }
 
     fn run(
@@ -235,7 +267,7 @@ impl Linter {
         codeowners: Option<&CodeOwnersFile>,
         changes: Option<&git::Changes>,
         report_on: Option<&BTreeSet<String>>,
-    ) -> Report {
+    ) -> (Report, Vec<Checked>) {
         let today = rules::lifecycle::today();
         let cx = FileContext { schemas: &self.schemas, levels: &self.levels, today: &today, engine: &self.engine };
         let mut checked: Vec<Checked> = sources
@@ -294,10 +326,14 @@ impl Linter {
             report.diagnostics.push(diagnostic);
         }
         drop(sources);
-        // Freeing ten thousand documents takes a while; the report does not wait for it.
-        rayon::spawn(move || drop(checked));
-        report
+        (report, checked)
     }
+}
+
+/// Frees the per-file results on a rayon task: freeing ten thousand documents takes a while, and
+/// the report does not wait for it.
+fn free_later(checked: Vec<Checked>) {
+    rayon::spawn(move || drop(checked));
 }
 
 impl Linter {

@@ -36,6 +36,13 @@ pub(crate) enum DocKind {
 }
 
 impl Schemas {
+    /// The schemas, compiled on first use and then shared by every linter of the process: they
+    /// are generated from `pao_schema`'s types, so they never change while it runs.
+    pub(crate) fn shared() -> &'static Self {
+        static SHARED: std::sync::LazyLock<Schemas> = std::sync::LazyLock::new(Schemas::compile);
+        &SHARED
+    }
+
     /// Compiles the schemas generated from `pao_schema`'s types.
     pub(crate) fn compile() -> Self {
         let [item_json, bundle_json, common] = schema_files();
