@@ -105,9 +105,10 @@ impl LocalBackend {
                 kind: ProblemKind::StaleLock,
                 subject: path.display().to_string(),
                 message: format!(
-                    "lock file {} has been held for {}; it blocks every write of that ref (or index)",
+                    "lock file {} has been held for {}; {}",
                     path.display(),
-                    format_age(age)
+                    format_age(age),
+                    blocks(&path)
                 ),
                 fix: Some("remove the lock file (only if no pao or git process is using the repository)".to_owned()),
                 fixed,
@@ -328,6 +329,17 @@ fn stale_locks(git_dir: &Path) -> Vec<(PathBuf, u64)> {
         .collect();
     stale.sort();
     stale
+}
+
+/// What a lock file blocks while it exists.
+fn blocks(lock: &Path) -> &'static str {
+    match lock.file_name().and_then(|name| name.to_str()) {
+        Some("index.lock") => "it blocks merges into the checked-out base branch and git commands that write the index",
+        Some("packed-refs.lock") => "it blocks deleting refs and `git pack-refs`",
+        Some("HEAD.lock") => "it blocks changing the checked-out branch",
+        Some("config.lock") => "it blocks changing the repository's configuration",
+        _ => "it blocks every write of that ref",
+    }
 }
 
 /// Removes a lock file if it is still there and still stale; whether it is gone.

@@ -202,10 +202,9 @@ fn from_diagnostic(d: &Diagnostic, start: pao_source::LineCol, end: pao_source::
 
 fn config_error(file: &str, err: &pao_config::ConfigError) -> ValidationError {
     let (at, message) = match err {
-        pao_config::ConfigError::Invalid { line, column, message, .. } => (
-            (u32::try_from(*line).unwrap_or(u32::MAX), u32::try_from(*column).unwrap_or(u32::MAX)),
-            message.clone(),
-        ),
+        pao_config::ConfigError::Invalid { line, column, message, .. } => {
+            ((u32::try_from(*line).unwrap_or(u32::MAX), u32::try_from(*column).unwrap_or(u32::MAX)), message.clone())
+        }
         other => ((1, 1), other.to_string()),
     };
     ValidationError::file_level(
@@ -293,7 +292,8 @@ mod tests {
     #[test]
     fn documents_the_catalog_cannot_serve_stay_out_whatever_the_levels() {
         let good = include_str!("../tests/fixtures/pgsql.yaml");
-        let rules_off: String = ["PAO201", "PAO209", "PAO302", "PAO306"].iter().map(|c| format!("{c} = \"off\"\n")).collect();
+        let rules_off: String =
+            ["PAO201", "PAO209", "PAO302", "PAO306"].iter().map(|c| format!("{c} = \"off\"\n")).collect();
         let (valid, errors) = validate_documents(&[
             file("catalog/databases/pgsql.yaml", good),
             file("catalog/databases/copy.yaml", good),

@@ -129,7 +129,11 @@ fn the_revisions_rule_levels_decide_what_is_served() {
     let error = strict.validation_errors().iter().find(|e| e.code == "PAO302").unwrap();
     assert_eq!(error.file, "catalog/databases/legacy-name.yaml");
     // CODEOWNERS is found at any of the places GitHub looks, and its findings point there.
-    assert!(!strict.validation_errors().iter().any(|e| e.file.contains("CODEOWNERS")), "{:?}", strict.validation_errors());
+    assert!(
+        !strict.validation_errors().iter().any(|e| e.file.contains("CODEOWNERS")),
+        "{:?}",
+        strict.validation_errors()
+    );
 
     write(&work, "pao.toml", "[lint.rules]\nid-file-name-mismatch = \"off\"\n");
     commit(&work, "relaxed", 1_700_000_100);

@@ -6,7 +6,12 @@ use crate::codes::RULES;
 
 /// Heading, title and introduction of each family, in code order.
 const FAMILIES: &[(&str, &str, &str, &str)] = &[
-    ("yaml", "PAO1xx", "YAML and files", "The file itself: readable UTF-8 text, well-formed YAML, one mapping document."),
+    (
+        "yaml",
+        "PAO1xx",
+        "YAML and files",
+        "The file itself: readable UTF-8 text, well-formed YAML, one mapping document.",
+    ),
     (
         "schema",
         "PAO2xx",
@@ -14,12 +19,7 @@ const FAMILIES: &[(&str, &str, &str, &str)] = &[
         "The document against the JSON Schemas in `schema/` (generated from the catalog types).",
     ),
     ("naming", "PAO3xx", "Naming and placement", "Identifiers, file names, directories and versions."),
-    (
-        "templates",
-        "PAO4xx",
-        "Templates",
-        "Template syntax and the variables templates refer to (SPEC section 4).",
-    ),
+    ("templates", "PAO4xx", "Templates", "Template syntax and the variables templates refer to (SPEC section 4)."),
     (
         "form",
         "PAO5xx",
@@ -34,12 +34,7 @@ const FAMILIES: &[(&str, &str, &str, &str)] = &[
         "Lifecycle, ownership and fulfilment",
         "Deprecation plans, CODEOWNERS, and the fulfilment strategy against the action lists.",
     ),
-    (
-        "bundles",
-        "PAO7xx",
-        "Bundles",
-        "Bundle components: the items they request, version ranges, the fields they set.",
-    ),
+    ("bundles", "PAO7xx", "Bundles", "Bundle components: the items they request, version ranges, the fields they set."),
     (
         "changes",
         "PAO8xx",

@@ -42,7 +42,8 @@ impl Rng {
     }
 }
 
-const TYPES: &[&str] = &["string", "textarea", "password", "number", "integer", "boolean", "select", "multiselect", "date"];
+const TYPES: &[&str] =
+    &["string", "textarea", "password", "number", "integer", "boolean", "select", "multiselect", "date"];
 
 fn values() -> Vec<Value> {
     vec![
@@ -109,8 +110,22 @@ fn validation(rng: &mut Rng) -> Value {
     let counts = [json!(0), json!(1), json!(2), json!(3), json!(5)];
     maybe(rng, "minLength", &counts);
     maybe(rng, "maxLength", &counts);
-    maybe(rng, "pattern", &[json!("^[a-z]+$"), json!("[0-9]{2}"), json!("a|b|x"), json!("\\w+ \\w+"), json!("("), json!("(?=x)x")]);
-    let bounds = [json!(0), json!(1), json!(2), json!(5), json!(-1), json!(0.5), json!("2025-01-01"), json!("2026-12-31"), json!("5")];
+    maybe(
+        rng,
+        "pattern",
+        &[json!("^[a-z]+$"), json!("[0-9]{2}"), json!("a|b|x"), json!("\\w+ \\w+"), json!("("), json!("(?=x)x")],
+    );
+    let bounds = [
+        json!(0),
+        json!(1),
+        json!(2),
+        json!(5),
+        json!(-1),
+        json!(0.5),
+        json!("2025-01-01"),
+        json!("2026-12-31"),
+        json!("5"),
+    ];
     maybe(rng, "min", &bounds);
     maybe(rng, "max", &bounds);
     maybe(rng, "step", &[json!(1), json!(2), json!(4), json!(0.1), json!(0.5), json!(2.5)]);
@@ -198,7 +213,8 @@ fn lint_and_request_validation_agree_on_defaults_and_conditional_values() {
     let linted = linter.lint_sources(inputs.collect(), None);
 
     let mut failures = Vec::new();
-    let (mut defaults_compared, mut defaults_rejected, mut conditionals_compared, mut conditionals_flagged) = (0, 0, 0, 0);
+    let (mut defaults_compared, mut defaults_rejected, mut conditionals_compared, mut conditionals_flagged) =
+        (0, 0, 0, 0);
     for document in &linted.documents {
         let CatalogDocument::Item(item) = &document.document else { continue };
         let diagnostics: Vec<&pao_lint::Diagnostic> =
@@ -279,7 +295,10 @@ fn lint_and_request_validation_agree_on_defaults_and_conditional_values() {
     // The generator must reach both verdicts often, or the comparison proves little.
     assert!(defaults_compared * 2 > cases, "only {defaults_compared} of {cases} defaults compared");
     let share = |part: usize, all: usize| part * 10 > all && part * 10 < all * 9;
-    assert!(share(defaults_rejected, defaults_compared), "{defaults_rejected} of {defaults_compared} defaults rejected");
+    assert!(
+        share(defaults_rejected, defaults_compared),
+        "{defaults_rejected} of {defaults_compared} defaults rejected"
+    );
     assert!(
         share(conditionals_flagged, conditionals_compared),
         "{conditionals_flagged} of {conditionals_compared} conditionals flagged"

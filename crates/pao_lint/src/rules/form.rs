@@ -616,7 +616,10 @@ fn check_conditional_value(field: &Field, target: &Field, at: At<'_>, file: &str
         _ if matches!(condition, Condition::Truthy | Condition::Falsy) => return,
         None | Some(Value::Null) => {
             let help = if listed { "add `value: [a, b]`" } else { "add `value:`, or use `truthy`/`falsy`" };
-            return report(format!("condition `{}` on `{}` needs a `value`", condition.as_str(), field.id), help.to_owned());
+            return report(
+                format!("condition `{}` on `{}` needs a `value`", condition.as_str(), field.id),
+                help.to_owned(),
+            );
         }
         Some(Value::Array(items)) if listed => items.iter().collect(),
         // `in: x` is `in: [x]` (docs/forms.md): request validation reads a single value so.
@@ -643,7 +646,11 @@ fn check_conditional_value(field: &Field, target: &Field, at: At<'_>, file: &str
             // A multiselect's value is the list of selected options, and conditions compare it
             // whole (`equals: [a]`, `in: [[a], [a, b]]`): a plain value can never match it.
             FormRule::Type if multiselect => {
-                let example = if listed { format!("`value: [[{}]]`", plain(value)) } else { format!("`value: [{}]`", plain(value)) };
+                let example = if listed {
+                    format!("`value: [[{}]]`", plain(value))
+                } else {
+                    format!("`value: [{}]`", plain(value))
+                };
                 return report(
                     format!(
                         "`{}` is a multiselect field, whose value is the list of selected options, so it is never {value}",
@@ -665,7 +672,8 @@ fn check_conditional_value(field: &Field, target: &Field, at: At<'_>, file: &str
                 );
             }
             FormRule::Option => {
-                let why = if multiselect { lowercase_first(&error.message) } else { "it is not one of its options".into() };
+                let why =
+                    if multiselect { lowercase_first(&error.message) } else { "it is not one of its options".into() };
                 return report(
                     format!("`{}` can never be {value}: {why}", target.id),
                     format!("compare with one of {}", shown_options(target)),
