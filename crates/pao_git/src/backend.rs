@@ -613,7 +613,9 @@ mod tests {
             "failed to lock file '/srv/state.git/refs/heads/main.lock' for writing",
         );
         let err = BackendError::git("updating refs/heads/main", &err);
-        assert!(matches!(&err, BackendError::Locked { lock_file, .. } if lock_file == "/srv/state.git/refs/heads/main.lock"));
+        assert!(
+            matches!(&err, BackendError::Locked { lock_file, .. } if lock_file == "/srv/state.git/refs/heads/main.lock")
+        );
         assert_eq!(err.kind(), crate::ErrorKind::Busy);
         let other = git2::Error::new(git2::ErrorCode::GenericError, git2::ErrorClass::Odb, "object not found");
         assert_eq!(

@@ -105,9 +105,10 @@ impl LocalBackend {
                 kind: ProblemKind::StaleLock,
                 subject: path.display().to_string(),
                 message: format!(
-                    "lock file {} has been held for {}; it blocks every write of that ref (or index)",
+                    "lock file {} has been held for {}; {}",
                     path.display(),
-                    format_age(age)
+                    format_age(age),
+                    blocks(&path)
                 ),
                 fix: Some("remove the lock file (only if no pao or git process is using the repository)".to_owned()),
                 fixed,
@@ -121,7 +122,12 @@ impl LocalBackend {
     }
 
     /// Unreadable request branches, and open requests that do not hold their resource.
-    fn check_requests(&self, repo: &git2::Repository, fix: bool, problems: &mut Vec<Problem>) -> Result<(), BackendError> {
+    fn check_requests(
+        &self,
+        repo: &git2::Repository,
+        fix: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), BackendError> {
         let (ids, invalid) = Self::request_ids(repo)?;
         for branch in invalid {
             problems.push(Problem {
@@ -181,7 +187,9 @@ impl LocalBackend {
                 && fix
                 && match holder {
                     None => repo.reference(&name, head, false, "pao doctor: hold resource").is_ok(),
-                    Some(stale) => repo.reference_matching(&name, head, true, stale, "pao doctor: hold resource").is_ok(),
+                    Some(stale) => {
+                        repo.reference_matching(&name, head, true, stale, "pao doctor: hold resource").is_ok()
+                    }
                 };
             problems.push(Problem {
                 kind: ProblemKind::UnheldResource,
@@ -195,7 +203,12 @@ impl LocalBackend {
     }
 
     /// Resource refs whose request is gone or not open.
-    fn check_resources(&self, repo: &git2::Repository, fix: bool, problems: &mut Vec<Problem>) -> Result<(), BackendError> {
+    fn check_resources(
+        &self,
+        repo: &git2::Repository,
+        fix: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), BackendError> {
         for (name, target) in refs_under(repo, "refs/pao/resources/")? {
             let LockHolder::Stale(stale) = self.lock_holder(repo, &name)? else { continue };
             if stale != target {
@@ -217,7 +230,12 @@ impl LocalBackend {
     }
 
     /// Idempotency refs whose request branch does not point at their commit.
-    fn check_idempotency(&self, repo: &git2::Repository, fix: bool, problems: &mut Vec<Problem>) -> Result<(), BackendError> {
+    fn check_idempotency(
+        &self,
+        repo: &git2::Repository,
+        fix: bool,
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), BackendError> {
         for (name, target) in refs_under(repo, "refs/pao/idempotency/")? {
             let request = match repo.find_commit(target) {
                 Ok(_) => Self::request_of(repo, target)?,
@@ -234,7 +252,10 @@ impl LocalBackend {
                 Self::release(repo, &name, target)?;
                 read_ref(repo, &name)?.is_none()
             };
-            let what = request.map_or_else(|| "no request commit".to_owned(), |id| format!("request {id}, whose branch is gone or has moved"));
+            let what = request.map_or_else(
+                || "no request commit".to_owned(),
+                |id| format!("request {id}, whose branch is gone or has moved"),
+            );
             problems.push(Problem {
                 kind: ProblemKind::DanglingIdempotencyRef,
                 subject: name.clone(),
@@ -308,6 +329,17 @@ fn stale_locks(git_dir: &Path) -> Vec<(PathBuf, u64)> {
         .collect();
     stale.sort();
     stale
+}
+
+/// What a lock file blocks while it exists.
+fn blocks(lock: &Path) -> &'static str {
+    match lock.file_name().and_then(|name| name.to_str()) {
+        Some("index.lock") => "it blocks merges into the checked-out base branch and git commands that write the index",
+        Some("packed-refs.lock") => "it blocks deleting refs and `git pack-refs`",
+        Some("HEAD.lock") => "it blocks changing the checked-out branch",
+        Some("config.lock") => "it blocks changing the repository's configuration",
+        _ => "it blocks every write of that ref",
+    }
 }
 
 /// Removes a lock file if it is still there and still stale; whether it is gone.

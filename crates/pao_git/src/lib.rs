@@ -29,14 +29,14 @@ pub use backend::{
     StatusEvent, UnreadableChange,
 };
 pub use catalog::{Catalog, CatalogEntry, CatalogReader, CatalogSnapshot, discover_repository};
+pub use doctor::{DoctorReport, Problem, ProblemKind};
 pub use error::GitError;
 pub use history::{ItemVersion, ItemVersions};
 pub use kind::ErrorKind;
-pub use doctor::{DoctorReport, Problem, ProblemKind};
 pub use local::{LocalBackend, REQUEST_BRANCH_PREFIX, STALE_LOCK_SECONDS, idempotency_digest};
 pub use names::{
-    IDENTITY_MAX_CHARS, Identity, IdentityError, IdentityField, ItemId, NameError, RequestId, ResourceKey, ResourceName,
-    Team, validate_identity_value,
+    IDENTITY_MAX_CHARS, Identity, IdentityError, IdentityField, ItemId, NameError, RequestId, ResourceKey,
+    ResourceName, Team, validate_identity_value,
 };
 pub use time::format_rfc3339;
 pub use trailers::{parse_trailers, with_trailers};

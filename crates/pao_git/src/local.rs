@@ -901,9 +901,10 @@ impl StateBackend for LocalBackend {
         for id in &ids {
             match self.info(&repo, id) {
                 Ok(change) => list.changes.push(change),
-                Err(err) => list
-                    .unreadable
-                    .push(UnreadableChange { location: format!("{REQUEST_BRANCH_PREFIX}{id}"), error: err.to_string() }),
+                Err(err) => list.unreadable.push(UnreadableChange {
+                    location: format!("{REQUEST_BRANCH_PREFIX}{id}"),
+                    error: err.to_string(),
+                }),
             }
         }
         list.changes.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));

@@ -355,8 +355,7 @@ mod tests {
             assert!(Identity::parse(bad, None).is_err(), "{bad:?}");
         }
         assert!(Identity::parse(&"a".repeat(IDENTITY_MAX_CHARS + 1), None).is_err());
-        for bad in ["alice", "a@b@c", "@example.com", "alice@", "al ice@example.com", "alice@ex\nample.com", "<a@b>"]
-        {
+        for bad in ["alice", "a@b@c", "@example.com", "alice@", "al ice@example.com", "alice@ex\nample.com", "<a@b>"] {
             let err = Identity::parse("alice", Some(bad)).unwrap_err();
             assert_eq!(err.field, IdentityField::Email, "{bad:?}");
         }

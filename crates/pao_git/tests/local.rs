@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use common::{commit, git, work_repo, write};
 use pao_git::{
-    BackendError, ChangeSpec, ChangeState, Identity, LocalBackend, Operation, RequestId, RequestStatus, ResourceKey, StateBackend,
+    BackendError, ChangeSpec, ChangeState, Identity, LocalBackend, Operation, RequestId, RequestStatus, ResourceKey,
+    StateBackend,
 };
 
 fn bare_state(dir: &Path) -> std::path::PathBuf {

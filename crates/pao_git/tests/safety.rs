@@ -351,3 +351,31 @@ fn doctor_finds_and_repairs_dangling_refs() {
     assert!(matches!(err, BackendError::ResourceBusy { .. }), "{err}");
     git(&bare, &["fsck", "--strict"]);
 }
+
+#[test]
+fn a_stale_lock_on_the_base_branch_refuses_the_merge_at_once_and_a_live_one_is_waited_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = bare_state(tmp.path());
+    let backend = LocalBackend::open(&bare, None).unwrap();
+    backend.open_change(&spec("req-0001", "orders-db", Some("a: 1\n"))).unwrap();
+    let before = refs(&bare);
+    let lock = bare.join("refs/heads/main.lock");
+    std::fs::write(&lock, "").unwrap();
+    age_file(&lock, Duration::from_secs(600));
+    let started = Instant::now();
+    let err = backend.merge(&id("req-0001")).unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(matches!(&err, BackendError::Locked { age_seconds, .. } if *age_seconds >= 600), "{err}");
+    assert_eq!(refs(&bare), before);
+
+    // A live writer's lock (fresh, released soon) is waited for, not reported.
+    std::fs::write(&lock, "").unwrap();
+    let release = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(400));
+        std::fs::remove_file(lock).unwrap();
+    });
+    let merged = backend.merge(&id("req-0001")).unwrap();
+    release.join().unwrap();
+    assert_eq!(merged.status, RequestStatus::PrMerged);
+    git(&bare, &["fsck", "--strict"]);
+}

@@ -596,9 +596,10 @@ impl StateBackend for GithubBackend {
             for pull in &pulls {
                 match self.info(pull) {
                     Ok(change) => list.changes.push(change),
-                    Err(err) => list
-                        .unreadable
-                        .push(UnreadableChange { location: format!("pull request #{}", pull.number), error: err.to_string() }),
+                    Err(err) => list.unreadable.push(UnreadableChange {
+                        location: format!("pull request #{}", pull.number),
+                        error: err.to_string(),
+                    }),
                 }
             }
             Ok(list)

@@ -411,6 +411,13 @@ fn refused(err: &OrchestratorError, json: bool) -> anyhow::Result<()> {
         return print_stdout(&pretty(&body));
     }
     eprintln!("error: {err}");
+    if let OrchestratorError::InvalidIdentity(invalid) = err {
+        let from = match invalid.field {
+            pao_git::IdentityField::User => "--user, else $PAO_USER, else $USER",
+            pao_git::IdentityField::Email => "--email",
+        };
+        eprintln!("  the {} comes from {from}", invalid.field);
+    }
     if let OrchestratorError::InvalidValues { errors } = err {
         for field in errors {
             eprintln!("  {}: {}", field.field, field.message);

@@ -42,7 +42,8 @@ pub type Shared = Arc<Mutex<Mock>>;
 
 /// Starts the server on 127.0.0.1; returns its API URL (with the GHE `/api/v3` prefix).
 pub fn start(repo: &Path) -> (String, Shared) {
-    let shared = Arc::new(Mutex::new(Mock { repo: repo.to_path_buf(), pulls: Vec::new(), log: Vec::new(), fail: Vec::new() }));
+    let shared =
+        Arc::new(Mutex::new(Mock { repo: repo.to_path_buf(), pulls: Vec::new(), log: Vec::new(), fail: Vec::new() }));
     let state = Arc::clone(&shared);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
