@@ -123,7 +123,9 @@ pub async fn validate_catalog_item(
         let codeowners = codeowners_at(&git_dir, &snapshot.commit);
         let linter = pao_lint::Linter::new(&config).map_err(ApiError::internal)?;
         Ok::<_, ApiError>(
-            linter.lint_sources(vec![pao_lint::SourceInput { path, bytes: body.content.into_bytes() }], codeowners).report,
+            linter
+                .lint_sources(vec![pao_lint::SourceInput { path, bytes: body.content.into_bytes() }], codeowners)
+                .report,
         )
     })
     .await??;
