@@ -49,7 +49,7 @@ async fn a_full_run_on_loopback() {
     let running = tokio::spawn(server.run(listener, async move {
         let _ = stopped.await;
     }));
-    let client = reqwest::Client::new();
+    let client = client();
     let url = |path: &str| format!("{base}/api/v1{path}");
     // The server loads the catalog before it accepts connections.
     let ready = client.get(url("/health/ready")).send().await.unwrap();
@@ -186,7 +186,7 @@ async fn two_servers_on_one_state_repository_lose_nothing() {
             let _ = stopped.await;
         })));
     }
-    let client = reqwest::Client::new();
+    let client = client();
     let mut calls = Vec::new();
     for n in 0..40 {
         let (client, base) = (client.clone(), bases[n % 2].clone());
@@ -211,7 +211,7 @@ async fn two_servers_on_one_state_repository_lose_nothing() {
     }
     assert!(accepted.len() >= 30, "only {} of 40 accepted", accepted.len());
     let branches =
-        pao_testutil::git(&fx.state, &["for-each-ref", "--format=%(refname:lstrip=3)", "refs/heads/pao/requests/"]);
+        pao_testutil::git(&fx.state, &["for-each-ref", "--format=%(refname:lstrip=4)", "refs/heads/pao/requests/"]);
     for id in &accepted {
         assert!(branches.lines().any(|b| b == id), "accepted request {id} has no branch");
     }
@@ -238,4 +238,11 @@ async fn two_servers_on_one_state_repository_lose_nothing() {
     for run in running {
         run.await.unwrap().unwrap();
     }
+}
+
+/// A client for the loopback server. The workspace builds reqwest without a default TLS
+/// provider (ring is installed explicitly where TLS is used), so install it here too.
+fn client() -> reqwest::Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    reqwest::Client::new()
 }
