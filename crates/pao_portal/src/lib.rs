@@ -31,7 +31,7 @@ use serde_json::{Map, Value, json};
 
 use crate::api::{Answer, Caller, call, enc};
 use crate::pages::{ItemPage, Viewer};
-use crate::session::{CSRF_COOKIE, SESSION_COOKIE, cookie, csrf_ok, new_csrf, set_cookie};
+use crate::session::{CSRF_COOKIE, SESSION_COOKIE, cookie, csrf_ok, set_cookie};
 
 const PORTAL_CSS: &str = include_str!("../assets/portal.css");
 const PORTAL_JS: &str = include_str!("../assets/portal.js");
@@ -90,7 +90,12 @@ impl Visit {
         let caller = Caller::from_request(headers, peer.map(|Extension(info)| info));
         let existing = cookie(headers, CSRF_COOKIE).filter(|value| value.len() == 64);
         let new_csrf = existing.is_none();
-        Self { token_session: caller.has_token(), caller, csrf: existing.unwrap_or_else(new_csrf_value), new_csrf }
+        Self {
+            token_session: caller.has_token(),
+            caller,
+            csrf: existing.unwrap_or_else(crate::session::new_csrf),
+            new_csrf,
+        }
     }
 
     /// Who is signed in, or `None` when the API does not know the caller.
@@ -148,10 +153,6 @@ impl Visit {
         );
         Err(self.page(portal, StatusCode::FORBIDDEN, &html))
     }
-}
-
-fn new_csrf_value() -> String {
-    new_csrf()
 }
 
 fn field<'a>(form: &'a [(String, String)], name: &str) -> &'a str {
@@ -330,8 +331,7 @@ async fn render_item(
     }
     let versions = call(&portal.api, &visit.caller, Method::GET, &format!("{item_path}/versions"), None).await;
     let schema = call(&portal.api, &visit.caller, Method::GET, &format!("{item_path}/schema"), None).await;
-    let described = schema.body.get("form").map_or(&schema.body, |_| &schema.body);
-    let Ok(form) = serde_json::from_value::<pao_form::FormDescription>(described.clone()) else {
+    let Ok(form) = serde_json::from_value::<pao_form::FormDescription>(schema.body.clone()) else {
         return visit.page(
             portal,
             StatusCode::BAD_GATEWAY,
@@ -490,17 +490,7 @@ async fn request_page(
     peer: Peer,
     Path(id): Path<String>,
 ) -> Response {
-    let visit = Visit::new(&headers, peer);
-    let viewer = match visit.viewer(&portal).await {
-        Ok(viewer) => viewer,
-        Err(response) => return response,
-    };
-    match load_request(&portal, &visit, &viewer, &id).await {
-        Ok((full, logs)) => {
-            visit.page(&portal, StatusCode::OK, &pages::request(&viewer, &visit.csrf, &full, &logs, None))
-        }
-        Err(response) => response,
-    }
+    show_request(&portal, &headers, peer, &id, false).await
 }
 
 async fn request_live(
@@ -509,14 +499,24 @@ async fn request_live(
     peer: Peer,
     Path(id): Path<String>,
 ) -> Response {
-    let visit = Visit::new(&headers, peer);
-    let viewer = match visit.viewer(&portal).await {
+    show_request(&portal, &headers, peer, &id, true).await
+}
+
+/// A request's page, or (`live`) only the part the page polls.
+async fn show_request(portal: &Portal, headers: &HeaderMap, peer: Peer, id: &str, live: bool) -> Response {
+    let visit = Visit::new(headers, peer);
+    let viewer = match visit.viewer(portal).await {
         Ok(viewer) => viewer,
         Err(response) => return response,
     };
-    match load_request(&portal, &visit, &viewer, &id).await {
+    match load_request(portal, &visit, &viewer, id).await {
         Ok((full, logs)) => {
-            visit.page(&portal, StatusCode::OK, &pages::request_live(&viewer, &visit.csrf, &full, &logs))
+            let html = if live {
+                pages::request_live(&viewer, &visit.csrf, &full, &logs)
+            } else {
+                pages::request(&viewer, &visit.csrf, &full, &logs, None)
+            };
+            visit.page(portal, StatusCode::OK, &html)
         }
         Err(response) => response,
     }
