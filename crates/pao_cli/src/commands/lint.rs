@@ -100,6 +100,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitStatus> {
         Some(path) => Config::load(path)?,
         None => Config::discover(&resolved.root)?,
     };
+    crate::warn_config(&config);
     let linter = Linter::new(&config)?;
     let targets = Targets { files: resolved.files, changed_since: args.changed_since.clone() };
     let report = linter.lint_repository(&resolved.root, &targets)?;

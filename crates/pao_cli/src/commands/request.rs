@@ -195,7 +195,7 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
     let json = args.json;
     let result = match args.command {
         RequestCommand::Submit(submit) => {
-            let bytes = std::fs::read(&submit.values)
+            let bytes = pao_source::read_bounded(&submit.values, pao_source::MAX_INPUT_BYTES)
                 .with_context(|| format!("cannot read values file {}", submit.values.display()))?;
             let values = pao_form::parse_values(&bytes)
                 .with_context(|| format!("cannot read values file {}", submit.values.display()))?;
@@ -284,6 +284,7 @@ fn open(args: &RequestArgs) -> anyhow::Result<Orchestrator> {
         Some(path) => pao_config::Config::load(path)?,
         None => pao_config::Config::discover(Path::new("."))?,
     };
+    crate::warn_config(&config);
     let state = match &args.state_repo {
         Some(path) => path.clone(),
         None => discover_repository(".").context("not inside a Git repository; pass --state-repo")?,

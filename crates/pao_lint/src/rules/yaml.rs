@@ -145,7 +145,7 @@ pub(crate) fn report_decode(error: &DecodeError, file: &str, checker: &mut Check
             "catalog documents are a few kilobytes; split the file or remove it from catalog/"
         }
         DecodeError::Binary { .. } => "this looks like a binary file; remove it from catalog/",
-        DecodeError::InvalidUtf8 { .. } => "save the file as UTF-8",
+        DecodeError::InvalidUtf8 { .. } | DecodeError::Utf16 { .. } => "save the file as UTF-8",
     };
     checker.report(&NOT_TEXT, file, error.range(), error.to_string(), help.to_owned());
 }
