@@ -174,5 +174,8 @@ pub fn load_catalog_items(dir: &Path) -> BTreeMap<String, pao_schema::CatalogIte
 /// `pao.toml`.
 pub fn find_repo_root(start: &Path) -> Option<PathBuf> {
     let start = start.canonicalize().ok()?;
-    start.ancestors().find(|dir| dir.join(".git").exists() || dir.join("pao.toml").is_file()).map(Path::to_path_buf)
+    start
+        .ancestors()
+        .find(|dir| dir.join(".git").exists() || std::fs::symlink_metadata(dir.join("pao.toml")).is_ok())
+        .map(Path::to_path_buf)
 }
