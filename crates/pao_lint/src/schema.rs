@@ -12,6 +12,7 @@ use pao_schema::{COMMON_TYPES, generate_schemas};
 use pao_source::Node;
 use pao_source::json::NodeJson;
 use serde_json::Value;
+use std::collections::HashMap;
 
 use crate::checker::{Checker, did_you_mean};
 use crate::rules::{naming, schema as rules};
@@ -126,9 +127,19 @@ impl Schemas {
         match error {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 let allowed = self.allowed_keys(kind, root, pointer);
+                // The mapping's key spans, indexed once: looking each key up by pointer would be
+                // quadratic in the number of keys.
+                let spans: HashMap<&str, &std::ops::Range<usize>> = root
+                    .pointer(pointer)
+                    .map(|node| node.entries().iter().map(|e| (e.key.as_str(), &e.key_span)).collect())
+                    .unwrap_or_default();
                 for key in unexpected {
-                    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
-                    let span = root.key_span(&child).unwrap_or_else(|| value_span.clone());
+                    if checker.is_full() {
+                        // Counted, not described.
+                        checker.report(&rules::UNKNOWN_KEY, file, 0..0, String::new(), None);
+                        continue;
+                    }
+                    let span = spans.get(key.as_str()).map_or_else(|| value_span.clone(), |s| (*s).clone());
                     let help = did_you_mean(key, allowed.iter().map(String::as_str)).unwrap_or_else(|| {
                         if allowed.is_empty() {
                             "remove this key".to_owned()
