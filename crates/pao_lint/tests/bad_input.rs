@@ -261,3 +261,28 @@ fn a_file_of_160000_unknown_keys_is_linear_and_capped() {
     assert_eq!(last.message, "159800 more findings in this file are not shown (at most 200 per file)");
     assert_good_file_clean(&report);
 }
+
+#[test]
+fn out_of_range_and_not_a_number_are_named_so() {
+    let with = |value: &str| GOOD.replace("type: jira-ticket\n", &format!("type: jira-ticket\n        timeoutSeconds: {value}\n"));
+    let (report, _) = lint_with(&[
+        ("big.yaml", with("1e400").replace("good-item", "big").into_bytes()),
+        ("nan.yaml", with(".nan").replace("good-item", "nan").into_bytes()),
+        ("inf.yaml", with("-.inf").replace("good-item", "inf").into_bytes()),
+    ]);
+    let message = |file: &str| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.file.ends_with(file))
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    assert!(message("big.yaml").contains("out-of-range number"), "{}", message("big.yaml"));
+    assert!(message("nan.yaml").contains("not-a-number (`.nan`)"), "{}", message("nan.yaml"));
+    assert!(message("inf.yaml").contains("out-of-range number (`-.inf`"), "{}", message("inf.yaml"));
+    for file in ["big.yaml", "nan.yaml", "inf.yaml"] {
+        assert!(!message(file).contains("`inf`") && !message(file).contains("NaN"), "{}", message(file));
+    }
+}
