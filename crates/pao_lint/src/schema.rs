@@ -424,7 +424,9 @@ fn found_text(node: &Node) -> String {
         Y::Float(f) if f.is_nan() => "not-a-number (`.nan`)".to_owned(),
         Y::Float(f) if f.is_infinite() => {
             let sign = if *f < 0.0 { "-" } else { "" };
-            format!("an out-of-range number (`{sign}.inf`, or a literal such as `{sign}1e400` too large for a 64-bit float)")
+            format!(
+                "an out-of-range number (`{sign}.inf`, or a literal such as `{sign}1e400` too large for a 64-bit float)"
+            )
         }
         Y::Float(f) => format!("number `{f}`"),
         Y::String(s) if s.chars().count() > 40 => format!("text `{}…`", s.chars().take(40).collect::<String>()),
@@ -457,7 +459,9 @@ fn type_text(kind: &TypeKind) -> String {
 fn type_help(expected: &str, node: Option<&Node>) -> String {
     use pao_source::Value as Y;
     match node.map(|n| &n.value) {
-        Some(Y::Float(f)) if !f.is_finite() && expected != "text" => format!("write {expected} in range here, e.g. `30`"),
+        Some(Y::Float(f)) if !f.is_finite() && expected != "text" => {
+            format!("write {expected} in range here, e.g. `30`")
+        }
         Some(Y::Float(_) | Y::Int(_)) if expected == "text" => "quote the value, e.g. \"1.4.0\" or \"16\"".to_owned(),
         Some(Y::String(s))
             if expected.contains("true")

@@ -264,7 +264,9 @@ fn a_file_of_160000_unknown_keys_is_linear_and_capped() {
 
 #[test]
 fn out_of_range_and_not_a_number_are_named_so() {
-    let with = |value: &str| GOOD.replace("type: jira-ticket\n", &format!("type: jira-ticket\n        timeoutSeconds: {value}\n"));
+    let with = |value: &str| {
+        GOOD.replace("type: jira-ticket\n", &format!("type: jira-ticket\n        timeoutSeconds: {value}\n"))
+    };
     let (report, _) = lint_with(&[
         ("big.yaml", with("1e400").replace("good-item", "big").into_bytes()),
         ("nan.yaml", with(".nan").replace("good-item", "nan").into_bytes()),
