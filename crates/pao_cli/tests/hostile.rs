@@ -115,7 +115,11 @@ fn a_secret_provider_name_in_the_environment_allow_list_is_a_configuration_error
     std::fs::write(dir.path().join("pao.toml"), "[templates]\nenvironment = [\"PAO_SECRET_DB_PASSWORD\"]\n").unwrap();
     let output = run("pao-lint", dir.path(), &[]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("pao.toml:2:16") && stderr(&output).contains("secrets provider"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("pao.toml:2:16") && stderr(&output).contains("secrets provider"),
+        "{}",
+        stderr(&output)
+    );
     std::fs::write(dir.path().join("pao.toml"), "[templates]\nenvironment = [\"GITHUB_TOKEN\"]\n").unwrap();
     let output = run("pao-lint", dir.path(), &[]);
     assert_eq!(output.status.code(), Some(0), "a secret-looking name only warns: {}", stderr(&output));
@@ -173,7 +177,8 @@ fn a_file_of_160000_unknown_keys_is_capped_and_linear() {
 #[test]
 fn a_template_that_would_allocate_gigabytes_runs_out_of_fuel() {
     let dir = repo();
-    let item = GOOD.replace("summary: \"{{ fields.name }}\"", "summary: \"{{ replace(fields.name, '', fields.name) }}\"");
+    let item =
+        GOOD.replace("summary: \"{{ fields.name }}\"", "summary: \"{{ replace(fields.name, '', fields.name) }}\"");
     std::fs::write(dir.path().join("catalog/misc/good-item.yaml"), item).unwrap();
     std::fs::write(dir.path().join("values.yaml"), format!("name: {}\n", "ab".repeat(50_000))).unwrap();
     let output = run("pao", dir.path(), &["vars", "render", "catalog/misc/good-item.yaml", "--values", "values.yaml"]);
@@ -220,7 +225,8 @@ fn messages_name_what_is_really_wrong() {
     let utf16: Vec<u8> = "\u{feff}apiVersion: pao/v1\n".encode_utf16().flat_map(u16::to_le_bytes).collect();
     std::fs::write(misc.join("utf16.yaml"), utf16).unwrap();
     let timeout = |v: &str, id: &str| {
-        GOOD.replace("type: jira-ticket\n", &format!("type: jira-ticket\n        timeoutSeconds: {v}\n")).replace("good-item", id)
+        GOOD.replace("type: jira-ticket\n", &format!("type: jira-ticket\n        timeoutSeconds: {v}\n"))
+            .replace("good-item", id)
     };
     std::fs::write(misc.join("huge.yaml"), timeout("1e400", "huge")).unwrap();
     std::fs::write(misc.join("nan.yaml"), timeout(".nan", "nan")).unwrap();

@@ -71,7 +71,7 @@ pub fn read_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     if metadata.is_dir() {
         return Err(ReadError::Directory { path: path.to_owned() });
     }
-    let known = metadata.is_file().then(|| metadata.len());
+    let known = metadata.is_file().then_some(metadata.len());
     if known.is_some_and(|len| len > limit) {
         return Err(ReadError::TooLarge { path: path.to_owned(), limit });
     }
