@@ -3,27 +3,12 @@
 //! without a checkout.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use git2::{DiffOptions, ObjectType, Repository};
 use pao_schema::CatalogDocument;
 
 use crate::LintError;
-
-/// The root of the repository holding `path`: the work tree of the Git repository Git finds;
-/// else (no Git repository, or one Git refuses to open, as of dubious ownership) the nearest
-/// directory at or above `path` holding `.git` or `pao.toml`, so the repository's configuration
-/// still applies.
-pub(crate) fn repository_root(path: &Path) -> Option<PathBuf> {
-    if let Some(workdir) = Repository::discover(path).ok().and_then(|repo| repo.workdir().map(Path::to_path_buf)) {
-        return Some(workdir);
-    }
-    let start = path.canonicalize().ok()?;
-    start
-        .ancestors()
-        .find(|dir| dir.join(".git").exists() || std::fs::symlink_metadata(dir.join(pao_config::FILE_NAME)).is_ok())
-        .map(Path::to_path_buf)
-}
 
 /// What changed since a revision.
 #[derive(Debug, Default)]

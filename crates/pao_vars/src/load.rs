@@ -169,13 +169,3 @@ pub fn load_catalog_items(dir: &Path) -> BTreeMap<String, pao_schema::CatalogIte
     }
     items
 }
-
-/// The repository root holding `start`: the nearest directory upwards with a `.git` entry or a
-/// `pao.toml`.
-pub fn find_repo_root(start: &Path) -> Option<PathBuf> {
-    let start = start.canonicalize().ok()?;
-    start
-        .ancestors()
-        .find(|dir| dir.join(".git").exists() || std::fs::symlink_metadata(dir.join("pao.toml")).is_ok())
-        .map(Path::to_path_buf)
-}
