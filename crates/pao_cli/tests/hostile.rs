@@ -248,6 +248,12 @@ fn messages_name_what_is_really_wrong() {
     assert!(messages("catalog/misc/huge.yaml").contains("out-of-range number"), "{report}");
     assert!(messages("catalog/misc/nan.yaml").contains("not-a-number"), "{report}");
     assert!(!messages("catalog/misc/back\\slash.yaml").contains("PAO100"), "{report}");
+    // Form values: named the same way, before any field is checked.
+    std::fs::write(dir.path().join("values.yaml"), "name: 1e400\n").unwrap();
+    let output =
+        run("pao", dir.path(), &["form", "validate", "catalog/misc/good-item.yaml", "--values", "values.yaml"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(stderr(&output).contains("`1e400` is out of range"), "{}", stderr(&output));
     // A backslash in a file argument is part of the name, not a directory separator.
     let output = run("pao-lint", dir.path(), &["catalog/misc/back\\slash.yaml", "--format", "json"]);
     assert_ne!(output.status.code(), Some(2), "{}", stderr(&output));
