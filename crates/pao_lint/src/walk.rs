@@ -33,17 +33,26 @@ pub fn is_yaml_name(name: &str) -> bool {
 /// are skipped. Entries the rule does not follow come with a [`Found::Problem`].
 ///
 /// `root` should be canonical; when it is not, it is canonicalised here.
-pub fn walk(root: &Path, start: &Path) -> Vec<(String, Found)> {
-    let root = root.canonicalize().unwrap_or_else(|_| root.to_owned());
+pub fn walk(given_root: &Path, start: &Path) -> Vec<(String, Found)> {
+    let root = given_root.canonicalize().unwrap_or_else(|_| given_root.to_owned());
     let mut out = Vec::new();
+    // The walk names entries by the path they are given as (`catalog/...` even when `catalog`
+    // is itself a link within the repository).
+    let relative_start =
+        start.strip_prefix(given_root).or_else(|_| start.strip_prefix(&root)).map(Path::to_path_buf).unwrap_or_else(
+            |_| {
+                start
+                    .canonicalize()
+                    .ok()
+                    .and_then(|real| real.strip_prefix(&root).ok().map(Path::to_path_buf))
+                    .unwrap_or_default()
+            },
+        );
     let Ok(real_start) = start.canonicalize() else { return out };
     if !real_start.starts_with(&root) {
+        out.push((slash(&relative_start), Found::Problem(outside(&real_start))));
         return out;
     }
-    let relative_start = match start.strip_prefix(&root) {
-        Ok(rel) => rel.to_owned(),
-        Err(_) => real_start.strip_prefix(&root).map(Path::to_path_buf).unwrap_or_default(),
-    };
     // Directories outside the walked tree already reached through a link.
     let mut visited: HashSet<PathBuf> = HashSet::new();
     // (real directory, its path as the walk names it)

@@ -287,3 +287,25 @@ fn out_of_range_and_not_a_number_are_named_so() {
         assert!(!message(file).contains("`inf`") && !message(file).contains("NaN"), "{}", message(file));
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_catalog_directory_that_is_a_link_names_files_by_catalog() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("data/catalog/misc")).unwrap();
+    std::fs::write(dir.path().join("data/catalog/misc/good-item.yaml"), GOOD).unwrap();
+    std::fs::write(dir.path().join("CODEOWNERS"), "/catalog/ @acme/platform\n").unwrap();
+    std::os::unix::fs::symlink("data/catalog", dir.path().join("catalog")).unwrap();
+    let report = Linter::new(&Config::default()).unwrap().lint_repository(dir.path(), &Targets::default()).unwrap();
+    assert_eq!(report.files, 1);
+    assert!(report.diagnostics.is_empty(), "{:#?}", report.diagnostics);
+    // A catalog that is a link out of the repository is one finding, and nothing is read.
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("misc")).unwrap();
+    std::fs::write(outside.path().join("misc/good-item.yaml"), GOOD).unwrap();
+    std::fs::remove_file(dir.path().join("catalog")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), dir.path().join("catalog")).unwrap();
+    let report = Linter::new(&Config::default()).unwrap().lint_repository(dir.path(), &Targets::default()).unwrap();
+    assert_eq!(report.files, 0);
+    assert_eq!(codes_for(&report, "catalog"), ["PAO100"], "{:#?}", report.diagnostics);
+}
