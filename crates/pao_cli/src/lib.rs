@@ -74,6 +74,15 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().filter_map(|e| e.downcast_ref::<std::io::Error>()).any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
+/// Prints the configuration's warnings (settings allowed but probably a mistake) to stderr.
+#[allow(clippy::print_stderr)]
+pub fn warn_config(config: &pao_config::Config) {
+    let mut stderr = std::io::stderr().lock();
+    for warning in config.warnings() {
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
+}
+
 /// Writes to stdout; a closed pipe (`pao-lint | head`) is not an error worth a message.
 pub fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();

@@ -70,6 +70,18 @@ pub struct ValidationError {
 }
 
 impl ValidationError {
+    /// A file that cannot be read as a catalog document (PAO100): too large, binary, or a link
+    /// the link rule refuses.
+    pub(crate) fn unreadable(file: &str, message: String) -> Self {
+        Self::file_level(
+            "PAO100",
+            file,
+            (1, 1),
+            message,
+            "keep catalog files small UTF-8 YAML inside the repository; replace or remove this one",
+        )
+    }
+
     /// An error about a whole file (or one place in it, when known).
     fn file_level(code: &str, file: &str, (line, column): (u32, u32), message: String, help: &str) -> Self {
         Self {

@@ -141,3 +141,56 @@ fn the_revisions_rule_levels_decide_what_is_served() {
     assert!(relaxed.catalog.entry("legacy").is_some(), "{:?}", relaxed.validation_errors());
     assert!(relaxed.validation_errors().is_empty(), "{:?}", relaxed.validation_errors());
 }
+
+/// The link rule pao-lint applies on disk, applied to links committed in Git: followed within
+/// the repository, an error (never read) when they leave it, dangle or loop.
+#[cfg(unix)]
+#[test]
+fn committed_links_follow_the_linters_rule() {
+    use std::os::unix::fs::symlink;
+    let tmp = tempfile::tempdir().unwrap();
+    let work = work_repo(tmp.path());
+    write(&work, "catalog/databases/pgsql.yaml", PG);
+    write(&work, "shared/mysql.yml", &item("mysql", "0.1.0", "beta"));
+    write(&work, "shared/more/redis.yaml", &item("redis", "1.0.0", "stable"));
+    let dbs = work.join("catalog/databases");
+    symlink("../../shared/mysql.yml", dbs.join("mysql.yml")).unwrap();
+    symlink("../../shared/more", dbs.join("more")).unwrap();
+    symlink("/etc/passwd", dbs.join("passwd.yaml")).unwrap();
+    symlink("../../../outside.yaml", dbs.join("escape.yaml")).unwrap();
+    symlink("missing.yaml", dbs.join("dangling.yaml")).unwrap();
+    symlink("..", dbs.join("loop")).unwrap();
+    symlink("chain-b.yaml", dbs.join("chain-a.yaml")).unwrap();
+    symlink("chain-a.yaml", dbs.join("chain-b.yaml")).unwrap();
+    commit(&work, "links", 1_700_000_000);
+
+    let snapshot = CatalogReader::open(&work).unwrap().load("HEAD").unwrap();
+    let mut ids: Vec<_> = snapshot.catalog.entries().map(|e| e.document.metadata().id.clone()).collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["mysql", "pgsql"],
+        "a linked file within the repository is read: {:?}",
+        snapshot.validation_errors()
+    );
+    assert_eq!(snapshot.catalog.entry("mysql").unwrap().path, "catalog/databases/mysql.yml", "named by its link");
+    let errors: Vec<(&str, &str, &str)> = snapshot
+        .validation_errors()
+        .iter()
+        .map(|e| (e.file.as_str(), e.code.as_str(), e.message.as_str()))
+        .collect();
+    let message = |file: &str| errors.iter().find(|(f, _, _)| *f == file).map(|(_, _, m)| *m).unwrap_or("");
+    let code = |file: &str| errors.iter().find(|(f, _, _)| *f == file).map(|(_, c, _)| *c).unwrap_or("");
+    assert!(message("catalog/databases/passwd.yaml").contains("outside the repository"), "{errors:?}");
+    assert!(message("catalog/databases/escape.yaml").contains("outside the repository"), "{errors:?}");
+    assert!(message("catalog/databases/dangling.yaml").contains("dangling"), "{errors:?}");
+    assert!(message("catalog/databases/loop").contains("loop"), "{errors:?}");
+    assert!(message("catalog/databases/chain-a.yaml").contains("loop"), "{errors:?}");
+    // A linked directory within the repository is read too (and linted: nesting is not allowed).
+    assert_eq!(code("catalog/databases/more/redis.yaml"), "PAO309", "{errors:?}");
+    let links = ["passwd.yaml", "escape.yaml", "dangling.yaml", "loop", "chain-a.yaml", "chain-b.yaml"];
+    for link in links {
+        assert_eq!(code(&format!("catalog/databases/{link}")), "PAO100", "{link}: {errors:?}");
+    }
+    assert!(!errors.iter().any(|(_, _, m)| m.contains("root:")), "the target's content is never read");
+}

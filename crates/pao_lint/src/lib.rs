@@ -2,7 +2,7 @@
 //! then runs the cross-file rules over per-file summaries, and returns a sorted [`Report`].
 //!
 //! ```text
-//! discover (walkdir) ─► read + check_file (rayon, one parse per file, schemas compiled once)
+//! discover (walk) ──► read + check_file (rayon, one parse per file, schemas compiled once)
 //!                   ─► cross-file rules (ids, CODEOWNERS, bundles, --changed-since)
 //!                   ─► filter to the files asked about ─► sort ─► Report
 //! ```
@@ -22,6 +22,7 @@ pub mod registry;
 mod rules;
 pub mod rules_page;
 mod schema;
+pub mod walk;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -196,27 +197,38 @@ impl Linter {
         if !root.is_dir() {
             return Err(LintError::Path { path: root.to_owned(), message: "not a directory".into() });
         }
-        let (mut paths, walk_errors) = discover(root);
-        paths.retain(|p| !self.exclude.is_match(p));
-        let discovered: std::collections::HashSet<String> = paths.iter().cloned().collect();
+        let mut walk_errors = Vec::new();
+        let mut sources: Vec<(String, Input)> = Vec::new();
+        let mut discovered = std::collections::HashSet::new();
+        for (path, found) in walk::walk(root, &root.join("catalog")) {
+            if self.exclude.is_match(&path) {
+                continue;
+            }
+            discovered.insert(path.clone());
+            match found {
+                walk::Found::File(real) => sources.push((path, Input::Read(real))),
+                walk::Found::Problem(message) => walk_errors.push((path, message)),
+            }
+        }
         for file in &targets.files {
-            if !discovered.contains(file) && !self.exclude.is_match(file) {
-                paths.push(file.clone());
+            if discovered.contains(file) || self.exclude.is_match(file) {
+                continue;
+            }
+            match walk::classify(root, file) {
+                Some(walk::Found::File(real)) => sources.push((file.clone(), Input::Read(real))),
+                Some(walk::Found::Problem(message)) => walk_errors.push((file.clone(), message)),
+                None => sources.push((file.clone(), Input::Read(root.join(file)))),
             }
         }
         let changes = match &targets.changed_since {
             Some(rev) => Some(git::changes_since(root, rev)?),
             None => None,
         };
-        let sources: Vec<(String, Input)> = paths
-            .into_iter()
-            .map(|p| {
-                let path = root.join(&p);
-                (p, Input::Read(path))
-            })
-            .collect();
         let codeowners = CODEOWNERS_PATHS.iter().find_map(|p| {
-            std::fs::read_to_string(root.join(p)).ok().map(|text| CodeOwnersFile { path: (*p).to_owned(), text })
+            // CODEOWNERS is read by the same link rule and size limit as the documents.
+            let Some(walk::Found::File(real)) = walk::classify(root, p) else { return None };
+            let text = pao_source::read_to_string_bounded(&real, pao_source::MAX_INPUT_BYTES).ok()?;
+            Some(CodeOwnersFile { path: (*p).to_owned(), text })
         });
         let mut report_on: Option<BTreeSet<String>> =
             (!targets.files.is_empty()).then(|| targets.files.iter().cloned().collect());
@@ -236,7 +248,7 @@ impl Linter {
                     &path,
                     0..0,
                     message,
-                    "replace the link with a regular file, or remove it".to_owned(),
+                    "replace the link with a regular file inside the repository, or remove it".to_owned(),
                 );
             }
         }
@@ -275,7 +287,16 @@ impl Linter {
             .into_par_iter()
             .map(|(path, input)| match input.bytes() {
                 Ok(bytes) => check_file(&cx, path, &bytes),
-                Err(message) => {
+                Err(pao_source::ReadError::TooLarge { limit, .. }) => {
+                    // Reported as `decode` reports a large file held in memory.
+                    let size = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
+                    check_too_large(&self.levels, path, size)
+                }
+                Err(err) => {
+                    let message = match err {
+                        pao_source::ReadError::Io { source, .. } => format!("cannot read the file: {source}"),
+                        other => other.to_string(),
+                    };
                     let mut checker = Checker::new(&self.levels);
                     checker.report(
                         &yaml::UNREADABLE_FILE,
@@ -380,65 +401,30 @@ enum Input {
 }
 
 impl Input {
-    fn bytes(self) -> Result<Vec<u8>, String> {
+    /// The bytes, never more than a catalog document may have (the one bounded reader).
+    fn bytes(self) -> Result<Vec<u8>, pao_source::ReadError> {
         match self {
-            Self::Read(path) => read_bounded(&path),
+            Self::Read(path) => pao_source::read_bounded(&path, pao_source::MAX_FILE_BYTES as u64),
             Self::Bytes(bytes) => Ok(bytes),
         }
     }
 }
 
-/// Reads a file, but never more than one byte past the size a catalog document may have: that
-/// byte is enough for `decode` to report the file as too large, and a huge file costs nothing.
-fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    let limit = u64::try_from(pao_source::MAX_FILE_BYTES).unwrap_or(u64::MAX) + 1;
-    // Sized from the file's length: reading through `Take` would otherwise grow the buffer in
-    // steps, one `read` call each.
-    let size = file.metadata().map_or(0, |m| m.len()).min(limit);
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
-    file.take(limit).read_to_end(&mut bytes).map_err(|e| format!("cannot read the file: {e}"))?;
-    Ok(bytes)
-}
-
-/// Every `.yaml`/`.yml` file under `root/catalog`, relative, sorted; and the entries that could
-/// not be walked (symlink loops, unreadable directories) with their messages.
-fn discover(root: &Path) -> (Vec<String>, Vec<(String, String)>) {
-    let catalog = root.join("catalog");
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    if !catalog.is_dir() {
-        return (files, errors);
+/// The finding for a file larger than a catalog document may be, read no further than that.
+fn check_too_large(levels: &RuleLevels, path: String, size: usize) -> Checked {
+    let mut checker = Checker::new(levels);
+    let error = pao_source::DecodeError::TooLarge { size, limit: pao_source::MAX_FILE_BYTES };
+    yaml::report_decode(&error, &path, &mut checker);
+    Checked {
+        path,
+        source: Arc::new(SourceFile::new("", "")),
+        root: None,
+        anchors: vec![None; ANCHORED.len()],
+        first_key: 0..0,
+        id: None,
+        doc: None,
+        diagnostics: checker.diagnostics,
     }
-    let relative = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
-    // Sorted once at the end, as strings: walkdir's per-directory sort compares paths component
-    // by component, which costs more than the walk.
-    let walker = walkdir::WalkDir::new(&catalog)
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        match entry {
-            Ok(entry) => {
-                let name = entry.file_name().to_string_lossy();
-                if entry.file_type().is_file() && (name.ends_with(".yaml") || name.ends_with(".yml")) {
-                    files.push(relative(entry.path()));
-                }
-            }
-            Err(err) => {
-                let path = err.path().map_or_else(|| "catalog".to_owned(), relative);
-                let message = if err.loop_ancestor().is_some() {
-                    "symbolic link loop: this link points at one of its own parent directories".to_owned()
-                } else {
-                    format!("cannot read: {}", err.io_error().map_or_else(|| err.to_string(), ToString::to_string))
-                };
-                errors.push((path, message));
-            }
-        }
-    }
-    files.sort_unstable();
-    (files, errors)
 }
 
 /// PAO306: the same `metadata.id` in two documents.

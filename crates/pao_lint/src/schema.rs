@@ -12,6 +12,7 @@ use pao_schema::{COMMON_TYPES, generate_schemas};
 use pao_source::Node;
 use pao_source::json::NodeJson;
 use serde_json::Value;
+use std::collections::HashMap;
 
 use crate::checker::{Checker, did_you_mean};
 use crate::rules::{naming, schema as rules};
@@ -133,9 +134,19 @@ impl Schemas {
         match error {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 let allowed = self.allowed_keys(kind, root, pointer);
+                // The mapping's key spans, indexed once: looking each key up by pointer would be
+                // quadratic in the number of keys.
+                let spans: HashMap<&str, &std::ops::Range<usize>> = root
+                    .pointer(pointer)
+                    .map(|node| node.entries().iter().map(|e| (e.key.as_str(), &e.key_span)).collect())
+                    .unwrap_or_default();
                 for key in unexpected {
-                    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
-                    let span = root.key_span(&child).unwrap_or_else(|| value_span.clone());
+                    if checker.is_full() {
+                        // Counted, not described.
+                        checker.report(&rules::UNKNOWN_KEY, file, 0..0, String::new(), None);
+                        continue;
+                    }
+                    let span = spans.get(key.as_str()).map_or_else(|| value_span.clone(), |s| (*s).clone());
                     let help = did_you_mean(key, allowed.iter().map(String::as_str)).unwrap_or_else(|| {
                         if allowed.is_empty() {
                             "remove this key".to_owned()
@@ -417,6 +428,13 @@ fn found_text(node: &Node) -> String {
         Y::Null => "nothing (null)".to_owned(),
         Y::Bool(b) => format!("boolean `{b}`"),
         Y::Int(i) => format!("number `{i}`"),
+        Y::Float(f) if f.is_nan() => "not-a-number (`.nan`)".to_owned(),
+        Y::Float(f) if f.is_infinite() => {
+            let sign = if *f < 0.0 { "-" } else { "" };
+            format!(
+                "an out-of-range number (`{sign}.inf`, or a literal such as `{sign}1e400` too large for a 64-bit float)"
+            )
+        }
         Y::Float(f) => format!("number `{f}`"),
         Y::String(s) if s.chars().count() > 40 => format!("text `{}…`", s.chars().take(40).collect::<String>()),
         Y::String(s) => format!("text `{s}`"),
@@ -448,6 +466,9 @@ fn type_text(kind: &TypeKind) -> String {
 fn type_help(expected: &str, node: Option<&Node>) -> String {
     use pao_source::Value as Y;
     match node.map(|n| &n.value) {
+        Some(Y::Float(f)) if !f.is_finite() && expected != "text" => {
+            format!("write {expected} in range here, e.g. `30`")
+        }
         Some(Y::Float(_) | Y::Int(_)) if expected == "text" => "quote the value, e.g. \"1.4.0\" or \"16\"".to_owned(),
         Some(Y::String(s))
             if expected.contains("true")

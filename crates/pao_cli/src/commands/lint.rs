@@ -38,7 +38,7 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
         return Ok(Resolved { root: cwd, files: Vec::new() });
     }
     for path in paths {
-        if !path.exists() {
+        if std::fs::symlink_metadata(path).is_err() {
             bail!("{}: no such file or directory", path.display());
         }
     }
@@ -59,38 +59,28 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
     let root = root.canonicalize().unwrap_or(root);
     let mut files = Vec::new();
     for path in paths {
-        let path = absolute(path).canonicalize().with_context(|| format!("cannot read {}", path.display()))?;
-        let mut add = |file: &Path| -> anyhow::Result<()> {
-            let relative = file
-                .strip_prefix(&root)
-                .with_context(|| format!("{} is outside the repository at {}", file.display(), root.display()))?;
-            files.push(relative.to_string_lossy().replace('\\', "/"));
-            Ok(())
+        // The link rule is pao-lint's (`pao_lint::walk`): a named file is not resolved through
+        // its own link here, only its directory, so a link is judged (and named) as itself.
+        let path = absolute(path);
+        let real = match (path.parent(), path.file_name()) {
+            (Some(parent), Some(name)) if !path.is_dir() => parent
+                .canonicalize()
+                .map(|dir| dir.join(name))
+                .with_context(|| format!("cannot read {}", path.display()))?,
+            _ => path.canonicalize().with_context(|| format!("cannot read {}", path.display()))?,
         };
-        if path.is_dir() {
-            for entry in walk_yaml(&path) {
-                add(&entry)?;
-            }
+        let relative = real
+            .strip_prefix(&root)
+            .with_context(|| format!("{} is outside the repository at {}", real.display(), root.display()))?;
+        if real.is_dir() && !std::fs::symlink_metadata(&real).is_ok_and(|m| m.file_type().is_symlink()) {
+            files.extend(pao_lint::walk::walk(&root, &real).into_iter().map(|(file, _)| file));
         } else {
-            add(&path)?;
+            files.push(pao_lint::walk::slash(relative));
         }
     }
     files.sort();
     files.dedup();
     Ok(Resolved { root, files })
-}
-
-/// The `.yaml`/`.yml` files under `dir`, sorted, skipping hidden entries (not following links).
-fn walk_yaml(dir: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(walkdir::DirEntry::into_path)
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-        .collect()
 }
 
 /// Lints and prints the report; exit 1 when it has errors.
@@ -100,6 +90,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitStatus> {
         Some(path) => Config::load(path)?,
         None => Config::discover(&resolved.root)?,
     };
+    crate::warn_config(&config);
     let linter = Linter::new(&config)?;
     let targets = Targets { files: resolved.files, changed_since: args.changed_since.clone() };
     let report = linter.lint_repository(&resolved.root, &targets)?;

@@ -217,7 +217,7 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
     let json = args.json;
     let result = match args.command {
         RequestCommand::Submit(submit) => {
-            let bytes = std::fs::read(&submit.values)
+            let bytes = pao_source::read_bounded(&submit.values, pao_source::MAX_INPUT_BYTES)
                 .with_context(|| format!("cannot read values file {}", submit.values.display()))?;
             let values = pao_form::parse_values(&bytes)
                 .with_context(|| format!("cannot read values file {}", submit.values.display()))?;

@@ -91,5 +91,5 @@ pub fn render_sarif(report: &Report, tool: &SarifTool<'_>) -> String {
     });
     let mut text = serde_json::to_string_pretty(&log).expect("a JSON value always serialises");
     text.push('\n');
-    text
+    super::escape_json_c1(text)
 }
