@@ -10,7 +10,7 @@ use pao_lint::codes::{RULES, rule};
 use pao_lint::{Linter, Targets};
 use serde_json::json;
 
-use crate::args::{DocFormat, LintArgs, LintCli, LintSubcommand, OutputFormat};
+use crate::args::{ColorChoice, DocFormat, LintArgs, LintCli, LintSubcommand, OutputFormat};
 use crate::{ExitStatus, print_stdout};
 
 /// Where the rule documentation is published (SARIF `helpUri`s point into it).
@@ -21,7 +21,7 @@ pub fn run_cli(cli: LintCli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Some(LintSubcommand::Rule { code, format }) => explain(&code, format),
         Some(LintSubcommand::Rules { format }) => list(format),
-        None => run(&cli.lint),
+        None => run(&cli.lint, cli.color),
     }
 }
 
@@ -35,6 +35,7 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let absolute = |p: &Path| if p.is_absolute() { p.to_owned() } else { cwd.join(p) };
     if paths.is_empty() {
+        require_catalog_files(&cwd)?;
         return Ok(Resolved { root: cwd, files: Vec::new() });
     }
     for path in paths {
@@ -45,7 +46,9 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
     let dirs: Vec<&PathBuf> = paths.iter().filter(|p| p.is_dir()).collect();
     match dirs.as_slice() {
         [dir] if paths.len() == 1 && dir.join("catalog").is_dir() => {
-            return Ok(Resolved { root: absolute(dir), files: Vec::new() });
+            let root = absolute(dir);
+            require_catalog_files(&root)?;
+            return Ok(Resolved { root, files: Vec::new() });
         }
         [] => {}
         [_] if paths.len() == 1 => {}
@@ -68,7 +71,15 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
             Ok(())
         };
         if path.is_dir() {
-            for entry in walk_yaml(&path) {
+            let found = walk_yaml(&path);
+            if found.is_empty() {
+                bail!(
+                    "{}: no catalog files here (no .yaml or .yml file in this directory or below); give the \
+                     catalog repository's root (the directory that holds catalog/) or the catalog files to lint",
+                    path.display()
+                );
+            }
+            for entry in found {
                 add(&entry)?;
             }
         } else {
@@ -78,6 +89,27 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
     files.sort();
     files.dedup();
     Ok(Resolved { root, files })
+}
+
+/// A repository root to lint must have catalog files: linting nothing is never what was meant (a
+/// wrong `path:` in CI would pass silently).
+fn require_catalog_files(root: &Path) -> anyhow::Result<()> {
+    let catalog = root.join("catalog");
+    if !catalog.is_dir() {
+        bail!(
+            "{}: no catalog files to lint: there is no catalog/ directory here; run pao-lint in (or give it) the \
+             catalog repository's root, the directory that holds catalog/, or name the files to lint",
+            root.display()
+        );
+    }
+    if walk_yaml(&catalog).is_empty() {
+        bail!(
+            "{}: no catalog files to lint: catalog/ holds no .yaml or .yml file; add catalog items \
+             (catalog/<category>/<id>.yaml) or point pao-lint at the right repository",
+            root.display()
+        );
+    }
+    Ok(())
 }
 
 /// The `.yaml`/`.yml` files under `dir`, sorted, skipping hidden entries (not following links).
@@ -94,7 +126,7 @@ fn walk_yaml(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// Lints and prints the report; exit 1 when it has errors.
-pub fn run(args: &LintArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(args: &LintArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
     let resolved = resolve(&args.paths)?;
     let config = match &args.config {
         Some(path) => Config::load(path)?,
@@ -105,7 +137,7 @@ pub fn run(args: &LintArgs) -> anyhow::Result<ExitStatus> {
     let report = linter.lint_repository(&resolved.root, &targets)?;
     let output = match args.format {
         OutputFormat::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let color = color.enabled(std::io::stdout().is_terminal(), |name| std::env::var_os(name));
             let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
             render_human(&report, HumanOptions { color, width })
         }
