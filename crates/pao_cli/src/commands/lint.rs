@@ -184,6 +184,29 @@ pub fn explain(code: &str, format: DocFormat) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// The page `docs/rules/<CODE>.md` of one rule (SARIF `helpUri`s point at these pages), made
+/// from the rule's declaration and doc comment. `cargo test -p pao_cli --test rule_pages` checks
+/// the committed pages against this; `PAO_UPDATE_DOCS=1` rewrites them.
+pub fn rule_page(rule: &pao_lint::registry::Rule) -> String {
+    format!(
+        "<!-- Generated from the declaration of {code} in crates/pao_lint/src/rules/ (its doc comment). \
+         Do not edit: change the doc comment, then run `PAO_UPDATE_DOCS=1 cargo test -p pao_cli --test rule_pages`. -->\n\n\
+         # {code} `{name}`\n\n\
+         {summary}.\n\n\
+         - Default severity: **{severity}** (change it in `pao.toml`: `[lint.rules]` `{code} = \"warning\"`, \
+         `\"error\"` or `\"off\"`)\n\
+         - Family: {family} — [all rules](../rules.md)\n\
+         - On the command line: `pao-lint rule {code}` or `pao-lint rule {name}`\n\n\
+         {docs}\n",
+        code = rule.code,
+        name = rule.name,
+        summary = rule.summary.trim_end_matches('.'),
+        severity = rule.default_severity.as_str(),
+        family = rule.family(),
+        docs = rule.docs().trim(),
+    )
+}
+
 /// `pao-lint rules`.
 pub fn list(format: DocFormat) -> anyhow::Result<ExitStatus> {
     let text = match format {

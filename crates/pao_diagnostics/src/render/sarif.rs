@@ -41,13 +41,14 @@ pub fn render_sarif(report: &Report, tool: &SarifTool<'_>) -> String {
 /// The first paragraph of a rule's explanation, as one line: the full description, which GitHub
 /// shows under the short one (the summary), so it must say more than the summary.
 fn full_description(rule: &RuleMeta) -> String {
-    let paragraph = rule
+    // The first paragraph of prose: headings (`## What it does`) and code blocks are skipped.
+    let text = rule
         .explanation
         .split("\n\n")
-        .map(str::trim)
-        .find(|p| !p.is_empty() && !p.starts_with('#') && !p.starts_with("```"))
+        .map(|p| p.lines().filter(|l| !l.trim_start().starts_with('#')).collect::<Vec<_>>().join(" "))
+        .map(|p| p.split_whitespace().collect::<Vec<_>>().join(" "))
+        .find(|p| !p.is_empty() && !p.starts_with("```"))
         .unwrap_or_default();
-    let text = paragraph.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() || text.trim_end_matches('.') == rule.summary.trim_end_matches('.') {
         format!("{}: {}.", rule.name, rule.summary.trim_end_matches('.'))
     } else {
@@ -200,7 +201,7 @@ mod tests {
             code: "PAO203",
             name: "wrong-type",
             summary: "A value has the wrong type",
-            explanation: "A key's value is of a type the schema does not allow here.\n\nMore text.",
+            explanation: " ## What it does\n A key's value is of a type\n the schema does not allow here.\n\n ## Why\n More text.",
             default_severity: Severity::Error,
         },
         RuleMeta {
