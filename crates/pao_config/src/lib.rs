@@ -11,6 +11,10 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod root;
+
+pub use root::find_repository_root;
+
 /// The file name looked for at the repository root.
 pub const FILE_NAME: &str = "pao.toml";
 

@@ -323,6 +323,26 @@ pub enum BackendError {
     Open(#[from] crate::error::GitError),
 }
 
+impl BackendError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> crate::ErrorKind {
+        use crate::ErrorKind;
+        match self {
+            Self::InvalidName(_) => ErrorKind::InvalidInput,
+            Self::NotFound(_) | Self::NoSuchFile { .. } => ErrorKind::NotFound,
+            Self::ResourceBusy { .. }
+            | Self::AlreadyExists(_)
+            | Self::NotOpen { .. }
+            | Self::MergeConflict { .. }
+            | Self::DirtyWorkTree { .. } => ErrorKind::Conflict,
+            Self::Contention { .. } => ErrorKind::Busy,
+            Self::Remote { .. } => ErrorKind::Upstream,
+            Self::Corrupt(_) | Self::Git(_) => ErrorKind::Internal,
+            Self::Open(err) => err.kind(),
+        }
+    }
+}
+
 /// Where requests are written. Implementations are synchronous (Git work blocks); async
 /// servers call them from blocking threads (`tokio::task::spawn_blocking`).
 pub trait StateBackend: Send + Sync {

@@ -16,6 +16,7 @@ mod backend;
 mod catalog;
 mod error;
 mod history;
+mod kind;
 mod local;
 mod names;
 mod time;
@@ -28,6 +29,7 @@ pub use backend::{
 pub use catalog::{Catalog, CatalogEntry, CatalogReader, CatalogSnapshot, discover_repository};
 pub use error::GitError;
 pub use history::{ItemVersion, ItemVersions};
+pub use kind::ErrorKind;
 pub use local::{LocalBackend, REQUEST_BRANCH_PREFIX, idempotency_digest};
 pub use names::{ItemId, NameError, RequestId, ResourceKey, ResourceName, Team};
 pub use time::format_rfc3339;

@@ -422,9 +422,3 @@ fn duplicate_ids(files: &[Checked], checker: &mut Checker<'_>) {
         }
     }
 }
-
-/// Finds the repository root for a path argument: the Git work tree holding it, or the
-/// directory itself.
-pub fn repository_root(path: &Path) -> Option<PathBuf> {
-    git::repository_root(path)
-}

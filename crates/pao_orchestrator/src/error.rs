@@ -1,7 +1,7 @@
 //! Errors of the request lifecycle, with the stable codes and HTTP statuses the REST API uses.
 
 use pao_form::FieldError;
-use pao_git::{BackendError, GitError, NameError, RequestStatus};
+use pao_git::{BackendError, ErrorKind, GitError, NameError, RequestStatus};
 
 /// Why a request operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -111,16 +111,15 @@ impl OrchestratorError {
         }
     }
 
-    /// The HTTP status the REST API answers with.
-    pub fn http_status(&self) -> u16 {
-        match self.code() {
-            "invalid_name" | "unsupported_hint" => 400,
-            "item_not_found" | "request_not_found" | "nothing_to_decommission" => 404,
-            "resource_busy" | "request_exists" | "request_not_open" | "merge_conflict" | "invalid_transition"
-            | "dirty_work_tree" => 409,
-            "item_not_orderable" | "validation_failed" | "render_failed" => 422,
-            "contention" | "forge_error" => 503,
-            _ => 500,
+    /// What kind of failure this is; front ends map kinds to HTTP statuses or exit codes.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidName(_) | Self::UnsupportedHint { .. } => ErrorKind::InvalidInput,
+            Self::InvalidValues { .. } | Self::Render { .. } | Self::NotOrderable { .. } => ErrorKind::Unprocessable,
+            Self::ItemNotFound { .. } | Self::NothingToDecommission { .. } => ErrorKind::NotFound,
+            Self::InvalidTransition { .. } => ErrorKind::Conflict,
+            Self::Catalog(err) => err.kind(),
+            Self::Backend(err) => err.kind(),
         }
     }
 

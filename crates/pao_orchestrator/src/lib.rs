@@ -21,7 +21,7 @@ pub use orchestrator::{
     DecommissionRequest, Hint, Orchestrator, RequestDetail, RequestFilter, RequestView, Requester, StatusReport,
     SubmitRequest, Submitted,
 };
-pub use pao_git::{ChangeState, Operation, RequestStatus, StatusEvent};
+pub use pao_git::{ChangeState, ErrorKind, Operation, RequestStatus, StatusEvent};
 pub use plan::{PlanInput, render_action_plan};
 pub use values::{redact_values, validate_values};
 pub use yaml::to_yaml;

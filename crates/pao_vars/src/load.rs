@@ -166,10 +166,3 @@ pub fn load_catalog_items(dir: &Path) -> BTreeMap<String, pao_schema::CatalogIte
     }
     items
 }
-
-/// The repository root holding `start`: the nearest directory upwards with a `.git` entry or a
-/// `pao.toml`.
-pub fn find_repo_root(start: &Path) -> Option<PathBuf> {
-    let start = start.canonicalize().ok()?;
-    start.ancestors().find(|dir| dir.join(".git").exists() || dir.join("pao.toml").is_file()).map(Path::to_path_buf)
-}

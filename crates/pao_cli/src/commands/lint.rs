@@ -58,7 +58,7 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
     // the Git repository that holds them.
     let first = absolute(&paths[0]);
     let anchor = if first.is_dir() { first.clone() } else { first.parent().map_or(cwd.clone(), Path::to_path_buf) };
-    let root = pao_lint::repository_root(&anchor).unwrap_or(anchor);
+    let root = pao_config::find_repository_root(&anchor).unwrap_or(anchor);
     let root = root.canonicalize().unwrap_or(root);
     let mut files = Vec::new();
     for path in paths {

@@ -3,16 +3,13 @@
 //! GitHub pull requests. Human output by default, `--json` for tools.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use pao_git::{CatalogReader, LocalBackend, StateBackend, discover_repository};
-use pao_github::{GithubBackend, GithubConfig};
 use pao_orchestrator::{
-    DecommissionRequest, Hint, Orchestrator, OrchestratorError, RequestFilter, RequestStatus, RequestView, Requester,
-    SubmitRequest, Submitted,
+    DecommissionRequest, Hint, OrchestratorError, RequestFilter, RequestStatus, RequestView, Requester, SubmitRequest,
+    Submitted,
 };
 use serde_json::json;
 
@@ -24,8 +21,20 @@ pub struct RequestArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: RequestCommand,
+    /// Where the repositories are.
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The repository options every orchestrator command shares (`pao request`, `pao serve`,
+/// `pao worker`); [`RepositoryArgs::options`] hands them to the composition root.
+#[derive(Debug, Clone, Args)]
+pub struct RepositoryArgs {
     /// The state repository requests are written to (bare or not; default: the Git repository
-    /// of the current directory).
+    /// of the current directory). Its `pao.toml` applies wherever the command runs from.
     #[arg(long, global = true, value_name = "PATH")]
     pub state_repo: Option<PathBuf>,
     /// Branch requests merge into.
@@ -37,16 +46,28 @@ pub struct RequestArgs {
     /// The catalog revision requests are checked against.
     #[arg(long, global = true, value_name = "REV", default_value = "HEAD")]
     pub catalog_rev: String,
-    /// Print JSON instead of text.
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// Configuration file (default: `pao.toml` in the current directory, if present). With a
-    /// `[github]` table, requests become GitHub pull requests (token from `GITHUB_TOKEN`).
+    /// Configuration file (default: `pao.toml` of the state repository: its work tree's, or the
+    /// one committed on the base branch of a bare repository). With a `[github]` table,
+    /// requests become GitHub pull requests (token from `GITHUB_TOKEN`).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Write to the local state repository even when the configuration names a GitHub one.
     #[arg(long, global = true)]
     pub local: bool,
+}
+
+impl RepositoryArgs {
+    /// The options as the composition root takes them.
+    pub fn options(&self) -> pao_app::RepositoryOptions {
+        pao_app::RepositoryOptions {
+            state_repo: self.state_repo.clone(),
+            base: self.base.clone(),
+            catalog_repo: self.catalog_repo.clone(),
+            catalog_rev: self.catalog_rev.clone(),
+            config: self.config.clone(),
+            local: self.local,
+        }
+    }
 }
 
 /// `pao request` subcommands.
@@ -191,7 +212,8 @@ fn parse_status(text: &str) -> Result<RequestStatus, String> {
 /// When the repositories cannot be opened or a file cannot be read (exit 2); refusals
 /// (invalid values, busy resource, unknown request) are reported and exit 1.
 pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
-    let orchestrator = open(&args)?;
+    let app = pao_app::App::open(&args.repository.options())?;
+    let orchestrator = &app.orchestrator;
     let json = args.json;
     let result = match args.command {
         RequestCommand::Submit(submit) => {
@@ -255,7 +277,11 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
             out
         }),
         RequestCommand::Merge { id } => orchestrator.merge(&id).map(|view| {
-            if json { pretty(&view) } else { format!("Merged {} into {}: {}\n", view.id, args.base, view.status) }
+            if json {
+                pretty(&view)
+            } else {
+                format!("Merged {} into {}: {}\n", view.id, args.repository.base, view.status)
+            }
         }),
         RequestCommand::Abort { id, reason } => orchestrator
             .abort(&id, &reason)
@@ -277,32 +303,6 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
             Ok(ExitStatus::Failure)
         }
     }
-}
-
-fn open(args: &RequestArgs) -> anyhow::Result<Orchestrator> {
-    let config = match &args.config {
-        Some(path) => pao_config::Config::load(path)?,
-        None => pao_config::Config::discover(Path::new("."))?,
-    };
-    let state = match &args.state_repo {
-        Some(path) => path.clone(),
-        None => discover_repository(".").context("not inside a Git repository; pass --state-repo")?,
-    };
-    let backend: Arc<dyn StateBackend> = match config.github.clone().filter(|_| !args.local) {
-        Some(github) => {
-            let settings = GithubConfig::from_env(&github.repository, Some(&github.api_url), Some(&args.base))?;
-            Arc::new(GithubBackend::new(settings).context("cannot reach GitHub")?)
-        }
-        None => Arc::new(
-            LocalBackend::open(&state, Some(&args.base))
-                .with_context(|| format!("cannot open state repository {}", state.display()))?,
-        ),
-    };
-    let catalog_path: &Path = args.catalog_repo.as_deref().unwrap_or(&state);
-    let catalog = CatalogReader::open(catalog_path)
-        .with_context(|| format!("cannot open catalog repository {}", catalog_path.display()))?;
-    Ok(Orchestrator::new(backend, Arc::new(catalog), args.catalog_rev.clone())
-        .with_template_environment(config.templates.environment.iter().cloned()))
 }
 
 fn requester(who: &WhoArgs) -> Requester {
