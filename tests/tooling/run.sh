@@ -66,7 +66,7 @@ export PAO_LINT="$root/target/debug/pao-lint" PAO_BIN="$root/target/debug/pao" P
 # committed (pre-commit try-repo and the action's cache key want a fixed tree).
 hook="$work/pao"
 pao_git clone -q --no-hardlinks "$root" "$hook"
-for f in action.yml .pre-commit-hooks.yaml pyproject.toml crates/pao_cli/pyproject.toml scripts .github/workflows tests/tooling; do
+for f in action.yml .pre-commit-hooks.yaml pyproject.toml crates/pao_cli/pyproject.toml scripts .github/workflows .github/actionlint.yaml tests/tooling; do
     if [[ -e $root/$f ]]; then
         rm -rf "${hook:?}/$f"
         mkdir -p "$(dirname "$hook/$f")"
