@@ -10,9 +10,12 @@ fn pao(args: &[&str]) -> std::process::Output {
 
 #[test]
 fn completion_scripts_for_every_shell_name_the_subcommands() {
-    for (shell, marker) in
-        [("bash", "complete -F"), ("zsh", "#compdef pao"), ("fish", "complete -c pao"), ("powershell", "Register-ArgumentCompleter")]
-    {
+    for (shell, marker) in [
+        ("bash", "complete -F"),
+        ("zsh", "#compdef pao"),
+        ("fish", "complete -c pao"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
         let output = pao(&["completions", shell]);
         assert_eq!(output.status.code(), Some(0), "{shell}");
         let script = String::from_utf8(output.stdout).unwrap();
@@ -34,7 +37,8 @@ fn man_pages_for_both_tools_and_every_subcommand() {
     let out = dir.path().join("man");
     let output = pao(&["man", "--out-dir", out.to_str().unwrap()]);
     assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
-    for page in ["pao.1", "pao-lint.1", "pao-request.1", "pao-request-submit.1", "pao-completions.1", "pao-lint-rule.1"] {
+    for page in ["pao.1", "pao-lint.1", "pao-request.1", "pao-request-submit.1", "pao-completions.1", "pao-lint-rule.1"]
+    {
         let text = std::fs::read_to_string(out.join(page)).unwrap_or_else(|_| panic!("no {page}"));
         assert!(text.starts_with(".ie") || text.contains(".TH"), "{page} is not roff");
     }

@@ -168,7 +168,11 @@ mod tests {
                             problems.push(format!("{path}: a line break in {text:?}"));
                         }
                     }
-                    if map.get("oneOf").and_then(Value::as_array).is_some_and(|b| b.iter().all(|b| b.get("const").is_some())) {
+                    if map
+                        .get("oneOf")
+                        .and_then(Value::as_array)
+                        .is_some_and(|b| b.iter().all(|b| b.get("const").is_some()))
+                    {
                         problems.push(format!("{path}: an enum as oneOf of consts"));
                     }
                     if let (Some(Value::Array(values)), Some(Value::Array(docs))) =

@@ -293,7 +293,8 @@ mod tests {
         );
         let log = parse(&render_sarif_capped(&r, &tool(), 3));
         let run = &log["runs"][0];
-        let levels: Vec<&str> = run["results"].as_array().unwrap().iter().map(|r| r["level"].as_str().unwrap()).collect();
+        let levels: Vec<&str> =
+            run["results"].as_array().unwrap().iter().map(|r| r["level"].as_str().unwrap()).collect();
         assert_eq!(levels, ["warning", "error", "error"]);
         let notes = run["invocations"][0]["toolExecutionNotifications"].as_array().unwrap();
         assert_eq!(notes.len(), 1);
