@@ -6,8 +6,9 @@
 #
 # Two stages: `build` compiles pao in the dist profile (stripped, fat LTO); the runtime stage is
 # Debian slim with the binary, CA certificates (HTTPS to GitHub and webhooks) and a user that is
-# not root. libgit2 is linked statically, so no git is installed. scripts/docker-host-build.sh
-# runs the same build steps on a host without a container engine and checks the layout.
+# not root. libgit2 is linked statically (with the base image's zlib), so no git is installed.
+# scripts/docker-host-build.sh runs the same build steps on a host without a container engine
+# and checks the layout.
 
 ARG RUST_IMAGE=rust:1.95-slim-bookworm
 ARG RUNTIME_IMAGE=debian:bookworm-slim

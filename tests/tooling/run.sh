@@ -153,7 +153,7 @@ if command -v maturin >/dev/null 2>&1; then
     t0=$SECONDS
     expect 0 "maturin build (bindings = bin)" \
         bash -c "cd '$root/crates/pao_cli' && maturin build --locked --profile dev --compatibility linux --out '$wheels'"
-    echo "     wheel built in $((SECONDS - t0))s: $(cd "$wheels" 2>/dev/null && ls ./*.whl | tr '\n' ' ')"
+    for whl in "$wheels"/*.whl; do echo "     wheel built in $((SECONDS - t0))s: ${whl##*/} ($(du -h "$whl" | cut -f1))"; done
     python3 -m venv "$work/venv"
     t0=$SECONDS
     expect 0 "pip install of the wheel (no index)" \
