@@ -174,11 +174,8 @@ fn committed_links_follow_the_linters_rule() {
         snapshot.validation_errors()
     );
     assert_eq!(snapshot.catalog.entry("mysql").unwrap().path, "catalog/databases/mysql.yml", "named by its link");
-    let errors: Vec<(&str, &str, &str)> = snapshot
-        .validation_errors()
-        .iter()
-        .map(|e| (e.file.as_str(), e.code.as_str(), e.message.as_str()))
-        .collect();
+    let errors: Vec<(&str, &str, &str)> =
+        snapshot.validation_errors().iter().map(|e| (e.file.as_str(), e.code.as_str(), e.message.as_str())).collect();
     let message = |file: &str| errors.iter().find(|(f, _, _)| *f == file).map(|(_, _, m)| *m).unwrap_or("");
     let code = |file: &str| errors.iter().find(|(f, _, _)| *f == file).map(|(_, c, _)| *c).unwrap_or("");
     assert!(message("catalog/databases/passwd.yaml").contains("outside the repository"), "{errors:?}");

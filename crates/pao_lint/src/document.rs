@@ -74,7 +74,7 @@ fn check_document(
 ) -> Option<CatalogDocument> {
     let kind = schema::document_kind(root, path, checker)?;
     naming::check_document(root, kind, path, checker);
-    if !cx.schemas.check(kind, root, path, checker) {
+    if !cx.schemas.check(kind, root, text, path, checker) {
         return None;
     }
     let doc = match read_document(root) {

@@ -52,7 +52,7 @@ impl Schemas {
     }
 
     /// Validates a document; reports every error at its place. Returns whether it was valid.
-    pub(crate) fn check(&self, kind: DocKind, root: &Node, file: &str, checker: &mut Checker<'_>) -> bool {
+    pub(crate) fn check(&self, kind: DocKind, root: &Node, text: &str, file: &str, checker: &mut Checker<'_>) -> bool {
         let validator = match kind {
             DocKind::Item => &self.item,
             DocKind::Bundle => &self.bundle,
@@ -60,7 +60,7 @@ impl Schemas {
         let mut valid = true;
         for error in validator.iter_errors(root) {
             valid = false;
-            self.report_error(kind, root, &error, file, checker);
+            self.report_error(kind, root, text, &error, file, checker);
         }
         valid
     }
@@ -72,6 +72,7 @@ impl Schemas {
         &self,
         kind: DocKind,
         root: &Node,
+        text: &str,
         error: &jsonschema::ValidationError<'_>,
         file: &str,
         checker: &mut Checker<'_>,
@@ -99,7 +100,7 @@ impl Schemas {
                 .collect();
             if let Some(options) = constants.filter(|c| !c.is_empty()) {
                 let kind_enum = ValidationErrorKind::Enum { options: std::sync::Arc::new(Value::Array(options)) };
-                self.report(kind, root, &pointer, &kind_enum, file, checker);
+                self.report(kind, root, text, &pointer, &kind_enum, file, checker);
                 return;
             }
             let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
@@ -112,18 +113,20 @@ impl Schemas {
                 .collect();
             if let [branch] = meant.as_slice() {
                 for inner in *branch {
-                    self.report_error(kind, root, inner, file, checker);
+                    self.report_error(kind, root, text, inner, file, checker);
                 }
                 return;
             }
         }
-        self.report(kind, root, &pointer, error.kind(), file, checker);
+        self.report(kind, root, text, &pointer, error.kind(), file, checker);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
         kind: DocKind,
         root: &Node,
+        text: &str,
         pointer: &str,
         error: &ValidationErrorKind,
         file: &str,
@@ -174,7 +177,7 @@ impl Schemas {
                 );
             }
             ValidationErrorKind::Type { kind: expected } => {
-                let found = root.pointer(pointer).map_or("nothing".to_owned(), found_text);
+                let found = root.pointer(pointer).map_or("nothing".to_owned(), |node| found_text(node, text));
                 let expected = type_text(expected);
                 checker.report(
                     &rules::WRONG_TYPE,
@@ -186,7 +189,7 @@ impl Schemas {
             }
             ValidationErrorKind::Enum { options } => {
                 let options: Vec<String> = options.as_array().map_or_else(Vec::new, |o| o.iter().map(plain).collect());
-                let found = root.pointer(pointer).map_or_else(String::new, found_text);
+                let found = root.pointer(pointer).map_or_else(String::new, |node| found_text(node, text));
                 let given = given(root, pointer);
                 let help = did_you_mean(&given, options.iter().map(String::as_str))
                     .unwrap_or_else(|| format!("use one of: {}", options.join(", ")));
@@ -269,7 +272,7 @@ impl Schemas {
                 );
             }
             ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
-                let found = root.pointer(pointer).map_or("nothing".to_owned(), found_text);
+                let found = root.pointer(pointer).map_or("nothing".to_owned(), |node| found_text(node, text));
                 let (message, help) = if pointer.contains("/options/") {
                     (
                         format!("{what} must be a value or a `{{ value, label }}` mapping, found {found}"),
@@ -422,12 +425,20 @@ fn plain(value: &Value) -> String {
     }
 }
 
-fn found_text(node: &Node) -> String {
+/// How a message names the value found: its kind and, for a scalar, its text as written in the
+/// file (`version: 1.0` is "number `1.0`", not "number `1`"; `0x1F` stays `0x1F`).
+fn found_text(node: &Node, text: &str) -> String {
     use pao_source::Value as Y;
+    let written = || {
+        text.get(node.span.clone())
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && !s.contains('\n') && s.chars().count() <= 40)
+            .map(str::to_owned)
+    };
     match &node.value {
         Y::Null => "nothing (null)".to_owned(),
-        Y::Bool(b) => format!("boolean `{b}`"),
-        Y::Int(i) => format!("number `{i}`"),
+        Y::Bool(b) => format!("boolean `{}`", written().unwrap_or_else(|| b.to_string())),
+        Y::Int(i) => format!("number `{}`", written().unwrap_or_else(|| i.to_string())),
         Y::Float(f) if f.is_nan() => "not-a-number (`.nan`)".to_owned(),
         Y::Float(f) if f.is_infinite() => {
             let sign = if *f < 0.0 { "-" } else { "" };
@@ -435,7 +446,7 @@ fn found_text(node: &Node) -> String {
                 "an out-of-range number (`{sign}.inf`, or a literal such as `{sign}1e400` too large for a 64-bit float)"
             )
         }
-        Y::Float(f) => format!("number `{f}`"),
+        Y::Float(f) => format!("number `{}`", written().unwrap_or_else(|| f.to_string())),
         Y::String(s) if s.chars().count() > 40 => format!("text `{}…`", s.chars().take(40).collect::<String>()),
         Y::String(s) => format!("text `{s}`"),
         Y::Seq(_) => "a list".to_owned(),

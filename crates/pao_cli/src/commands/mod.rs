@@ -1,5 +1,6 @@
 //! One module per subcommand.
 
+pub mod completions;
 pub mod doctor;
 pub mod form;
 pub mod lint;
@@ -14,7 +15,7 @@ use crate::args::{PaoCli, PaoCommand};
 /// Runs a `pao` subcommand.
 pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
     match cli.command {
-        PaoCommand::Lint(args) => lint::run(&args),
+        PaoCommand::Lint(args) => lint::run(&args, cli.color),
         PaoCommand::Rule { code } => lint::explain(&code, crate::args::DocFormat::Text),
         PaoCommand::Schema(command) => schema::run(command),
         PaoCommand::Form(command) => form::run(command),
@@ -22,5 +23,7 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Doctor(args) => doctor::run(&args),
         PaoCommand::Vars(command) => vars::run(command),
         PaoCommand::Serve(args) => serve::run(&args),
+        PaoCommand::Completions { shell, program } => completions::completions(shell, program),
+        PaoCommand::Man { out_dir } => completions::man_pages(&out_dir),
     }
 }
