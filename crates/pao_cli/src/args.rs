@@ -106,6 +106,8 @@ pub enum PaoCommand {
     /// Template tools: render an item's actions with values, run template test cases.
     #[command(subcommand)]
     Vars(crate::commands::vars::VarsCommand),
+    /// Execute merged requests as they appear (polls the state repository; `--once`: one pass).
+    Worker(Box<crate::commands::worker::WorkerArgs>),
 }
 
 /// `pao schema` subcommands.

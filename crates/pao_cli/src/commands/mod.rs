@@ -1,10 +1,12 @@
 //! One module per subcommand.
 
 pub mod form;
+pub mod fulfil;
 pub mod lint;
 pub mod request;
 pub mod schema;
 pub mod vars;
+pub mod worker;
 
 use crate::ExitStatus;
 use crate::args::{PaoCli, PaoCommand};
@@ -18,5 +20,6 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Form(command) => form::run(command),
         PaoCommand::Request(args) => request::run(*args),
         PaoCommand::Vars(command) => vars::run(command),
+        PaoCommand::Worker(args) => worker::run(&args),
     }
 }
