@@ -86,7 +86,7 @@ pub fn run(app: &pao_app::App, command: FulfilCommand, user: &str, json: bool) -
                     || "no ticket ([escalation] is not configured)".to_owned(),
                     |t| format!("ticket {} {}", t.id, t.url.as_deref().unwrap_or_default()),
                 );
-                format!("Escalated {id}: {ticket}\n\n{}", e.description)
+                format!("Escalated {id} (status escalated): {ticket}\n\n{}", e.description)
             }),
         }
     });
