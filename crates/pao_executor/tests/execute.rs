@@ -316,3 +316,88 @@ async fn an_unmerged_request_is_not_executed() {
     assert_eq!(err.kind(), pao_git::ErrorKind::Conflict);
     assert!(rest.received().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn notifications_are_posted_on_matching_status_changes_and_a_failing_target_never_fails_the_request() {
+    let rest = MockServer::start(created);
+    let hook = MockServer::start(|_| Reply::empty(204));
+    let slack = MockServer::start(|_| Reply::text(200, "ok"));
+    let broken = MockServer::start(|_| Reply::text(500, "teams is down"));
+    let toml = "[[notifications]]\nurl-secret = \"slack-webhook\"\nformat = \"slack\"\non = [\"completed\", \"failed\"]\n\
+                [[notifications]]\nurl-secret = \"teams-webhook\"\nformat = \"teams\"\n";
+    let w = world(&item(&rest.url, &hook.url, "failover", ""), toml);
+    let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+    let slack_url = format!("{}/services/T0/B0/x", slack.url);
+    let teams_url = format!("{}/webhook", broken.url);
+    let mut secrets: Vec<(&str, &str)> = SECRETS.iter().copied().filter(|(k, _)| *k != "slack-webhook").collect();
+    secrets.push(("slack-webhook", &slack_url));
+    secrets.push(("teams-webhook", &teams_url));
+    let clock = clock();
+    let exec = executor(&w.app, MapSecrets::of(&secrets), Arc::clone(&clock));
+    let report = exec.execute(&id).await.unwrap();
+    assert_eq!(report.status, RequestStatus::Completed);
+    let messages = slack.received_on("POST", "/services/T0/B0/x");
+    assert_eq!(messages.len(), 1, "only `completed` matches slack's `on`");
+    let text = messages[0].json()["text"].as_str().unwrap().to_owned();
+    assert_eq!(text, format!("PAO request {id} is completed: pgsql orders-db for team payments"));
+    let body = messages[0].json()["blocks"][1]["text"]["text"].as_str().unwrap().to_owned();
+    assert!(body.contains("Requester: alice") && body.contains(&format!("pao/requests/{id}")), "{body}");
+    // Teams (every status): in_progress and completed, each tried 3 times, then logged; the
+    // sixth try never goes out: five failures in a row opened the host's circuit breaker.
+    assert_eq!(broken.received().len(), 5);
+    assert_eq!(broken.received()[0].json()["@type"], "MessageCard");
+    let log: Vec<String> = exec.logs(&id, None).unwrap().into_iter().map(|e| e.summary).collect();
+    let failed: Vec<_> = log.iter().filter(|s| s.starts_with("notification 1 about")).collect();
+    assert_eq!(failed.len(), 2, "{log:?}");
+    assert!(failed[0].contains("HTTP 500") && !failed[0].contains("/webhook"), "the URL is a secret: {failed:?}");
+    assert!(failed[1].contains("circuit breaker"), "{failed:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_github_workflow_is_dispatched_and_followed_to_its_conclusion() {
+    let polls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&polls);
+    let github = MockServer::start(move |r| match (r.method.as_str(), r.route()) {
+        ("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches") => Reply::empty(204),
+        ("GET", "/repos/acme/infra/actions/workflows/provision.yml/runs") => Reply::json(200, json!({ "total_count": 1, "workflow_runs": [
+            { "id": 4242, "status": "queued", "conclusion": null, "created_at": "2999-01-01T00:00:00Z", "html_url": "https://github.com/acme/infra/actions/runs/4242" } ] })),
+        ("GET", "/repos/acme/infra/actions/runs/4242") => {
+            let done = counter.fetch_add(1, Ordering::SeqCst) > 0;
+            Reply::json(200, json!({ "id": 4242, "status": if done { "completed" } else { "in_progress" }, "conclusion": if done { json!("success") } else { json!(null) }, "html_url": "https://github.com/acme/infra/actions/runs/4242" }))
+        }
+        _ => Reply::empty(404),
+    });
+    let yaml = item("http://127.0.0.1:9", "http://127.0.0.1:9", "automated", "").replace(
+        "  automated:\n    actions:\n",
+        "  automated:\n    actions:\n      - id: provision\n        name: Provision\n        type: github-workflow\n        config:\n          repository: acme/infra\n          workflow: provision.yml\n          ref: main\n          inputs: { name: \"{{ fields.instanceName }}\", size: 3 }\n",
+    );
+    // Only the workflow: cut the rest-api and webhook actions.
+    let yaml = yaml[..yaml.find("      - id: create").unwrap()].to_owned() + &yaml[yaml.find("  manual:").unwrap()..];
+    let w = world(&yaml, "");
+    let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+    let exec = pao_executor::Executor::new(
+        &w.app,
+        pao_executor::ExecutorOptions {
+            clock: Some(clock()),
+            worker: Some("w".into()),
+            secrets: Some(MapSecrets::of(SECRETS)),
+            github_api_url: Some(github.url.clone()),
+            github_token: Some("gh-token".into()),
+        },
+    )
+    .unwrap();
+    let report = exec.execute(&id).await.unwrap();
+    assert_eq!(report.status, RequestStatus::InProgress, "{report:#?}");
+    let dispatch = github.received_on("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches");
+    assert_eq!(dispatch[0].json(), json!({ "ref": "main", "inputs": { "name": "orders", "size": "3" } }));
+    assert_eq!(dispatch[0].header("authorization"), Some("Bearer gh-token"));
+    assert_eq!(dispatch[0].header("idempotency-key"), Some(format!("{id}.provision").as_str()));
+    assert!(report.waiting_on.unwrap().contains("https://github.com/acme/infra/actions/runs/4242"));
+    assert_eq!(exec.execute(&id).await.unwrap().status, RequestStatus::InProgress, "still running");
+    let report = exec.execute(&id).await.unwrap();
+    assert_eq!(report.status, RequestStatus::Completed, "{report:#?}");
+    let action = &report.actions[0];
+    assert_eq!(action.outputs["conclusion"], "success");
+    assert_eq!(action.reference.as_ref().unwrap().url.as_deref(), Some("https://github.com/acme/infra/actions/runs/4242"));
+    assert_eq!(github.received_on("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches").len(), 1);
+}
