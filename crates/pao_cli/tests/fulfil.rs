@@ -87,10 +87,25 @@ fn merged(repo: &Path, item: &str) -> String {
     std::fs::write(&values, "instanceName: orders\n").unwrap();
     let submit = pao(
         repo,
-        &["request", "submit", "--item", "pgsql", "--resource", "orders-db", "--team", "payments", "--values", values.to_str().unwrap(), "--json"],
+        &[
+            "request",
+            "submit",
+            "--item",
+            "pgsql",
+            "--resource",
+            "orders-db",
+            "--team",
+            "payments",
+            "--values",
+            values.to_str().unwrap(),
+            "--json",
+        ],
     );
     assert!(submit.status.success(), "{}", String::from_utf8_lossy(&submit.stderr));
-    let id = serde_json::from_str::<serde_json::Value>(&stdout(&submit)).unwrap()["request"]["id"].as_str().unwrap().to_owned();
+    let id = serde_json::from_str::<serde_json::Value>(&stdout(&submit)).unwrap()["request"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let merge = pao(repo, &["request", "merge", &id]);
     assert!(merge.status.success(), "{}", String::from_utf8_lossy(&merge.stderr));
     id
@@ -115,7 +130,11 @@ fn a_killed_executor_resumes_without_running_a_completed_action_twice() {
     let counter = Arc::clone(&calls);
     // The first call to `two` hangs: the executor is killed while it waits for the answer.
     let two = MockServer::start(move |_| {
-        if counter.fetch_add(1, Ordering::SeqCst) == 0 { Reply::empty(204).after(Duration::from_secs(20)) } else { Reply::empty(204) }
+        if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+            Reply::empty(204).after(Duration::from_secs(20))
+        } else {
+            Reply::empty(204)
+        }
     });
     let three = MockServer::start(|_| Reply::empty(200));
     let tmp = tempfile::tempdir().unwrap();
@@ -129,7 +148,10 @@ fn a_killed_executor_resumes_without_running_a_completed_action_twice() {
     assert_eq!(one.received().len(), 1);
     assert!(three.received().is_empty());
     let logs = stdout(&pao(&repo, &["request", "logs", &id]));
-    assert!(logs.contains("automated/one: attempt 1 succeeded") && logs.contains("automated/two: attempt 1 started"), "{logs}");
+    assert!(
+        logs.contains("automated/one: attempt 1 succeeded") && logs.contains("automated/two: attempt 1 started"),
+        "{logs}"
+    );
     assert!(!logs.contains("automated/two: attempt 1 succeeded"), "{logs}");
 
     // The dead executor's lease runs out (lease-seconds 1 + the attempt's 3 s), then the next
@@ -144,7 +166,11 @@ fn a_killed_executor_resumes_without_running_a_completed_action_twice() {
     let report: serde_json::Value = serde_json::from_str(&stdout(last.as_ref().unwrap())).unwrap();
     assert_eq!(report["status"], "completed", "{report:#}");
     assert_eq!(keys(&one), [format!("{id}.one")], "a completed action never runs again");
-    assert_eq!(keys(&two), [format!("{id}.two"), format!("{id}.two")], "the interrupted call is made again with its key");
+    assert_eq!(
+        keys(&two),
+        [format!("{id}.two"), format!("{id}.two")],
+        "the interrupted call is made again with its key"
+    );
     assert_eq!(keys(&three), [format!("{id}.three")]);
     assert_eq!(two.received()[1].header("x-pao-signature-256"), two.received()[0].header("x-pao-signature-256"));
 

@@ -297,7 +297,10 @@ provider = "env"
         let config = Config::parse(text, Path::new("pao.toml")).unwrap();
         assert_eq!(config.secrets.provider, SecretsProviderKind::Vault);
         assert_eq!(config.secrets.vault_url.as_deref(), Some("http://127.0.0.1:8200"));
-        assert_eq!((config.secrets.vault_mount.as_str(), config.secrets.vault_path_prefix.as_str()), ("secret", "pao/"));
+        assert_eq!(
+            (config.secrets.vault_mount.as_str(), config.secrets.vault_path_prefix.as_str()),
+            ("secret", "pao/")
+        );
     }
 
     #[test]

@@ -25,7 +25,14 @@ pub(crate) fn description(facts: &Value, state: &RunState, status: &str, note: &
     let fact = |key: &str| facts.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
     let mut out = String::new();
     let _ = writeln!(out, "PAO request {} ({}) needs a person.", fact("id"), status);
-    let _ = writeln!(out, "Item: {} {} — resource {} for team {}", fact("item"), fact("version"), fact("resource"), fact("team"));
+    let _ = writeln!(
+        out,
+        "Item: {} {} — resource {} for team {}",
+        fact("item"),
+        fact("version"),
+        fact("resource"),
+        fact("team")
+    );
     let _ = writeln!(out, "Requester: {}", fact("requester"));
     let _ = writeln!(out, "Pull request: {}", fact("pullRequest"));
     if !note.is_empty() {
@@ -54,7 +61,11 @@ pub(crate) fn description(facts: &Value, state: &RunState, status: &str, note: &
                 .as_ref()
                 .map(|r| format!(" created {} {}", r.system, r.url.as_deref().unwrap_or(&r.id)))
                 .unwrap_or_default();
-            let outputs = if action.outputs.is_empty() { String::new() } else { format!(" outputs {}", Value::Object(action.outputs.clone())) };
+            let outputs = if action.outputs.is_empty() {
+                String::new()
+            } else {
+                format!(" outputs {}", Value::Object(action.outputs.clone()))
+            };
             let _ = writeln!(
                 out,
                 "- {}/{} ({}){created}{outputs}: {}",

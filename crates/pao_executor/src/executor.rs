@@ -6,7 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use pao_config::Config;
-use pao_git::{Acquired, CatalogReader, FulfilmentLog, Lease, LeaseStore, LogEntry, RequestId, RequestStatus, StateBackend};
+use pao_git::{
+    Acquired, CatalogReader, FulfilmentLog, Lease, LeaseStore, LogEntry, RequestId, RequestStatus, StateBackend,
+};
 use pao_orchestrator::{Orchestrator, RequestFilter};
 use pao_schema::Action;
 use serde::Serialize;
@@ -110,7 +112,9 @@ impl Executor {
         let http = Http::new(breakers).map_err(|err| ExecError::Setup(err.to_string()))?;
         let secrets = match options.secrets {
             Some(secrets) => secrets,
-            None => provider_from_config(&app.config.secrets, &http).map_err(|err| ExecError::Setup(err.to_string()))?,
+            None => {
+                provider_from_config(&app.config.secrets, &http).map_err(|err| ExecError::Setup(err.to_string()))?
+            }
         };
         let worker = options.worker.unwrap_or_else(|| {
             let host = pao_vars::SystemValues::now().hostname;
@@ -215,7 +219,11 @@ impl Executor {
             .filter(|_| change.status == RequestStatus::InProgress);
         let error = if change.status == RequestStatus::Failed {
             state.error.clone().or_else(|| {
-                state.last_failure.as_ref().and_then(|(list, action)| state.action(*list, action)).and_then(|a| a.error.clone())
+                state
+                    .last_failure
+                    .as_ref()
+                    .and_then(|(list, action)| state.action(*list, action))
+                    .and_then(|a| a.error.clone())
             })
         } else {
             None
@@ -335,7 +343,12 @@ impl Executor {
                 }
             }
             let Some((action, error)) = failed else {
-                self.append(id, &masker, &mut state, &Record::Finished { status: "completed".into(), error: None, at: self.now() })?;
+                self.append(
+                    id,
+                    &masker,
+                    &mut state,
+                    &Record::Finished { status: "completed".into(), error: None, at: self.now() },
+                )?;
                 self.transition(id, RequestStatus::Completed, "every action succeeded")?;
                 self.notify(id, &request, &secrets, &mut state, "completed", None).await?;
                 return Ok(());
@@ -346,7 +359,12 @@ impl Executor {
                 list = List::Manual;
                 continue;
             }
-            self.append(id, &masker, &mut state, &Record::Finished { status: "failed".into(), error: Some(error.clone()), at: self.now() })?;
+            self.append(
+                id,
+                &masker,
+                &mut state,
+                &Record::Finished { status: "failed".into(), error: Some(error.clone()), at: self.now() },
+            )?;
             self.transition(id, RequestStatus::Failed, &masker.mask(&error))?;
             self.notify(id, &request, &secrets, &mut state, "failed", Some(&error)).await?;
             return Ok(());
@@ -403,55 +421,107 @@ impl Executor {
                 Ok(typed) => typed,
                 Err(err) => {
                     let error = masker.mask(&err.message);
-                    self.append(id, &masker, state, &Record::AttemptFinished {
-                        list, action: action.id.clone(), attempt, outcome: Outcome::Failed, error: Some(error.clone()),
-                        retryable: false, backoff_seconds: None, reference: None, outputs: Map::new(), at: self.now(),
-                    })?;
+                    self.append(
+                        id,
+                        &masker,
+                        state,
+                        &Record::AttemptFinished {
+                            list,
+                            action: action.id.clone(),
+                            attempt,
+                            outcome: Outcome::Failed,
+                            error: Some(error.clone()),
+                            retryable: false,
+                            backoff_seconds: None,
+                            reference: None,
+                            outputs: Map::new(),
+                            at: self.now(),
+                        },
+                    )?;
                     return Ok(Step::Fail(error));
                 }
             };
             self.renew(held, timeout)?;
-            self.append(id, &masker, state, &Record::AttemptStarted {
-                list,
-                action: action.id.clone(),
-                action_type: action.action_type().as_str().to_owned(),
-                attempt,
-                idempotency_key: key.clone(),
-                at: self.now(),
-            })?;
+            self.append(
+                id,
+                &masker,
+                state,
+                &Record::AttemptStarted {
+                    list,
+                    action: action.id.clone(),
+                    action_type: action.action_type().as_str().to_owned(),
+                    attempt,
+                    idempotency_key: key.clone(),
+                    at: self.now(),
+                },
+            )?;
             let env = self.env(secrets, key.clone(), timeout, resumed, state.failed_over.as_ref(), &request.facts);
             let result = actions::run(&typed, &env).await;
             resumed = false;
             match result {
                 Ok(Done::Completed { outputs, reference }) => {
-                    self.append(id, &masker, state, &Record::AttemptFinished {
-                        list, action: action.id.clone(), attempt, outcome: Outcome::Succeeded, error: None,
-                        retryable: false, backoff_seconds: None, reference, outputs, at: self.now(),
-                    })?;
+                    self.append(
+                        id,
+                        &masker,
+                        state,
+                        &Record::AttemptFinished {
+                            list,
+                            action: action.id.clone(),
+                            attempt,
+                            outcome: Outcome::Succeeded,
+                            error: None,
+                            retryable: false,
+                            backoff_seconds: None,
+                            reference,
+                            outputs,
+                            at: self.now(),
+                        },
+                    )?;
                     return Ok(Step::Next);
                 }
                 Ok(Done::Waiting { outputs, reference }) => {
-                    self.append(id, &masker, state, &Record::AttemptFinished {
-                        list, action: action.id.clone(), attempt, outcome: Outcome::Waiting, error: None,
-                        retryable: false, backoff_seconds: None, reference: Some(reference.clone()), outputs, at: self.now(),
-                    })?;
+                    self.append(
+                        id,
+                        &masker,
+                        state,
+                        &Record::AttemptFinished {
+                            list,
+                            action: action.id.clone(),
+                            attempt,
+                            outcome: Outcome::Waiting,
+                            error: None,
+                            retryable: false,
+                            backoff_seconds: None,
+                            reference: Some(reference.clone()),
+                            outputs,
+                            at: self.now(),
+                        },
+                    )?;
                     return Ok(Step::Wait);
                 }
                 Err(err) => {
                     let error = masker.mask(&err.message);
                     let again = err.retryable && attempt < policy.max_attempts;
                     let pause = again.then(|| policy.backoff(attempt, err.retry_after, jitter_unit()));
-                    self.append(id, &masker, state, &Record::AttemptFinished {
-                        list, action: action.id.clone(), attempt, outcome: Outcome::Failed, error: Some(error.clone()),
-                        retryable: err.retryable, backoff_seconds: pause.map(|p| p.as_secs_f64()), reference: None,
-                        outputs: Map::new(), at: self.now(),
-                    })?;
+                    self.append(
+                        id,
+                        &masker,
+                        state,
+                        &Record::AttemptFinished {
+                            list,
+                            action: action.id.clone(),
+                            attempt,
+                            outcome: Outcome::Failed,
+                            error: Some(error.clone()),
+                            retryable: err.retryable,
+                            backoff_seconds: pause.map(|p| p.as_secs_f64()),
+                            reference: None,
+                            outputs: Map::new(),
+                            at: self.now(),
+                        },
+                    )?;
                     let Some(pause) = pause else {
-                        let error = if err.retryable {
-                            format!("{error} (after {attempt} attempts)")
-                        } else {
-                            error
-                        };
+                        let error = if err.retryable { format!("{error} (after {attempt} attempts)") } else { error };
                         return Ok(Step::Fail(error));
                     };
                     self.renew(held, pause + timeout)?;
@@ -474,8 +544,17 @@ impl Executor {
         source: &str,
         reference: &Reference,
     ) -> Result<Step, ExecError> {
-        let record = |outcome, error: Option<String>, outputs: Map<String, Value>, reference: Option<Reference>| Record::External {
-            list, action: action.id.clone(), outcome, source: source.to_owned(), error, outputs, reference, at: self.now(),
+        let record = |outcome, error: Option<String>, outputs: Map<String, Value>, reference: Option<Reference>| {
+            Record::External {
+                list,
+                action: action.id.clone(),
+                outcome,
+                source: source.to_owned(),
+                error,
+                outputs,
+                reference,
+                at: self.now(),
+            }
         };
         match polled {
             Ok(None) => Ok(Step::Wait),
@@ -540,8 +619,9 @@ impl Executor {
             environment: self.environment.clone(),
             deterministic: false,
         };
-        let rendered = pao_vars::render_action_for_execution(&self.engine, &request.item, list.kind(), index, &input, &values)
-            .map_err(|failure| ActionError::fatal(format!("action `{}` does not render: {failure}", action.id)))?;
+        let rendered =
+            pao_vars::render_action_for_execution(&self.engine, &request.item, list.kind(), index, &input, &values)
+                .map_err(|failure| ActionError::fatal(format!("action `{}` does not render: {failure}", action.id)))?;
         serde_json::from_value(rendered.action)
             .map_err(|err| ActionError::fatal(format!("action `{}` rendered to an invalid config: {err}", action.id)))
     }
@@ -563,7 +643,8 @@ impl Executor {
                 continue;
             }
             if let Err(error) = crate::notify::post(&self.http, secrets, self.clock.as_ref(), target, &message).await {
-                let record = Record::NotificationFailed { target: index, status: status.to_owned(), error, at: self.now() };
+                let record =
+                    Record::NotificationFailed { target: index, status: status.to_owned(), error, at: self.now() };
                 self.append(id, secrets.masker(), state, &record)?;
             }
         }
@@ -618,7 +699,12 @@ impl Executor {
             self.transition(&id, RequestStatus::Aborted, &format!("aborted by {by}: {note}"))?;
             let masker = Masker::new();
             let mut state = RunState::fold(&self.records(&id)?);
-            self.append(&id, &masker, &mut state, &Record::Aborted { by: by.to_owned(), note: note.to_owned(), at: self.now() })?;
+            self.append(
+                &id,
+                &masker,
+                &mut state,
+                &Record::Aborted { by: by.to_owned(), note: note.to_owned(), at: self.now() },
+            )?;
             if let Some(request) = request {
                 let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
                 self.notify(&id, &request, &secrets, &mut state, "aborted", None).await?;
@@ -672,12 +758,18 @@ impl Executor {
                     Ok::<_, ActionError>(jira.reference(&key))
                 }
                 .await;
-                Some(opened.map_err(|err| ExecError::Escalation { id: id.to_string(), message: masker.mask(&err.message) })?)
+                Some(
+                    opened.map_err(|err| ExecError::Escalation {
+                        id: id.to_string(),
+                        message: masker.mask(&err.message),
+                    })?,
+                )
             }
         };
         let record = EscalationRecord { by: by.to_owned(), note: note.to_owned(), ticket, description, at: self.now() };
         let masked: EscalationRecord =
-            serde_json::from_value(masker.mask_json(&serde_json::to_value(&record).unwrap_or_default())).unwrap_or(record);
+            serde_json::from_value(masker.mask_json(&serde_json::to_value(&record).unwrap_or_default()))
+                .unwrap_or(record);
         self.append(id, &masker, &mut state, &Record::Escalated(masked.clone()))?;
         let what = masked.ticket.as_ref().map_or_else(String::new, |t| format!(" to {}", t.id));
         self.transition(id, RequestStatus::Escalated, &format!("escalated by {by}{what}: {note}"))?;
@@ -708,7 +800,8 @@ impl Executor {
         for id in self.log.requests()? {
             let state = RunState::fold(&self.records(&id)?);
             let Some(action) = state.actions.iter().find(|a| {
-                a.status == ActionStatus::Waiting && a.reference.as_ref().is_some_and(|r| r.system == "jira" && r.id == key)
+                a.status == ActionStatus::Waiting
+                    && a.reference.as_ref().is_some_and(|r| r.system == "jira" && r.id == key)
             }) else {
                 continue;
             };
@@ -717,8 +810,14 @@ impl Executor {
                 let held = self.acquire(&id, Duration::ZERO)?;
                 let mut state = state.clone();
                 let record = Record::External {
-                    list, action: action_id, outcome: outcome.0, source: "jira-webhook".into(), error: outcome.1.clone(),
-                    outputs: Map::new(), reference: None, at: self.now(),
+                    list,
+                    action: action_id,
+                    outcome: outcome.0,
+                    source: "jira-webhook".into(),
+                    error: outcome.1.clone(),
+                    outputs: Map::new(),
+                    reference: None,
+                    at: self.now(),
                 };
                 let result = self.append(&id, &Masker::new(), &mut state, &record);
                 self.release(&held);
@@ -739,4 +838,3 @@ fn action_list(item: &pao_schema::CatalogItem, list: List) -> Vec<Action> {
     .map(|l| l.actions.clone())
     .unwrap_or_default()
 }
-

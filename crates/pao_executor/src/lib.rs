@@ -37,6 +37,8 @@ pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ExecError;
 pub use executor::{ExecutionReport, Executor, ExecutorOptions};
 pub use mask::Masker;
-pub use record::{ActionState, ActionStatus, EscalationRecord, FailureContext, List, Outcome, Record, Reference, RunState};
+pub use record::{
+    ActionState, ActionStatus, EscalationRecord, FailureContext, List, Outcome, Record, Reference, RunState,
+};
 pub use secrets::{EnvSecrets, SecretError, SecretsProvider, VaultSecrets};
 pub use worker::{PassReport, WakeHandle, WorkerOptions, pass, run_worker};

@@ -116,11 +116,21 @@ mod tests {
     #[test]
     fn payload_shapes() {
         let facts = json!({ "id": "req-1", "item": "pgsql", "itemName": "PostgreSQL", "version": "1.0.0", "resource": "orders", "team": "payments", "requester": "alice", "pullRequest": "pao/requests/req-1" });
-        let message = Message { facts: &facts, status: "failed", error: Some("HTTP 500"), links: vec!["https://jira/browse/DBA-1".into()] };
+        let message = Message {
+            facts: &facts,
+            status: "failed",
+            error: Some("HTTP 500"),
+            links: vec!["https://jira/browse/DBA-1".into()],
+        };
         let slack = payload(NotificationFormat::Slack, &message);
         assert_eq!(slack["text"], "PAO request req-1 is failed: pgsql orders for team payments");
         let body = slack["blocks"][1]["text"]["text"].as_str().unwrap();
-        assert!(body.contains("Requester: alice") && body.contains("Error: HTTP 500") && body.contains("https://jira/browse/DBA-1"), "{body}");
+        assert!(
+            body.contains("Requester: alice")
+                && body.contains("Error: HTTP 500")
+                && body.contains("https://jira/browse/DBA-1"),
+            "{body}"
+        );
         let teams = payload(NotificationFormat::Teams, &message);
         assert_eq!(teams["@type"], "MessageCard");
         let plain = payload(NotificationFormat::Json, &message);

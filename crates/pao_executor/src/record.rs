@@ -434,12 +434,9 @@ impl RunState {
                 self.error.clone_from(error);
                 if status == "failed" {
                     // The action that was running (or waiting) when it failed.
-                    if let Some(entry) = self
-                        .actions
-                        .iter_mut()
-                        .rev()
-                        .find(|a| matches!(a.status, ActionStatus::Running | ActionStatus::Waiting | ActionStatus::Failed))
-                    {
+                    if let Some(entry) = self.actions.iter_mut().rev().find(|a| {
+                        matches!(a.status, ActionStatus::Running | ActionStatus::Waiting | ActionStatus::Failed)
+                    }) {
                         entry.status = ActionStatus::Failed;
                         entry.finished_at.get_or_insert_with(|| at.clone());
                         if entry.error.is_none() {

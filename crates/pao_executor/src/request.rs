@@ -40,7 +40,9 @@ pub(crate) fn load(
         return Err(bad("the request file names no catalog item and commit (catalog.item, catalog.commit)".to_owned()));
     }
     let (item, _) = catalog.item_at(&commit, &item_id, None).map_err(|err| {
-        bad(format!("cannot read catalog item `{item_id}` at commit {commit} (is the catalog repository complete?): {err}"))
+        bad(format!(
+            "cannot read catalog item `{item_id}` at commit {commit} (is the catalog repository complete?): {err}"
+        ))
     })?;
     let values = document.get("values").and_then(Value::as_object).cloned().unwrap_or_default();
     let hint = document.pointer("/fulfillment/hint").and_then(Value::as_str).unwrap_or("auto").to_owned();

@@ -13,7 +13,7 @@ use pao_executor::{ActionStatus, ExecError, List};
 use pao_git::RequestStatus;
 use pao_testutil::http::{MockServer, Received, Reply};
 use serde_json::json;
-use support::{SECRETS, MapSecrets, clock, executor, item, jira_toml, merged_request, world};
+use support::{MapSecrets, SECRETS, clock, executor, item, jira_toml, merged_request, world};
 
 fn created(_: &Received) -> Reply {
     Reply::json(201, json!({ "db": { "endpoint": "orders.db.internal:5432", "id": 17 } }))
@@ -22,7 +22,10 @@ fn created(_: &Received) -> Reply {
 fn jira_server() -> MockServer {
     MockServer::start(|r| match (r.method.as_str(), r.route()) {
         ("POST", "/rest/api/2/issue") => Reply::json(201, json!({ "id": "10001", "key": "DBA-7", "self": "x" })),
-        ("GET", "/rest/api/2/issue/DBA-7") => Reply::json(200, json!({ "key": "DBA-7", "fields": { "status": { "name": "Open", "statusCategory": { "key": "new" } }, "resolution": null } })),
+        ("GET", "/rest/api/2/issue/DBA-7") => Reply::json(
+            200,
+            json!({ "key": "DBA-7", "fields": { "status": { "name": "Open", "statusCategory": { "key": "new" } }, "resolution": null } }),
+        ),
         _ => Reply::empty(404),
     })
 }
@@ -52,7 +55,10 @@ async fn actions_run_in_order_with_outputs_auth_signature_and_idempotency_keys()
     assert!(jira.received().is_empty(), "no failover, no ticket");
 
     let create = &report.actions[0];
-    assert_eq!((create.list, create.id.as_str(), create.status, create.attempts), (List::Automated, "create", ActionStatus::Succeeded, 1));
+    assert_eq!(
+        (create.list, create.id.as_str(), create.status, create.attempts),
+        (List::Automated, "create", ActionStatus::Succeeded, 1)
+    );
     assert_eq!(create.outputs["endpoint"], "orders.db.internal:5432");
     assert!(create.started_at.is_some() && create.finished_at.is_some());
     // Executing again runs nothing.
@@ -123,7 +129,10 @@ async fn a_ticket_closed_as_wont_do_fails_the_request_by_polling() {
     let hook = MockServer::start(|_| Reply::empty(204));
     let jira = MockServer::start(|r| match (r.method.as_str(), r.route()) {
         ("POST", "/rest/api/2/issue") => Reply::json(201, json!({ "id": "1", "key": "DBA-9", "self": "x" })),
-        ("GET", "/rest/api/2/issue/DBA-9") => Reply::json(200, json!({ "fields": { "status": { "name": "Closed", "statusCategory": { "key": "done" } }, "resolution": { "name": "Won't Do" } } })),
+        ("GET", "/rest/api/2/issue/DBA-9") => Reply::json(
+            200,
+            json!({ "fields": { "status": { "name": "Closed", "statusCategory": { "key": "done" } }, "resolution": { "name": "Won't Do" } } }),
+        ),
         _ => Reply::empty(404),
     });
     let w = world(&item(&rest.url, &hook.url, "failover", ""), &jira_toml(&jira.url, ""));
@@ -208,7 +217,10 @@ async fn retry_runs_the_failed_action_again_then_the_rest() {
     let healthy = Arc::new(AtomicUsize::new(0));
     let flag = Arc::clone(&healthy);
     let rest = MockServer::start(created);
-    let hook = MockServer::start(move |_| if flag.load(Ordering::SeqCst) == 0 { Reply::text(400, "no") } else { Reply::empty(204) });
+    let hook =
+        MockServer::start(
+            move |_| if flag.load(Ordering::SeqCst) == 0 { Reply::text(400, "no") } else { Reply::empty(204) },
+        );
     let jira = jira_server();
     let w = world(&item(&rest.url, &hook.url, "automated", ""), &jira_toml(&jira.url, ""));
     let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
@@ -264,10 +276,21 @@ async fn escalate_opens_a_ticket_with_what_succeeded_and_cleanup_guidance() {
     let sent = jira.received_on("POST", "/rest/api/2/issue");
     assert_eq!(sent.len(), 1);
     let fields = &sent[0].json()["fields"];
-    assert_eq!((fields["project"]["key"].as_str(), fields["issuetype"]["name"].as_str()), (Some("ORCH"), Some("Incident")));
+    assert_eq!(
+        (fields["project"]["key"].as_str(), fields["issuetype"]["name"].as_str()),
+        (Some("ORCH"), Some("Incident"))
+    );
     let description = fields["description"].as_str().unwrap();
-    assert!(description.contains("Failed: automated/announce (webhook)") && description.contains("HTTP 400"), "{description}");
-    assert!(description.contains("Succeeded") && description.contains("automated/create (rest-api)") && description.contains("matching DELETE"), "{description}");
+    assert!(
+        description.contains("Failed: automated/announce (webhook)") && description.contains("HTTP 400"),
+        "{description}"
+    );
+    assert!(
+        description.contains("Succeeded")
+            && description.contains("automated/create (rest-api)")
+            && description.contains("matching DELETE"),
+        "{description}"
+    );
     assert!(description.contains("orders.db.internal:5432"), "outputs are listed: {description}");
     assert_eq!(exec.report(&id).unwrap().status, RequestStatus::Escalated);
     assert_eq!(exec.escalation(&id).unwrap().unwrap().ticket.unwrap().id, "ORCH-3");
@@ -285,7 +308,8 @@ async fn two_workers_racing_for_one_request_run_each_action_once() {
     let b = support::executor_named(&w.app, MapSecrets::of(SECRETS), Arc::clone(&clock), "worker-b");
     let (ra, rb) = tokio::join!(a.execute(&id), b.execute(&id));
     let busy = [&ra, &rb].iter().filter(|r| matches!(r, Err(ExecError::Busy { .. }))).count();
-    let done = [&ra, &rb].iter().filter(|r| matches!(r, Ok(report) if report.status == RequestStatus::Completed)).count();
+    let done =
+        [&ra, &rb].iter().filter(|r| matches!(r, Ok(report) if report.status == RequestStatus::Completed)).count();
     assert_eq!((busy, done), (1, 1), "{ra:?} {rb:?}");
     assert_eq!(rest.received().len(), 1);
     assert_eq!(hook.received().len(), 1);
@@ -359,11 +383,17 @@ async fn a_github_workflow_is_dispatched_and_followed_to_its_conclusion() {
     let counter = Arc::clone(&polls);
     let github = MockServer::start(move |r| match (r.method.as_str(), r.route()) {
         ("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches") => Reply::empty(204),
-        ("GET", "/repos/acme/infra/actions/workflows/provision.yml/runs") => Reply::json(200, json!({ "total_count": 1, "workflow_runs": [
-            { "id": 4242, "status": "queued", "conclusion": null, "created_at": "2999-01-01T00:00:00Z", "html_url": "https://github.com/acme/infra/actions/runs/4242" } ] })),
+        ("GET", "/repos/acme/infra/actions/workflows/provision.yml/runs") => Reply::json(
+            200,
+            json!({ "total_count": 1, "workflow_runs": [
+            { "id": 4242, "status": "queued", "conclusion": null, "created_at": "2999-01-01T00:00:00Z", "html_url": "https://github.com/acme/infra/actions/runs/4242" } ] }),
+        ),
         ("GET", "/repos/acme/infra/actions/runs/4242") => {
             let done = counter.fetch_add(1, Ordering::SeqCst) > 0;
-            Reply::json(200, json!({ "id": 4242, "status": if done { "completed" } else { "in_progress" }, "conclusion": if done { json!("success") } else { json!(null) }, "html_url": "https://github.com/acme/infra/actions/runs/4242" }))
+            Reply::json(
+                200,
+                json!({ "id": 4242, "status": if done { "completed" } else { "in_progress" }, "conclusion": if done { json!("success") } else { json!(null) }, "html_url": "https://github.com/acme/infra/actions/runs/4242" }),
+            )
         }
         _ => Reply::empty(404),
     });
@@ -398,6 +428,9 @@ async fn a_github_workflow_is_dispatched_and_followed_to_its_conclusion() {
     assert_eq!(report.status, RequestStatus::Completed, "{report:#?}");
     let action = &report.actions[0];
     assert_eq!(action.outputs["conclusion"], "success");
-    assert_eq!(action.reference.as_ref().unwrap().url.as_deref(), Some("https://github.com/acme/infra/actions/runs/4242"));
+    assert_eq!(
+        action.reference.as_ref().unwrap().url.as_deref(),
+        Some("https://github.com/acme/infra/actions/runs/4242")
+    );
     assert_eq!(github.received_on("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches").len(), 1);
 }

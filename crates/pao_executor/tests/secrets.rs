@@ -102,16 +102,22 @@ async fn no_secret_value_reaches_git_logs_reports_escalations_or_notifications()
         let echo = format!("{} {} {}", r.path, r.header("authorization").unwrap_or_default(), r.text());
         if r.route() == "/grants" { Reply::empty(204) } else { Reply::json(201, json!({ "echo": echo })) }
     });
-    let hook = MockServer::start(|r| Reply::json(200, json!({ "got": r.text(), "sig": r.header("x-pao-signature-256") })));
+    let hook =
+        MockServer::start(|r| Reply::json(200, json!({ "got": r.text(), "sig": r.header("x-pao-signature-256") })));
     let github = MockServer::start(|r| match (r.method.as_str(), r.route()) {
         ("POST", _) => Reply::empty(204),
-        ("GET", route) if route.ends_with("/runs") => Reply::json(200, json!({ "total_count": 1, "workflow_runs": [
+        ("GET", route) if route.ends_with("/runs") => Reply::json(
+            200,
+            json!({ "total_count": 1, "workflow_runs": [
             { "id": 99, "status": "completed", "conclusion": "failure", "created_at": "2999-01-01T00:00:00Z",
-              "html_url": format!("https://github.example/runs/99?auth={}", r.header("authorization").unwrap_or_default()) } ] })),
+              "html_url": format!("https://github.example/runs/99?auth={}", r.header("authorization").unwrap_or_default()) } ] }),
+        ),
         _ => Reply::empty(404),
     });
     let jira = MockServer::start(|r| match (r.method.as_str(), r.route()) {
-        ("POST", "/rest/api/2/issue") => Reply::json(201, json!({ "id": "1", "key": "DBA-1", "self": r.header("authorization") })),
+        ("POST", "/rest/api/2/issue") => {
+            Reply::json(201, json!({ "id": "1", "key": "DBA-1", "self": r.header("authorization") }))
+        }
         _ => Reply::json(500, json!({ "errorMessages": [r.header("authorization")] })),
     });
     let slack = MockServer::start(|_| Reply::text(200, "ok"));
@@ -157,8 +163,11 @@ async fn no_secret_value_reaches_git_logs_reports_escalations_or_notifications()
     stored.push_str(&serde_json::to_string(&escalation).unwrap());
     // The escalation ticket is PAO's own text (the manual ticket's description is the item's
     // template, which sends the password to JIRA on purpose).
-    let escalations: Vec<_> =
-        jira.received_on("POST", "/rest/api/2/issue").into_iter().filter(|r| r.json()["fields"]["project"]["key"] == "ORCH").collect();
+    let escalations: Vec<_> = jira
+        .received_on("POST", "/rest/api/2/issue")
+        .into_iter()
+        .filter(|r| r.json()["fields"]["project"]["key"] == "ORCH")
+        .collect();
     assert_eq!(escalations.len(), 1);
     stored.push_str(&escalations[0].text());
     for r in slack.received() {
@@ -167,7 +176,16 @@ async fn no_secret_value_reaches_git_logs_reports_escalations_or_notifications()
     assert!(stored.contains("***"), "masked values show as ***");
     assert!(stored.contains("/dbs"), "the echo was stored, masked");
     let basic = base64_of("svc:ZQX-basic-pass-4f0a9");
-    for secret in ["ZQX-api-token-8d1f7", "ZQX-db-password-2c9e4", "ZQX-hook-key-5a3b1", "ZQX-jira-token-7e6d2", "ZQX-basic-pass-4f0a9", "ZQX-github-token-9a8b7", "ZQX-slack-path-1b2c3", basic.as_str()] {
+    for secret in [
+        "ZQX-api-token-8d1f7",
+        "ZQX-db-password-2c9e4",
+        "ZQX-hook-key-5a3b1",
+        "ZQX-jira-token-7e6d2",
+        "ZQX-basic-pass-4f0a9",
+        "ZQX-github-token-9a8b7",
+        "ZQX-slack-path-1b2c3",
+        basic.as_str(),
+    ] {
         assert!(!stored.contains(secret), "{secret} leaked:\n{}", excerpt(&stored, secret));
     }
 }
@@ -189,17 +207,29 @@ async fn vault_kv2_values_are_read_with_the_token_and_missing_ones_are_named() {
             return Reply::json(403, json!({ "errors": ["permission denied"] }));
         }
         match r.route() {
-            "/v1/secret/data/pao/jira-token" => Reply::json(200, json!({ "data": { "data": { "value": "from-vault" }, "metadata": { "version": 3 } } })),
-            "/v1/secret/data/pao/single" => Reply::json(200, json!({ "data": { "data": { "password": "only-key" }, "metadata": {} } })),
+            "/v1/secret/data/pao/jira-token" => {
+                Reply::json(200, json!({ "data": { "data": { "value": "from-vault" }, "metadata": { "version": 3 } } }))
+            }
+            "/v1/secret/data/pao/single" => {
+                Reply::json(200, json!({ "data": { "data": { "password": "only-key" }, "metadata": {} } }))
+            }
             _ => Reply::json(404, json!({ "errors": [] })),
         }
     });
-    let http = pao_executor::http::Http::new(pao_executor::breaker::Breakers::new(5, Duration::from_secs(30), support::clock())).unwrap();
+    let http = pao_executor::http::Http::new(pao_executor::breaker::Breakers::new(
+        5,
+        Duration::from_secs(30),
+        support::clock(),
+    ))
+    .unwrap();
     let provider = VaultSecrets::new(http.clone(), vault.url.clone(), "vt-1".into(), "secret", "pao/");
     assert_eq!(provider.get("jira-token").await.unwrap(), "from-vault");
     assert_eq!(provider.get("single").await.unwrap(), "only-key");
     let err = provider.get("nope").await.unwrap_err();
-    assert!(err.to_string().contains("secret `nope` is not set") && err.to_string().contains("secret/pao/nope"), "{err}");
+    assert!(
+        err.to_string().contains("secret `nope` is not set") && err.to_string().contains("secret/pao/nope"),
+        "{err}"
+    );
     let bad = VaultSecrets::new(http, vault.url.clone(), "wrong".into(), "secret", "pao/");
     let err = bad.get("jira-token").await.unwrap_err();
     assert!(err.to_string().contains("HTTP 403") && err.to_string().contains("permission denied"), "{err}");
@@ -210,7 +240,10 @@ async fn vault_kv2_values_are_read_with_the_token_and_missing_ones_are_named() {
 #[tokio::test]
 async fn env_secrets_name_the_variable_to_set() {
     let err = EnvSecrets.get("definitely-unset-name").await.unwrap_err();
-    assert_eq!(err.to_string(), "secret `definitely-unset-name` is not set: set the environment variable PAO_SECRET_DEFINITELY_UNSET_NAME for the executor");
+    assert_eq!(
+        err.to_string(),
+        "secret `definitely-unset-name` is not set: set the environment variable PAO_SECRET_DEFINITELY_UNSET_NAME for the executor"
+    );
     let masker = Masker::new();
     masker.add("x-secret");
     assert_eq!(masker.mask("a x-secret b"), "a *** b");

@@ -96,7 +96,9 @@ impl LeaseStore {
                 None => repo.reference(&name, commit, false, "pao: lease"),
             };
             match result {
-                Ok(_) => return Ok(Acquired::Held(Lease { id: id.clone(), holder: holder.to_owned(), expires, commit })),
+                Ok(_) => {
+                    return Ok(Acquired::Held(Lease { id: id.clone(), holder: holder.to_owned(), expires, commit }));
+                }
                 Err(err) if is_race(&err) => {}
                 Err(err) => return Err(err.into()),
             }

@@ -72,12 +72,7 @@ impl FulfilmentLog {
     /// # Errors
     /// [`BackendError::Contention`] after repeated lost races, [`BackendError::Corrupt`] for a
     /// record over 1 MiB, or a Git failure.
-    pub fn append(
-        &self,
-        id: &RequestId,
-        summary: &str,
-        record: &serde_json::Value,
-    ) -> Result<LogEntry, BackendError> {
+    pub fn append(&self, id: &RequestId, summary: &str, record: &serde_json::Value) -> Result<LogEntry, BackendError> {
         let repo = self.repo()?;
         let name = log_ref(id);
         let text = serde_json::to_string_pretty(record).map_err(|err| BackendError::Corrupt(err.to_string()))?;

@@ -131,8 +131,7 @@ impl MockServer {
                 .build()
                 .expect("a Tokio runtime for the mock server");
             runtime.block_on(async move {
-                let listener =
-                    tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind a loopback port");
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.expect("bind a loopback port");
                 ready.send(listener.local_addr().expect("local address")).expect("the test waits");
                 let app = axum::Router::new().fallback(move |request: axum::extract::Request| {
                     let (handler, log) = (Arc::clone(&handler), Arc::clone(&log));

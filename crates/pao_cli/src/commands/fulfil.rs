@@ -122,10 +122,7 @@ async fn logs(executor: &Executor, id: &str, follow: bool, json: bool) -> Result
         }
         let _ = print_stdout(&out);
         let status = executor.report(id)?.status;
-        let settled = matches!(
-            status.as_str(),
-            "completed" | "failed" | "aborted" | "escalated" | "pr_closed"
-        );
+        let settled = matches!(status.as_str(), "completed" | "failed" | "aborted" | "escalated" | "pr_closed");
         if settled && !executor.running(id)? {
             return Ok(String::new());
         }

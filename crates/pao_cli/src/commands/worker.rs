@@ -35,8 +35,11 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<ExitStatus> {
     let executor = Arc::new(Executor::new(&app, ExecutorOptions::default())?);
     let runtime = crate::commands::fulfil::runtime()?;
     let mut failed = false;
-    runtime.block_on(run_worker(executor, WorkerOptions { once: args.once, poll }, WakeHandle::new(), |pass| {
-        match pass {
+    runtime.block_on(run_worker(
+        executor,
+        WorkerOptions { once: args.once, poll },
+        WakeHandle::new(),
+        |pass| match pass {
             Ok(report) => {
                 for id in &report.executed {
                     eprintln!("pao worker: executed {id}");
@@ -53,7 +56,7 @@ pub fn run(args: &WorkerArgs) -> anyhow::Result<ExitStatus> {
                 failed = true;
                 eprintln!("pao worker: cannot read the state repository: {err}");
             }
-        }
-    }));
+        },
+    ));
     Ok(if failed { ExitStatus::Failure } else { ExitStatus::Success })
 }

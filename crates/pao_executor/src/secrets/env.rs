@@ -10,8 +10,7 @@ pub struct EnvSecrets;
 
 /// The environment variable holding secret `name`.
 pub fn env_name(name: &str) -> String {
-    let upper: String =
-        name.chars().map(|c| if c == '-' || c == '.' { '_' } else { c.to_ascii_uppercase() }).collect();
+    let upper: String = name.chars().map(|c| if c == '-' || c == '.' { '_' } else { c.to_ascii_uppercase() }).collect();
     format!("PAO_SECRET_{upper}")
 }
 

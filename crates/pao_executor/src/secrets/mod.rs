@@ -64,7 +64,9 @@ pub fn provider_from_config(
                 SecretError::Config("provider = \"vault\" needs vault-url = \"https://vault.example\"".to_owned())
             })?;
             let token = std::env::var("VAULT_TOKEN").ok().filter(|t| !t.is_empty()).ok_or_else(|| {
-                SecretError::Config("provider = \"vault\" reads its token from VAULT_TOKEN, which is not set".to_owned())
+                SecretError::Config(
+                    "provider = \"vault\" reads its token from VAULT_TOKEN, which is not set".to_owned(),
+                )
             })?;
             Ok(Arc::new(VaultSecrets::new(http.clone(), url, token, &config.vault_mount, &config.vault_path_prefix)))
         }

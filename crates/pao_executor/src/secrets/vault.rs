@@ -59,9 +59,8 @@ impl VaultSecrets {
         };
         let json = response.json().unwrap_or_default();
         let data = json.pointer("/data/data").and_then(serde_json::Value::as_object);
-        let value = data.and_then(|data| {
-            data.get("value").or_else(|| if data.len() == 1 { data.values().next() } else { None })
-        });
+        let value = data
+            .and_then(|data| data.get("value").or_else(|| if data.len() == 1 { data.values().next() } else { None }));
         match value {
             Some(serde_json::Value::String(text)) if !text.is_empty() => Ok(text.clone()),
             Some(other) if !other.is_null() && !other.is_string() => Ok(other.to_string()),

@@ -64,7 +64,8 @@ pub fn world(item: &str, pao_toml: &str) -> World {
 }
 
 pub fn open(state: &Path) -> App {
-    let options = RepositoryOptions { state_repo: Some(state.to_path_buf()), local: true, ..RepositoryOptions::default() };
+    let options =
+        RepositoryOptions { state_repo: Some(state.to_path_buf()), local: true, ..RepositoryOptions::default() };
     App::open_from(&options, state).unwrap()
 }
 
@@ -97,7 +98,13 @@ pub fn executor_named(app: &App, secrets: Arc<MapSecrets>, clock: Arc<ManualCloc
     let clock: Arc<dyn Clock> = clock;
     Executor::new(
         app,
-        ExecutorOptions { clock: Some(clock), worker: Some(name.into()), secrets: Some(secrets), github_api_url: None, github_token: None },
+        ExecutorOptions {
+            clock: Some(clock),
+            worker: Some(name.into()),
+            secrets: Some(secrets),
+            github_api_url: None,
+            github_token: None,
+        },
     )
     .unwrap()
 }

@@ -18,8 +18,8 @@ use super::{Done, Env, secret};
 use crate::http::{ActionError, Call};
 use crate::record::Reference;
 
-pub use request::{TicketState, ticket_state};
 pub(crate) use request::issue_body;
+pub use request::{TicketState, ticket_state};
 
 /// The JIRA instance an action or escalation uses, with its token read.
 pub(crate) struct Instance {
@@ -87,8 +87,11 @@ pub(crate) async fn run(config: &JiraTicketConfig, env: &Env<'_>) -> Result<Done
 
 async fn find_by_label(jira: &Instance, label: &str, env: &Env<'_>) -> Result<Option<String>, ActionError> {
     let jql = format!("labels = \"{label}\"");
-    let url = reqwest::Url::parse_with_params(&format!("{}/rest/api/2/search", jira.url), [("jql", jql.as_str()), ("fields", "key")])
-        .map_err(|err| ActionError::fatal(format!("JIRA search URL: {err}")))?;
+    let url = reqwest::Url::parse_with_params(
+        &format!("{}/rest/api/2/search", jira.url),
+        [("jql", jql.as_str()), ("fields", "key")],
+    )
+    .map_err(|err| ActionError::fatal(format!("JIRA search URL: {err}")))?;
     let mut call = jira.call("GET", "", env);
     call.url = url.to_string();
     let response = env.http.send(&call).await?;

@@ -73,10 +73,11 @@ async fn oauth2_token(secret_json: &str, env: &Env<'_>) -> Result<String, Action
     }
     let mut call = Call::new("POST", url, env.timeout);
     call.body = Some(Body::Form(pairs));
-    let response = env.http.send(&call).await.map_err(|err| ActionError {
-        message: format!("oauth2 token request failed: {}", err.message),
-        ..err
-    })?;
+    let response = env
+        .http
+        .send(&call)
+        .await
+        .map_err(|err| ActionError { message: format!("oauth2 token request failed: {}", err.message), ..err })?;
     let token = response
         .json()
         .and_then(|json| json.get("access_token").and_then(serde_json::Value::as_str).map(str::to_owned))

@@ -61,9 +61,12 @@ pub(crate) fn extract_outputs(
     })?;
     let mut outputs = Map::new();
     for (name, pointer) in pointers {
-        let pointer = if pointer.is_empty() || pointer.starts_with('/') { pointer.clone() } else { format!("/{pointer}") };
+        let pointer =
+            if pointer.is_empty() || pointer.starts_with('/') { pointer.clone() } else { format!("/{pointer}") };
         let value = json.pointer(&pointer).ok_or_else(|| {
-            ActionError::fatal(format!("{target}: output `{name}`: the answer has no value at JSON Pointer `{pointer}`"))
+            ActionError::fatal(format!(
+                "{target}: output `{name}`: the answer has no value at JSON Pointer `{pointer}`"
+            ))
         })?;
         outputs.insert(name.clone(), value.clone());
     }

@@ -10,7 +10,10 @@ use crate::http::ActionError;
 pub(crate) fn files(config: &TerraformConfig) -> Result<Vec<(String, String)>, ActionError> {
     let dir = config.path.trim_matches('/');
     if dir.is_empty() || dir.split('/').any(|part| part.is_empty() || part == "." || part == "..") {
-        return Err(ActionError::fatal(format!("terraform path `{}` must be a relative directory without `..`", config.path)));
+        return Err(ActionError::fatal(format!(
+            "terraform path `{}` must be a relative directory without `..`",
+            config.path
+        )));
     }
     let variables: Map<String, Value> = config.variables.clone().unwrap_or_default().into_iter().collect();
     let mut out = Vec::new();

@@ -17,7 +17,8 @@ fn signature_matches_a_known_vector() {
 
 #[test]
 fn the_signed_text_is_the_sent_body() {
-    let config = WebhookConfig { url: "https://hooks.example/x".into(), secret: "k".into(), payload: Some(json!({ "a": 1 })) };
+    let config =
+        WebhookConfig { url: "https://hooks.example/x".into(), secret: "k".into(), payload: Some(json!({ "a": 1 })) };
     let call = build_call(&config, &json!({}), "key", Duration::from_secs(3), "req.hook");
     let Some(Body::Text(body)) = &call.body else { panic!("text body") };
     assert_eq!(body, r#"{"a":1}"#);
