@@ -146,6 +146,8 @@ pub enum PaoCommand {
     Vars(crate::commands::vars::VarsCommand),
     /// The REST API (SPEC section 7) over the state repository, with JSON logs on stderr.
     Serve(Box<crate::commands::serve::ServeArgs>),
+    /// Execute merged requests as they appear (polls the state repository; `--once`: one pass).
+    Worker(Box<crate::commands::worker::WorkerArgs>),
     /// Print a shell completion script for `pao` (or `pao-lint`) to standard output.
     ///
     /// bash: `pao completions bash > ~/.local/share/bash-completion/completions/pao`;

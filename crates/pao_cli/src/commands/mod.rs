@@ -3,11 +3,13 @@
 pub mod completions;
 pub mod doctor;
 pub mod form;
+pub mod fulfil;
 pub mod lint;
 pub mod request;
 pub mod schema;
 pub mod serve;
 pub mod vars;
+pub mod worker;
 
 use crate::ExitStatus;
 use crate::args::{PaoCli, PaoCommand};
@@ -25,5 +27,6 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Serve(args) => serve::run(&args),
         PaoCommand::Completions { shell, program } => completions::completions(shell, program),
         PaoCommand::Man { out_dir } => completions::man_pages(&out_dir),
+        PaoCommand::Worker(args) => worker::run(&args),
     }
 }

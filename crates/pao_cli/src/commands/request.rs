@@ -93,7 +93,7 @@ pub enum RequestCommand {
         /// Request id.
         id: String,
     },
-    /// Abort a request (closes an open pull request).
+    /// Abort a request (closes an open pull request; stops a failed or running fulfilment).
     Abort {
         /// Request id.
         id: String,
@@ -101,18 +101,33 @@ pub enum RequestCommand {
         #[arg(long, default_value = "aborted from the command line")]
         reason: String,
     },
-    /// Hand a request to people (manual fulfilment); recorded in its status history.
+    /// Hand a request to people: a ticket from `[escalation]` with what succeeded, the error
+    /// and cleanup guidance; status `escalated`.
     Escalate {
         /// Request id.
         id: String,
-        /// Why, recorded in the status history.
+        /// Why, recorded in the status history and the ticket.
         #[arg(long, default_value = "escalated from the command line")]
         reason: String,
     },
-    /// Run a failed (or escalated) request's fulfilment again (to `in_progress`).
+    /// Run a failed (or escalated) request's failed action again, then the rest.
     Retry {
         /// Request id.
         id: String,
+    },
+    /// Run a merged request's fulfilment now (returns when every action has finished or the
+    /// request waits on something outside: an open ticket, a running workflow).
+    Execute {
+        /// Request id.
+        id: String,
+    },
+    /// Show a request's fulfilment log (every attempt, with times, references and errors).
+    Logs {
+        /// Request id.
+        id: String,
+        /// Keep printing records as they are written, until the request stops running.
+        #[arg(long, short = 'f')]
+        follow: bool,
     },
     /// Request removal of a resource: a pull request deleting its desired-state file.
     Decommission(DecommissionArgs),
@@ -215,6 +230,9 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
     let app = pao_app::App::open(&args.repository.options())?;
     let orchestrator = &app.orchestrator;
     let json = args.json;
+    if let Some(command) = crate::commands::fulfil::FulfilCommand::from_request(&args.command) {
+        return crate::commands::fulfil::run(&app, command, &requester(&WhoArgs { user: None, email: None }).id, json);
+    }
     let result = match args.command {
         RequestCommand::Submit(submit) => {
             let bytes = pao_source::read_bounded(&submit.values, pao_source::MAX_INPUT_BYTES)
@@ -265,17 +283,6 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
             let _ = write!(out, "\ndiff:\n{}", detail.diff);
             out
         }),
-        RequestCommand::Status { id } => orchestrator.status(&id).map(|report| {
-            if json {
-                return pretty(&report);
-            }
-            let mut out = format!("{}: {}\n", report.id, report.status);
-            for event in &report.history {
-                let note = if event.note.is_empty() { String::new() } else { format!("  {}", event.note) };
-                let _ = writeln!(out, "  {}  {:<12}{note}", event.at, event.status.as_str());
-            }
-            out
-        }),
         RequestCommand::Merge { id } => orchestrator.merge(&id).map(|view| {
             if json {
                 pretty(&view)
@@ -283,15 +290,12 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
                 format!("Merged {} into {}: {}\n", view.id, args.repository.base, view.status)
             }
         }),
-        RequestCommand::Abort { id, reason } => orchestrator
-            .abort(&id, &reason)
-            .map(|view| if json { pretty(&view) } else { format!("Aborted {}: {}\n", view.id, view.status) }),
-        RequestCommand::Escalate { id, reason } => orchestrator
-            .transition(&id, RequestStatus::Escalated, &reason)
-            .map(|view| if json { pretty(&view) } else { format!("Escalated {}: {}\n", view.id, view.status) }),
-        RequestCommand::Retry { id } => orchestrator
-            .transition(&id, RequestStatus::InProgress, "retried from the command line")
-            .map(|view| if json { pretty(&view) } else { format!("Retrying {}: {}\n", view.id, view.status) }),
+        RequestCommand::Abort { .. }
+        | RequestCommand::Escalate { .. }
+        | RequestCommand::Retry { .. }
+        | RequestCommand::Execute { .. }
+        | RequestCommand::Status { .. }
+        | RequestCommand::Logs { .. } => unreachable!("handled by commands::fulfil"),
     };
     match result {
         Ok(text) => {
