@@ -78,6 +78,7 @@ pub struct Executor {
     clock: Arc<dyn Clock>,
     worker: String,
     github: GithubApi,
+    followups: pao_git::FollowUps,
 }
 
 impl std::fmt::Debug for Executor {
@@ -131,6 +132,7 @@ impl Executor {
             catalog: Arc::clone(&app.catalog),
             config: Arc::clone(&app.config),
             log: FulfilmentLog::open(&app.state_repo)?,
+            followups: pao_git::FollowUps::open(&app.state_repo, app.backend.base_branch())?,
             leases: LeaseStore::open(&app.state_repo)?,
             environment: names.iter().filter_map(|n| std::env::var(n).ok().map(|v| (n.clone(), v))).collect(),
             engine: pao_vars::Engine::new(names),
@@ -598,6 +600,7 @@ impl Executor {
             github: &self.github,
             request: facts,
             now: self.now(),
+            followups: &self.followups,
         }
     }
 
@@ -797,12 +800,66 @@ impl Executor {
                 (Outcome::Failed, Some(format!("JIRA ticket {key} was closed as {resolution}")))
             }
         };
+        self.resolve_waiting(
+            |a| a.reference.as_ref().is_some_and(|r| r.system == "jira" && r.id == key),
+            outcome,
+            "jira-webhook",
+        )
+        .await
+    }
+
+    /// `/webhooks/terraform`: an HCP Terraform run notification (`run_message`,
+    /// `notifications[].message` and `run_url` are searched for a waiting `terraform` action's
+    /// label `pao-<request-id>.<action-id>`). An applied run (or one with nothing to change)
+    /// completes the action and the request continues; an errored, discarded or cancelled run
+    /// fails it. `Ok(None)`: not PAO's run, or not finished.
+    ///
+    /// # Errors
+    /// As [`Self::jira_webhook`].
+    pub async fn terraform_webhook(&self, payload: &Value) -> Result<Option<ExecutionReport>, ExecError> {
+        let outcome = match actions::terraform::run_state(payload) {
+            actions::terraform::RunState::Running => return Ok(None),
+            actions::terraform::RunState::Applied(_) => (Outcome::Succeeded, None),
+            actions::terraform::RunState::Failed(what) => (Outcome::Failed, Some(format!("Terraform {what}"))),
+        };
+        let mut text = String::new();
+        for pointer in ["/run_message", "/run_url", "/notifications/0/message", "/notifications/0/run_message"] {
+            if let Some(part) = payload.pointer(pointer).and_then(Value::as_str) {
+                text.push_str(part);
+                text.push('\n');
+            }
+        }
+        if text.is_empty() {
+            return Ok(None);
+        }
+        self.resolve_waiting(
+            |a| {
+                a.action_type == "terraform"
+                    && a.idempotency_key.as_ref().is_some_and(|key| {
+                        let label = actions::terraform::label(key);
+                        text.match_indices(&label).any(|(at, _)| {
+                            // The whole label: not a prefix of another action's.
+                            !text[at + label.len()..].starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+                        })
+                    })
+            },
+            outcome,
+            "terraform-webhook",
+        )
+        .await
+    }
+
+    /// Records an outside system's verdict on the first waiting action `matches` finds, then
+    /// continues its request.
+    async fn resolve_waiting(
+        &self,
+        matches: impl Fn(&ActionState) -> bool,
+        outcome: (Outcome, Option<String>),
+        source: &str,
+    ) -> Result<Option<ExecutionReport>, ExecError> {
         for id in self.log.requests()? {
             let state = RunState::fold(&self.records(&id)?);
-            let Some(action) = state.actions.iter().find(|a| {
-                a.status == ActionStatus::Waiting
-                    && a.reference.as_ref().is_some_and(|r| r.system == "jira" && r.id == key)
-            }) else {
+            let Some(action) = state.actions.iter().find(|a| a.status == ActionStatus::Waiting && matches(a)) else {
                 continue;
             };
             let (list, action_id) = (action.list, action.id.clone());
@@ -813,7 +870,7 @@ impl Executor {
                     list,
                     action: action_id,
                     outcome: outcome.0,
-                    source: "jira-webhook".into(),
+                    source: source.into(),
                     error: outcome.1.clone(),
                     outputs: Map::new(),
                     reference: None,

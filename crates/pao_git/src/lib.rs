@@ -16,6 +16,7 @@ mod backend;
 mod catalog;
 mod doctor;
 mod error;
+mod followup;
 mod history;
 mod kind;
 mod lease;
@@ -34,6 +35,7 @@ pub use backend::{
 pub use catalog::{Catalog, CatalogEntry, CatalogReader, CatalogSnapshot, discover_repository};
 pub use doctor::{DoctorReport, Problem, ProblemKind};
 pub use error::GitError;
+pub use followup::{FOLLOW_UP_BRANCH_PREFIX, FilesAt, FollowUps};
 pub use history::{ItemVersion, ItemVersions};
 pub use kind::ErrorKind;
 pub use lease::{Acquired, LEASE_REF_PREFIX, Lease, LeaseInfo, LeaseStore};

@@ -38,6 +38,8 @@ pub(crate) struct Env<'a> {
     pub(crate) request: &'a Value,
     /// Now, RFC 3339 (from the executor's clock).
     pub(crate) now: String,
+    /// Where `terraform` actions write their files.
+    pub(crate) followups: &'a pao_git::FollowUps,
 }
 
 /// Where `github-workflow` actions call GitHub.
@@ -74,7 +76,7 @@ pub(crate) async fn poll(action: &Action, reference: &Reference, env: &Env<'_>) 
     match &action.config {
         ActionConfig::JiraTicket(config) => jira_ticket::poll(config, reference, env).await,
         ActionConfig::GithubWorkflow(config) => github_workflow::poll(config, reference, env).await,
-        ActionConfig::Terraform(_) => Ok(None),
+        ActionConfig::Terraform(_) => terraform::poll(reference, env).await,
         ActionConfig::RestApi(_) | ActionConfig::Webhook(_) => {
             Ok(Some(Done::Completed { outputs: Map::new(), reference: Some(reference.clone()) }))
         }

@@ -16,7 +16,7 @@ use crate::record::Reference;
 
 pub(crate) use request::{dispatch_body, pick_run};
 
-fn call(env: &Env<'_>, method: &str, path: &str) -> Result<Call, ActionError> {
+pub(crate) fn call(env: &Env<'_>, method: &str, path: &str) -> Result<Call, ActionError> {
     let token = env.github.token.as_deref().ok_or_else(|| {
         ActionError::fatal("github-workflow actions need a GitHub token: set GITHUB_TOKEN for the executor")
     })?;
