@@ -122,12 +122,14 @@ mod tests {
 
     fn repo_with_base(dir: &Path) -> Repository {
         let repo = Repository::init_bare(dir).unwrap();
-        let blob = repo.blob(b"{}\n").unwrap();
-        let mut builder = repo.treebuilder(None).unwrap();
-        builder.insert("README", blob, 0o100_644).unwrap();
-        let tree = repo.find_tree(builder.write().unwrap()).unwrap();
-        let sig = Signature::now("t", "t@t").unwrap();
-        repo.commit(Some("refs/heads/main"), &sig, &sig, "base", &tree, &[]).unwrap();
+        {
+            let blob = repo.blob(b"{}\n").unwrap();
+            let mut builder = repo.treebuilder(None).unwrap();
+            builder.insert("README", blob, 0o100_644).unwrap();
+            let tree = repo.find_tree(builder.write().unwrap()).unwrap();
+            let sig = Signature::now("t", "t@t").unwrap();
+            repo.commit(Some("refs/heads/main"), &sig, &sig, "base", &tree, &[]).unwrap();
+        }
         repo
     }
 

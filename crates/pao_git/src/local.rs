@@ -192,6 +192,10 @@ impl LocalBackend {
             }
             None => return Err(BackendError::NoSuchFile { path }),
         }
+        for (extra, content) in &spec.extra_files {
+            let blob = repo.blob(content.as_bytes()).during(writing)?;
+            update.upsert(extra, blob, FileMode::Blob);
+        }
         let tree = repo.find_tree(update.create_updated(repo, &base_tree).during(writing)?).during(writing)?;
         let mut trailers = spec.identity_trailers();
         if !spec.labels.is_empty() {

@@ -34,6 +34,13 @@ pub(crate) fn label(idempotency_key: &str) -> String {
 /// One attempt: place the files, then wait for the pipeline.
 pub(crate) async fn run(config: &TerraformConfig, env: &Env<'_>) -> Result<Done, ActionError> {
     let files = request::files(config)?;
+    let masker = env.secrets.masker();
+    if files.iter().any(|(_, content)| masker.mask(content) != *content) {
+        return Err(ActionError::fatal(format!(
+            "terraform action for {}: the variables hold a secret, and PAO never writes secrets to Git; give the secret to the pipeline itself (an HCP Terraform sensitive variable, an Atlantis environment variable) and leave it out of `variables`",
+            config.path
+        )));
+    }
     let (id, action) = env
         .idempotency_key
         .split_once('.')

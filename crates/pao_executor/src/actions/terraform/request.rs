@@ -3,40 +3,13 @@
 //! run reads ([`run_state`], [`status_state`]).
 
 use pao_schema::TerraformConfig;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::http::ActionError;
 
-/// `(path, content)` of each file, in the state repository.
+/// `(path, content)` of each file, in the state repository ([`TerraformConfig::files`]).
 pub(crate) fn files(config: &TerraformConfig) -> Result<Vec<(String, String)>, ActionError> {
-    let dir = config.path.trim_end_matches('/');
-    let bad_part = |part: &str| part.is_empty() || part == "." || part == ".." || part.eq_ignore_ascii_case(".git");
-    if dir.is_empty() || dir.starts_with('/') || dir.contains('\\') || dir.split('/').any(bad_part) {
-        return Err(ActionError::fatal(format!(
-            "terraform action: path `{}` must be a relative directory inside the state repository (no `..`, `.`, empty or absolute parts), e.g. `infra/databases/orders`",
-            config.path.escape_debug()
-        )));
-    }
-    let variables: Map<String, Value> = config.variables.clone().unwrap_or_default().into_iter().collect();
-    let mut out = Vec::new();
-    if let Some(source) = &config.module {
-        let mut module = Map::new();
-        module.insert("source".into(), source.clone().into());
-        for name in variables.keys() {
-            module.insert(name.clone(), format!("${{var.{name}}}").into());
-        }
-        let variable_blocks: Map<String, Value> = variables.keys().map(|k| (k.clone(), json!({}))).collect();
-        let main = json!({ "variable": variable_blocks, "module": { "pao": module } });
-        out.push((format!("{dir}/main.tf.json"), pretty(&main)));
-    }
-    out.push((format!("{dir}/terraform.tfvars.json"), pretty(&Value::Object(variables))));
-    Ok(out)
-}
-
-fn pretty(value: &Value) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
-    text.push('\n');
-    text
+    config.files().map_err(ActionError::fatal)
 }
 
 /// Where a Terraform run stands, as a pipeline reports it.
