@@ -864,7 +864,24 @@ impl Executor {
             };
             let (list, action_id) = (action.list, action.id.clone());
             {
-                let held = self.acquire(&id, Duration::ZERO)?;
+                // A worker may be on the request right now (polling this very ticket or run):
+                // wait a little for its lease rather than drop the verdict.
+                let mut tries = 0;
+                let held = loop {
+                    match self.acquire(&id, Duration::ZERO) {
+                        Err(ExecError::Busy { .. }) if tries < 20 => {
+                            tries += 1;
+                            tokio::time::sleep(Duration::from_millis(250)).await;
+                        }
+                        other => break other?,
+                    }
+                };
+                let state = RunState::fold(&self.records(&id)?);
+                if !state.actions.iter().any(|a| a.status == ActionStatus::Waiting && matches(a)) {
+                    // The holder settled it meanwhile.
+                    self.release(&held);
+                    return self.report(id.as_str()).map(Some);
+                }
                 let mut state = state.clone();
                 let record = Record::External {
                     list,
