@@ -615,12 +615,24 @@ impl Executor {
         action: &Action,
     ) -> Result<Action, ActionError> {
         let values = secrets.get_all(&secret_names(action)).await.map_err(|err| ActionError::fatal(err.to_string()))?;
+        // The manual list reads the automated failure (empty when it ran without failover);
+        // its error was masked when recorded, and is masked again with this run's secrets.
+        let failure: BTreeMap<String, String> = match (list, &state.failed_over) {
+            (List::Manual, Some(f)) => [
+                ("action".to_owned(), f.action.clone()),
+                ("error".to_owned(), secrets.masker().mask(&f.error)),
+                ("timestamp".to_owned(), f.timestamp.clone()),
+            ]
+            .into(),
+            _ => ["action", "error", "timestamp"].map(|k| (k.to_owned(), String::new())).into(),
+        };
         let input = pao_vars::RenderInput {
             values: request.values.clone(),
             request: request.scope.clone(),
             outputs: state.outputs(list),
             environment: self.environment.clone(),
             deterministic: false,
+            failure,
         };
         let rendered =
             pao_vars::render_action_for_execution(&self.engine, &request.item, list.kind(), index, &input, &values)

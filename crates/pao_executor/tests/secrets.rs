@@ -89,7 +89,7 @@ fulfillment:
           project: DBA
           issueType: Task
           summary: "Create {{{{ fields.instanceName }}}}"
-          description: "Password {{{{ secrets.db_password }}}}"
+          description: "Password {{{{ secrets.db_password }}}}; failed: {{{{ failure.action }}}}: {{{{ failure.error }}}}"
 "#
     )
 }
@@ -170,6 +170,17 @@ async fn no_secret_value_reaches_git_logs_reports_escalations_or_notifications()
         .collect();
     assert_eq!(escalations.len(), 1);
     stored.push_str(&escalations[0].text());
+    // The manual ticket reads the failure context: the failed run's error, whose URL carried
+    // the GitHub token, reaches it masked.
+    let manual: Vec<_> = jira
+        .received_on("POST", "/rest/api/2/issue")
+        .into_iter()
+        .filter(|r| r.json()["fields"]["project"]["key"] == "DBA")
+        .collect();
+    let description = manual[0].json()["fields"]["description"].as_str().unwrap().to_owned();
+    let failure = description.split("; failed: ").nth(1).unwrap_or_default().to_owned();
+    assert!(failure.contains("***"), "the failure context holds the masked error: {description}");
+    stored.push_str(&failure);
     for r in slack.received() {
         stored.push_str(&r.text());
     }

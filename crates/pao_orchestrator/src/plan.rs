@@ -54,6 +54,7 @@ pub fn render_action_plan(
         outputs: BTreeMap::new(),
         environment: input.environment.clone(),
         deterministic: false,
+        failure: Default::default(),
     };
     let rendered = pao_vars::render_item(engine, item, &render_input).map_err(|failure| OrchestratorError::Render {
         item: item.metadata.id.clone(),

@@ -89,7 +89,7 @@ fn ticketed(rest: &str) -> String {
           project: DBA
           issueType: Task
           summary: "Create {{{{ fields.instanceName }}}}"
-          description: "Please create {{{{ fields.instanceName }}}}"
+          description: "Please create {{{{ fields.instanceName }}}} ({{{{ failure.action }}}} failed: {{{{ failure.error }}}})"
 "#
         )
 }
@@ -321,7 +321,10 @@ async fn serve_worker_runs_failover_tickets_and_the_lifecycle_routes() {
     assert!(waiting["fulfilment"]["failedOver"]["error"].as_str().unwrap().contains("500"), "{waiting}");
     let ticket = jira.received_on("POST", "/rest/api/2/issue");
     assert_eq!(ticket.len(), 1);
-    assert!(ticket[0].text().contains("Automated fulfilment failed at action create"), "{}", ticket[0].text());
+    let description = ticket[0].json()["fields"]["description"].as_str().unwrap().to_owned();
+    assert!(description.starts_with("Please create orders (create failed: "), "{description}");
+    assert!(description.contains("500"), "failure.error is the automated error: {description}");
+    assert!(description.contains("Automated fulfilment failed at action create"), "{description}");
 
     // Another team sees nothing and changes nothing.
     let (status, body) = running.call("GET", &format!("/requests/{id}"), Some(BOB), None).await;

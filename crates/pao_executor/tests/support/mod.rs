@@ -198,7 +198,7 @@ fulfillment:
           project: DBA
           issueType: Task
           summary: "Create {{{{ fields.instanceName }}}}"
-          description: "Please create {{{{ fields.instanceName }}}}"
+          description: "Please create {{{{ fields.instanceName }}}} (automated step {{{{ failure.action }}}} failed at {{{{ failure.timestamp }}}}: {{{{ failure.error }}}})"
           labels: [pao]
 "#
     )
