@@ -22,6 +22,7 @@ this script):
                                                    if `pao request` exists
   6. the full path: submit, merge, pao request execute against a loopback
      REST target (python3 http.server), completed  if `pao request execute` exists
+  7. the same inside the server: submit, merge, `pao serve --worker` completes it
 A step whose subcommand is missing prints `SKIP <step>: <why>`; the script
 grows with the tools.
 
@@ -295,6 +296,32 @@ YAML
             ok "fulfilment: the log in refs/pao/fulfilment/$fid shows the attempt"
         else
             fail "fulfilment logs: no succeeded attempt"
+        fi
+    fi
+
+    step "7. fulfilment inside the server: pao serve --worker completes a merged request"
+    status=0
+    PAO_USER=integration "$pao" "${freq[@]}" submit --item echo-queue --resource echo-served --team platform \
+        --values "$work/echo-values.yaml" --json >"$work/ssubmit.json" 2>"$work/ssubmit.err" || status=$?
+    sid=$(jq -r '.request.id // empty' "$work/ssubmit.json" 2>/dev/null || true)
+    if [[ $status -ne 0 || -z $sid ]] || ! PAO_USER=integration "$pao" "${freq[@]}" merge "$sid" >"$work/smerge.out" 2>&1; then
+        fail "serve --worker: submit or merge failed $(head -c 500 "$work/ssubmit.err" "$work/smerge.out" 2>/dev/null)"
+    else
+        sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        "$pao" serve --addr "127.0.0.1:$sport" --worker --state-repo "$fcat" >"$work/serve.out" 2>"$work/serve.err" &
+        serve_pid=$!
+        sstatus=""
+        for _ in $(seq 100); do
+            sstatus=$("$pao" "${freq[@]}" status "$sid" --json 2>/dev/null | jq -r '.status // .request.status // empty' 2>/dev/null || true)
+            [[ $sstatus == completed ]] && break
+            sleep 0.2
+        done
+        kill "$serve_pid" 2>/dev/null || true
+        wait "$serve_pid" 2>/dev/null || true
+        if [[ $sstatus == completed ]] && grep -q "\"key\": \"$sid.create_queue\"" "$target_log"; then
+            ok "serve --worker: $sid completed by the server's worker loop"
+        else
+            fail "serve --worker: $sid is '$sstatus' after 20 s; server log: $(tail -c 800 "$work/serve.err")"
         fi
     fi
     kill "$target_pid" 2>/dev/null || true
