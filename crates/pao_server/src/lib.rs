@@ -67,9 +67,18 @@ impl Server {
         &self.ctx
     }
 
-    /// The router with every layer, for in-process use (tests: `tower::ServiceExt::oneshot`).
-    pub fn router(&self) -> axum::Router {
+    /// The REST API under `/api/v1` with every layer, for in-process use (tests:
+    /// `tower::ServiceExt::oneshot`).
+    pub fn api_router(&self) -> axum::Router {
         app(self.ctx.clone(), self.limits)
+    }
+
+    /// What `pao serve` serves: the web portal at `/` (`pao_portal`, a client of the API through
+    /// in-process calls, so it can do nothing the API would refuse) and everything else, the API
+    /// included, answered by [`Server::api_router`].
+    pub fn router(&self) -> axum::Router {
+        let api = self.api_router();
+        pao_portal::router(api.clone(), pao_portal::PortalOptions::default()).fallback_service(api)
     }
 
     /// Loads the catalog once (readiness turns green when it succeeds).

@@ -317,6 +317,20 @@ impl From<&pao_git::ValidationError> for ValidationErrorDto {
     }
 }
 
+/// The caller, as `GET /me` describes them.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MeDto {
+    /// User id.
+    pub user: String,
+    /// E-mail address, when the token or gateway gives one.
+    pub email: Option<String>,
+    /// The caller's teams: the teams they may submit for and whose requests they see.
+    pub teams: Vec<String>,
+    /// Whether one of the teams is an admin team (`[auth] admin-teams`): every team's requests.
+    pub admin: bool,
+}
+
 /// The result of a catalog refresh.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
