@@ -9,25 +9,15 @@
 
 #![allow(clippy::print_stderr)]
 
-use std::net::TcpListener;
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use pao_testutil::{commit, git, workspace_root, write};
+use common::{ALICE, BOB, Running, free_port, http_client, serve, state_repo, wait_for};
+use pao_testutil::workspace_root;
 use serde_json::{Value, json};
-
-const ALICE: &str = "alice-portal-token-1";
-const BOB: &str = "bob-portal-token-2";
-
-fn sha256_hex(text: &str) -> String {
-    let out = Command::new("sha256sum").stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().and_then(|mut child| {
-        use std::io::Write as _;
-        child.stdin.take().expect("stdin").write_all(text.as_bytes())?;
-        child.wait_with_output()
-    });
-    String::from_utf8(out.expect("sha256sum").stdout).expect("utf-8").split_whitespace().next().expect("hash").to_owned()
-}
 
 /// The browser tools, or `None` (after saying why) when the tests should be skipped.
 fn tools() -> Option<(PathBuf, PathBuf)> {
@@ -36,64 +26,12 @@ fn tools() -> Option<(PathBuf, PathBuf)> {
     if chromium.exists() && driver.exists() {
         return Some((chromium, driver));
     }
-    assert!(std::env::var_os("CI").is_none(), "CI is set but chromium or chromedriver is missing (scripts/setup.sh installs both)");
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "CI is set but chromium or chromedriver is missing (scripts/setup.sh installs both)"
+    );
     eprintln!("SKIPPED: the portal browser test needs /usr/bin/chromium and /usr/bin/chromedriver; CI unset");
     None
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
-}
-
-/// Kills the child when dropped, so a failing test leaves no process behind.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A plain-HTTP client. The workspace builds reqwest without a default TLS provider, so one is
-/// installed (no TLS is used here: chromedriver and the server are on loopback).
-fn http_client(timeout: Duration) -> reqwest::blocking::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    reqwest::blocking::Client::builder().timeout(timeout).build().expect("client")
-}
-
-fn wait_for(url: &str, what: &str) {
-    let client = http_client(Duration::from_secs(5));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while Instant::now() < deadline {
-        if client.get(url).send().is_ok_and(|r| r.status().is_success()) {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    panic!("{what} did not come up at {url}");
-}
-
-/// A state repository holding the example catalog and tokens for alice (dba) and bob (web).
-fn state_repo(dir: &Path) {
-    let root = workspace_root();
-    git(dir, &["init", "-q", "-b", "main"]);
-    let copy = Command::new("cp").arg("-r").arg(root.join("catalog")).arg(root.join(".github")).arg(dir).status();
-    assert!(copy.expect("cp").success());
-    let config = std::fs::read_to_string(root.join("pao.toml")).expect("pao.toml");
-    write(
-        dir,
-        "pao.toml",
-        &format!(
-            "{config}\n[auth]\nadmin-teams = [\"platform\"]\n\
-             [[auth.tokens]]\nsha256 = \"{}\"\nuser = \"alice\"\nemail = \"alice@acme.example\"\nteams = [\"dba\"]\n\
-             [[auth.tokens]]\nsha256 = \"{}\"\nuser = \"bob\"\nteams = [\"web\"]\n",
-            sha256_hex(ALICE),
-            sha256_hex(BOB)
-        ),
-    );
-    git(dir, &["add", "-A"]);
-    commit(dir, "catalog and tokens", 1_767_225_600);
 }
 
 /// A minimal WebDriver client (W3C protocol over HTTP), enough for these journeys.
@@ -124,8 +62,10 @@ impl Browser {
                      "--disable-dev-shm-usage", "--window-size=1280,1000",
                      format!("--user-data-dir={}", profile.display())]
         } } } });
-        let answer: Value = http.post(format!("{base}/session")).json(&capabilities).send().expect("new session").json().expect("json");
-        let session = answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {answer}")).to_owned();
+        let answer: Value =
+            http.post(format!("{base}/session")).json(&capabilities).send().expect("new session").json().expect("json");
+        let session =
+            answer["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {answer}")).to_owned();
         let shots = workspace_root().join("target/portal-screenshots");
         std::fs::create_dir_all(&shots).expect("screenshot dir");
         Self { http, session: format!("{base}/session/{session}"), shots, _driver: running }
@@ -153,8 +93,14 @@ impl Browser {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let url = format!("{}/element", self.session);
-            let answer: Value =
-                self.http.post(&url).json(&json!({ "using": "css selector", "value": css })).send().expect("find").json().expect("json");
+            let answer: Value = self
+                .http
+                .post(&url)
+                .json(&json!({ "using": "css selector", "value": css }))
+                .send()
+                .expect("find")
+                .json()
+                .expect("json");
             if let Some(id) = answer["value"].as_object().and_then(|o| o.values().next()).and_then(Value::as_str)
                 && answer["value"].get("error").is_none()
             {
@@ -290,17 +236,7 @@ fn portal_journeys_in_chromium() {
     let Some((chromium, driver)) = tools() else { return };
     let state = tempfile::tempdir().expect("tempdir");
     state_repo(state.path());
-    let port = free_port();
-    let server = Command::new(env!("CARGO_BIN_EXE_pao"))
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--state-repo"])
-        .arg(state.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start pao serve");
-    let _server = Running(server);
-    let base = format!("http://127.0.0.1:{port}");
-    wait_for(&format!("{base}/api/v1/health/ready"), "pao serve");
+    let (_server, base) = serve(state.path());
     let profile = tempfile::tempdir().expect("profile");
     let browser = Browser::start(&chromium, &driver, profile.path());
 
@@ -318,8 +254,12 @@ fn portal_journeys_in_chromium() {
     assert_contrast(&browser, "catalog");
     // Keyboard: the first Tab lands on the skip link, which leads to the main content.
     browser.script("document.activeElement.blur(); window.focus();", json!([]));
-    browser.call("POST", "/actions", json!({ "actions": [{ "type": "key", "id": "kb", "actions": [
-        { "type": "keyDown", "value": "\u{E004}" }, { "type": "keyUp", "value": "\u{E004}" }] }] }));
+    browser.call(
+        "POST",
+        "/actions",
+        json!({ "actions": [{ "type": "key", "id": "kb", "actions": [
+        { "type": "keyDown", "value": "\u{E004}" }, { "type": "keyUp", "value": "\u{E004}" }] }] }),
+    );
     let focused = browser.script("return document.activeElement.getAttribute('href');", json!([]));
     assert_eq!(focused, json!("#main"), "the first Tab goes to the skip link");
 
@@ -347,7 +287,9 @@ fn portal_journeys_in_chromium() {
     let url = browser.url();
     let id = url.rsplit('/').next().expect("request id").to_owned();
     assert!(url.contains("/requests/"), "{url}");
-    assert!(!browser.script("return document.documentElement.outerHTML;", json!([])).to_string().contains("correct-horse"));
+    assert!(
+        !browser.script("return document.documentElement.outerHTML;", json!([])).to_string().contains("correct-horse")
+    );
     browser.screenshot("04-request-open");
 
     // Merging is provisioning: the page follows the status without a reload.
