@@ -177,3 +177,49 @@ fn refusals_exit_1_with_the_servers_message_and_an_unreachable_server_exits_2() 
     assert_eq!(merge.status.code(), Some(2));
     assert!(stderr(&merge).contains("the API does not merge"), "{}", stderr(&merge));
 }
+
+/// `--sigv4` signs every call for API Gateway (a recording server stands in for it): the AWS
+/// signature headers instead of the bearer token, which is then never sent.
+#[test]
+fn sigv4_signs_calls_instead_of_sending_the_token() {
+    use pao_testutil::http::{MockServer, Reply};
+    let gateway = MockServer::start(|_| {
+        Reply::json(200, serde_json::json!({ "data": [], "pagination": { "has_more": false, "next_cursor": null } }))
+    });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(env!("CARGO_BIN_EXE_pao"))
+        .args(["catalog", "list", "--sigv4", "--api", &gateway.url])
+        .current_dir(dir.path())
+        .env_remove("PAO_API_URL")
+        .env("PAO_TOKEN", "never-sent-token")
+        .env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY")
+        .env("AWS_SESSION_TOKEN", "session-token-example")
+        .env("AWS_REGION", "eu-west-1")
+        .output()
+        .expect("run pao");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(stdout(&out), "no catalog entries\n");
+    let calls = gateway.received();
+    assert_eq!(calls.len(), 1);
+    let authorization = calls[0].header("authorization").expect("signed");
+    assert!(
+        authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+            && authorization.contains("/eu-west-1/execute-api/aws4_request"),
+        "{authorization}"
+    );
+    assert!(calls[0].header("x-amz-date").is_some());
+    assert_eq!(calls[0].header("x-amz-security-token"), Some("session-token-example"));
+    assert!(!format!("{:?}", calls[0].headers).contains("never-sent-token"));
+
+    // Without credentials, --sigv4 says what is missing (exit 2).
+    let missing = Command::new(env!("CARGO_BIN_EXE_pao"))
+        .args(["catalog", "list", "--sigv4", "--api", &gateway.url])
+        .current_dir(dir.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .output()
+        .expect("run pao");
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(stderr(&missing).contains("AWS_ACCESS_KEY_ID"), "{}", stderr(&missing));
+}
