@@ -252,6 +252,13 @@ fn portal_journeys_in_chromium() {
     browser.wait_text("h1", "Service catalog");
     browser.screenshot("02-catalog");
     assert_contrast(&browser, "catalog");
+    // Cards show the owner, the SLA where the item states one, and for a deprecated item its
+    // sunset and what to use instead (a link).
+    let eks = browser.text("li[data-item='eks-application']");
+    assert!(eks.contains("compute-platform") && eks.contains("SLA") && eks.contains("fulfilment 8 h"), "{eks}");
+    let legacy = browser.text("li[data-item='postgresql-legacy'] .deprecated");
+    assert!(legacy.contains("sunset") && legacy.contains("Use postgresql-standard instead"), "{legacy}");
+    browser.find("li[data-item='postgresql-legacy'] .deprecated a[href='/items/postgresql-standard']");
     // Keyboard: the first Tab lands on the skip link, which leads to the main content.
     browser.script("document.activeElement.blur(); window.focus();", json!([]));
     browser.call(

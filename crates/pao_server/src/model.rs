@@ -273,6 +273,10 @@ pub struct CatalogSummary {
     pub tags: Vec<String>,
     pub lifecycle: pao_schema::LifecycleStatus,
     pub owner: String,
+    /// Response and fulfilment times the owning team commits to, when the item states them.
+    pub sla: Option<pao_schema::Sla>,
+    /// Since when, until when and what to use instead, for a deprecated entry.
+    pub deprecation: Option<pao_schema::Deprecation>,
     /// The file it was read from.
     pub path: String,
 }
