@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use pao_orchestrator::{
-    DecommissionRequest, Hint, OrchestratorError, RequestFilter, RequestList, RequestStatus, RequestView, Requester,
-    SubmitRequest, Submitted,
+    DecommissionRequest, Hint, OrchestratorError, RequestDetail, RequestFilter, RequestList, RequestStatus,
+    RequestView, Requester, SubmitRequest, Submitted,
 };
 use serde_json::json;
 
@@ -24,6 +24,9 @@ pub struct RequestArgs {
     /// Where the repositories are.
     #[command(flatten)]
     pub repository: RepositoryArgs,
+    /// Or: the server to ask instead.
+    #[command(flatten)]
+    pub remote: crate::commands::remote::RemoteArgs,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -57,6 +60,26 @@ pub struct RepositoryArgs {
 }
 
 impl RepositoryArgs {
+    /// An error when a repository option is given beside `--api` (which of the two was meant?).
+    ///
+    /// # Errors
+    /// Naming the option.
+    pub fn refuse_with_api(&self) -> anyhow::Result<()> {
+        let given = [
+            ("--state-repo", self.state_repo.is_some()),
+            ("--catalog-repo", self.catalog_repo.is_some()),
+            ("--config", self.config.is_some()),
+            ("--local", self.local),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, set)| *set) {
+            anyhow::bail!(
+                "{flag} names a repository, and --api (or PAO_API_URL) a server: give one of them (unset PAO_API_URL to \
+                 work on the repository)"
+            );
+        }
+        Ok(())
+    }
+
     /// The options as the composition root takes them.
     pub fn options(&self) -> pao_app::RepositoryOptions {
         pao_app::RepositoryOptions {
@@ -227,6 +250,10 @@ fn parse_status(text: &str) -> Result<RequestStatus, String> {
 /// When the repositories cannot be opened or a file cannot be read (exit 2); refusals
 /// (invalid values, busy resource, unknown request) are reported and exit 1.
 pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(client) = args.remote.client()? {
+        args.repository.refuse_with_api()?;
+        return crate::commands::remote::run_request(&client, args.command, args.json);
+    }
     let app = pao_app::App::open(&args.repository.options())?;
     let orchestrator = &app.orchestrator;
     let json = args.json;
@@ -271,18 +298,7 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
             let filter = RequestFilter { team: list.team, status: list.status, requestor: list.requestor };
             orchestrator.list_report(&filter).map(|listed| listing(&listed, json))
         }
-        RequestCommand::Get { id } => orchestrator.get(&id).map(|detail| {
-            if json {
-                return pretty(&detail);
-            }
-            let mut out = summary(&detail.request);
-            if let Some(document) = &detail.document {
-                let _ =
-                    write!(out, "\ndesired state ({}):\n{}", detail.request.item, pao_orchestrator::to_yaml(document));
-            }
-            let _ = write!(out, "\ndiff:\n{}", detail.diff);
-            out
-        }),
+        RequestCommand::Get { id } => orchestrator.get(&id).map(|detail| detail_text(&detail, json)),
         RequestCommand::Merge { id } => orchestrator.merge(&id).map(|view| {
             if json {
                 pretty(&view)
@@ -322,7 +338,7 @@ fn requester(who: &WhoArgs) -> Requester {
 /// The listing; requests that could not be read are named (in `skipped`, or on stderr) and
 /// `pao doctor` is suggested.
 #[allow(clippy::print_stderr)]
-fn listing(listed: &RequestList, json: bool) -> String {
+pub(crate) fn listing(listed: &RequestList, json: bool) -> String {
     if json {
         return if listed.skipped.is_empty() {
             pretty(&json!({ "data": listed.requests }))
@@ -339,7 +355,20 @@ fn listing(listed: &RequestList, json: bool) -> String {
     table(&listed.requests)
 }
 
-fn submitted(done: &Submitted, json: bool) -> String {
+/// One request in full: summary, desired state and diff.
+pub(crate) fn detail_text(detail: &RequestDetail, json: bool) -> String {
+    if json {
+        return pretty(detail);
+    }
+    let mut out = summary(&detail.request);
+    if let Some(document) = &detail.document {
+        let _ = write!(out, "\ndesired state ({}):\n{}", detail.request.item, pao_orchestrator::to_yaml(document));
+    }
+    let _ = write!(out, "\ndiff:\n{}", detail.diff);
+    out
+}
+
+pub(crate) fn submitted(done: &Submitted, json: bool) -> String {
     if json {
         return pretty(done);
     }
@@ -402,7 +431,7 @@ fn table(views: &[RequestView]) -> String {
     out
 }
 
-fn pretty<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn pretty<T: serde::Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
     text.push('\n');
     text

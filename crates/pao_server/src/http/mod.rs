@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod fulfilment;
 pub mod health;
+pub mod me;
 pub mod requests;
 pub mod tools;
 pub mod webhooks;
@@ -83,6 +84,15 @@ pub fn routes() -> Vec<(RouteDoc, MethodRouter<ApiContext>)> {
     let ok = StatusCode::OK;
     let accepted = StatusCode::ACCEPTED;
     let mut table = vec![
+        route(
+            Method::GET,
+            "/me",
+            "Who the caller is: user, e-mail, teams, admin",
+            None,
+            ok,
+            schema::<model::MeDto>,
+            get(me::me),
+        ),
         route(
             Method::GET,
             "/catalog",
