@@ -33,7 +33,9 @@ pub mod worker;
 
 pub use actions::GithubApi;
 pub use actions::jira_ticket::{TicketState, ticket_state};
-pub use actions::terraform::{RunState as TerraformRunState, run_state as terraform_run_state, status_state as terraform_status_state};
+pub use actions::terraform::{
+    RunState as TerraformRunState, run_state as terraform_run_state, status_state as terraform_status_state,
+};
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use error::ExecError;
 pub use executor::{ExecutionReport, Executor, ExecutorOptions};

@@ -378,8 +378,7 @@ impl TerraformConfig {
     pub fn files(&self) -> Result<Vec<(String, String)>, String> {
         use serde_json::{Map, Value, json};
         let dir = self.path.trim_end_matches('/');
-        let bad_part =
-            |part: &str| part.is_empty() || part == "." || part == ".." || part.eq_ignore_ascii_case(".git");
+        let bad_part = |part: &str| part.is_empty() || part == "." || part == ".." || part.eq_ignore_ascii_case(".git");
         if dir.is_empty() || dir.starts_with('/') || dir.contains('\\') || dir.split('/').any(bad_part) {
             return Err(format!(
                 "terraform action: path `{}` must be a relative directory inside the state repository (no `..`, `.`, empty or absolute parts), e.g. `infra/databases/orders`",

@@ -194,7 +194,11 @@ impl Running {
         let event = json!({ "action": "closed", "pull_request": { "merged": true, "head": { "ref": format!("pao/requests/{id}") } } });
         let signature = sign::<Hmac<Sha256>>(GITHUB_SECRET, &event, "sha256=");
         let (status, body) = self
-            .hook("/webhooks/github", &[("x-github-event", "pull_request".into()), ("x-hub-signature-256", signature)], &event)
+            .hook(
+                "/webhooks/github",
+                &[("x-github-event", "pull_request".into()), ("x-hub-signature-256", signature)],
+                &event,
+            )
             .await;
         assert_eq!(status, 200, "{body}");
     }
@@ -277,7 +281,8 @@ fn error_body(mut body: Value) -> Value {
 }
 
 fn jira_done(key: &str, resolution: &str) -> Value {
-    let category = if resolution == "Done" { "done" } else { "done" };
+    // Both are resolved: JIRA's "done" status category, with the resolution telling them apart.
+    let category = "done";
     json!({ "webhookEvent": "jira:issue_updated", "issue": { "key": key, "fields": {
         "status": { "name": if resolution == "Done" { "Done" } else { "Closed" }, "statusCategory": { "key": category } },
         "resolution": { "name": resolution } } } })
@@ -457,18 +462,14 @@ async fn terraform_files_go_in_the_pull_request_or_a_follow_up_and_complete_by_s
 
     running.merged(&w.app, &id).await;
     let merge = git(&w.state, &["rev-parse", "main"]).trim().to_owned();
-    let waiting = running
-        .wait_for(&id, "network waiting", |b| {
-            b["fulfilment"]["actions"][0]["status"] == "waiting"
-        })
-        .await;
+    let waiting =
+        running.wait_for(&id, "network waiting", |b| b["fulfilment"]["actions"][0]["status"] == "waiting").await;
     assert_eq!(waiting["fulfilment"]["actions"][0]["reference"]["id"], merge.as_str());
     // Atlantis reports the apply on the merge commit: the worker's poll completes the action,
     // and the second one opens a follow-up with the first one's commit in its variables.
     *applied_commit.lock().unwrap() = merge.clone();
-    let follow = running
-        .wait_for(&id, "database waiting", |b| b["fulfilment"]["actions"][1]["status"] == "waiting")
-        .await;
+    let follow =
+        running.wait_for(&id, "database waiting", |b| b["fulfilment"]["actions"][1]["status"] == "waiting").await;
     assert_eq!(follow["fulfilment"]["actions"][0]["status"], "succeeded");
     let database = &follow["fulfilment"]["actions"][1];
     let follow_branch = format!("pao/terraform/{id}/database");

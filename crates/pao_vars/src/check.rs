@@ -232,7 +232,8 @@ fn check_bundle_sites(
                 outputs.unavailable.entry(component.id.clone()).or_insert((TemplateProblemKind::BundleCycle, message));
             }
         }
-        let scope = ScopeInfo { fields: fields.clone(), environment: engine.environment_shared(), outputs, failure: false };
+        let scope =
+            ScopeInfo { fields: fields.clone(), environment: engine.environment_shared(), outputs, failure: false };
         problems.extend(locate(source, site, resolve(engine, &site.text, &scope).problems));
     }
     problems

@@ -145,6 +145,15 @@ async fn verified(
     parse_json(&body)
 }
 
+/// What a webhook asks the executor to do with its payload.
+type Deliver = fn(
+    std::sync::Arc<pao_executor::Executor>,
+    Value,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = DeliverResult> + Send>>;
+
+/// The executor's answer to a delivery.
+type DeliverResult = Result<Option<pao_executor::ExecutionReport>, pao_executor::ExecError>;
+
 /// Hands a verified delivery to the executor and answers when it has acted, or after
 /// [`super::fulfilment::SETTLE_WAIT`] (the execution it started goes on): 200 with the request
 /// it moved, 202 `processed: false` when the event is about nothing PAO waits for.
@@ -152,15 +161,7 @@ async fn deliver(
     ctx: &ApiContext,
     source: &'static str,
     payload: Value,
-    act: fn(
-        std::sync::Arc<pao_executor::Executor>,
-        Value,
-    ) -> std::pin::Pin<
-        Box<
-            dyn std::future::Future<Output = Result<Option<pao_executor::ExecutionReport>, pao_executor::ExecError>>
-                + Send,
-        >,
-    >,
+    act: Deliver,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
     let executor = std::sync::Arc::clone(ctx.fulfilment().executor());
     let mut task = tokio::spawn(act(executor, payload));
@@ -184,11 +185,15 @@ async fn deliver(
         }
         Ok(None) => Ok((
             StatusCode::ACCEPTED,
-            Json(json!({ "source": source, "processed": false, "reason": "no waiting action of a request is about this event, or it is not finished yet" })),
+            Json(
+                json!({ "source": source, "processed": false, "reason": "no waiting action of a request is about this event, or it is not finished yet" }),
+            ),
         )),
         Err(pao_executor::ExecError::Busy { id, .. }) => Ok((
             StatusCode::ACCEPTED,
-            Json(json!({ "source": source, "processed": false, "request": id, "reason": "a worker is executing the request; it reads the outcome itself" })),
+            Json(
+                json!({ "source": source, "processed": false, "request": id, "reason": "a worker is executing the request; it reads the outcome itself" }),
+            ),
         )),
         Err(err) => Err(err.into()),
     }

@@ -52,10 +52,9 @@ pub(crate) async fn run(config: &TerraformConfig, env: &Env<'_>) -> Result<Done,
         "terraform: {action} of request {id}\n\nWrites {} for the Terraform pipeline.\n\n{label}",
         names.join(", ")
     );
-    let placed = env
-        .followups
-        .place(&id, action, &files, &message)
-        .map_err(|err| ActionError::fatal(format!("terraform action `{action}`: cannot write {}: {err}", config.path)))?;
+    let placed = env.followups.place(&id, action, &files, &message).map_err(|err| {
+        ActionError::fatal(format!("terraform action `{action}`: cannot write {}: {err}", config.path))
+    })?;
     let mut outputs = Map::new();
     outputs.insert("path".into(), config.path.trim_matches('/').into());
     outputs.insert("files".into(), Value::from(names.clone()));
