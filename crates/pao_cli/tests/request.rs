@@ -74,14 +74,17 @@ fn submit_merge_update_and_list_in_the_current_repository() {
     assert!(stdout(&escalated).contains("escalated"), "{}", String::from_utf8_lossy(&escalated.stderr));
     let history = stdout(&pao(&repo, &["request", "status", &id]));
     assert!(history.contains("escalated") && history.contains("needs a DBA"), "{history}");
-    // Retry runs fulfilment again: the fixture's terraform action cannot run here and no JIRA
-    // instance is configured for its manual ticket, so the request ends failed, with the log.
+    // Retry runs fulfilment again: the fixture's terraform action writes its files (a follow-up
+    // branch: the base does not hold them) and waits for the team's pipeline to apply them.
     let retry = pao(&repo, &["request", "retry", &id, "--json"]);
     assert_eq!(retry.status.code(), Some(0), "{}", String::from_utf8_lossy(&retry.stderr));
     let report: serde_json::Value = serde_json::from_str(&stdout(&retry)).unwrap();
-    assert_eq!(report["status"], "failed", "{report:#}");
+    assert_eq!(report["status"], "in_progress", "{report:#}");
+    assert!(report["waitingOn"].as_str().unwrap().starts_with("terraform "), "{report:#}");
+    let branch = report["actions"][0]["outputs"]["branch"].as_str().unwrap().to_owned();
+    assert_eq!(branch, format!("pao/terraform/{id}/create_db"));
     let logs = stdout(&pao(&repo, &["request", "logs", &id]));
-    assert!(logs.contains("failover to the manual list") && logs.contains("no JIRA instance `default`"), "{logs}");
+    assert!(logs.contains("create_db: attempt 1 waiting"), "{logs}");
     let aborted = pao(&repo, &["request", "abort", &id]);
     assert!(stdout(&aborted).contains("aborted"), "{}", String::from_utf8_lossy(&aborted.stderr));
     let retry_again = pao(&repo, &["request", "retry", &id, "--json"]);
