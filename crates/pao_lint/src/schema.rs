@@ -29,6 +29,24 @@ pub(crate) struct Schemas {
     common: Value,
 }
 
+/// Where a document breaks the schema, for the lenient read ([`crate::lenient`]) that lets the
+/// other rules run on what can be read.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    /// JSON Pointers of keys the schema does not allow: they mean nothing, so a reading without
+    /// them means what the author meant.
+    pub(crate) unknown: Vec<String>,
+    /// JSON Pointers of values at fault (wrong type, not an allowed value, out of range, ...).
+    pub(crate) values: Vec<String>,
+    /// Whether a required key is missing.
+    pub(crate) missing: bool,
+}
+
+/// A key as a JSON Pointer segment.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// Which schema a document is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DocKind {
@@ -51,23 +69,32 @@ impl Schemas {
         Self { item, bundle, item_json, bundle_json, common }
     }
 
-    /// Validates a document; reports every error at its place. Returns whether it was valid.
-    pub(crate) fn check(&self, kind: DocKind, root: &Node, text: &str, file: &str, checker: &mut Checker<'_>) -> bool {
+    /// Validates a document; reports every error at its place. Returns where it breaks the
+    /// schema, or `None` when it is valid.
+    pub(crate) fn check(
+        &self,
+        kind: DocKind,
+        root: &Node,
+        text: &str,
+        file: &str,
+        checker: &mut Checker<'_>,
+    ) -> Option<Faults> {
         let validator = match kind {
             DocKind::Item => &self.item,
             DocKind::Bundle => &self.bundle,
         };
-        let mut valid = true;
+        let mut faults: Option<Faults> = None;
         for error in validator.iter_errors(root) {
-            valid = false;
-            self.report_error(kind, root, text, &error, file, checker);
+            let faults = faults.get_or_insert_with(Faults::default);
+            self.report_error(kind, root, text, &error, file, checker, faults);
         }
-        valid
+        faults
     }
 
     /// Reports one error. An `anyOf` (an optional value, or an option that is a value or a
     /// mapping) is looked into: the branches whose only complaint is the value's type are the ones
     /// the author did not mean, so when exactly one branch is left, its errors are the real ones.
+    #[allow(clippy::too_many_arguments)]
     fn report_error(
         &self,
         kind: DocKind,
@@ -76,6 +103,7 @@ impl Schemas {
         error: &jsonschema::ValidationError<'_>,
         file: &str,
         checker: &mut Checker<'_>,
+        faults: &mut Faults,
     ) {
         let pointer = error.instance_path().as_str().to_owned();
         if let ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } = error.kind() {
@@ -100,7 +128,7 @@ impl Schemas {
                 .collect();
             if let Some(options) = constants.filter(|c| !c.is_empty()) {
                 let kind_enum = ValidationErrorKind::Enum { options: std::sync::Arc::new(Value::Array(options)) };
-                self.report(kind, root, text, &pointer, &kind_enum, file, checker);
+                self.report(kind, root, text, &pointer, &kind_enum, file, checker, faults);
                 return;
             }
             let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
@@ -113,12 +141,12 @@ impl Schemas {
                 .collect();
             if let [branch] = meant.as_slice() {
                 for inner in *branch {
-                    self.report_error(kind, root, text, inner, file, checker);
+                    self.report_error(kind, root, text, inner, file, checker, faults);
                 }
                 return;
             }
         }
-        self.report(kind, root, text, &pointer, error.kind(), file, checker);
+        self.report(kind, root, text, &pointer, error.kind(), file, checker, faults);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -131,7 +159,15 @@ impl Schemas {
         error: &ValidationErrorKind,
         file: &str,
         checker: &mut Checker<'_>,
+        faults: &mut Faults,
     ) {
+        match error {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                faults.unknown.extend(unexpected.iter().map(|key| format!("{pointer}/{}", escape(key))));
+            }
+            ValidationErrorKind::Required { .. } => faults.missing = true,
+            _ => faults.values.push(pointer.to_owned()),
+        }
         let value_span = root.pointer(pointer).map_or(root.span.start..root.span.start, |n| n.span.clone());
         let what = describe(pointer);
         match error {

@@ -29,7 +29,7 @@ pub fn render_human(report: &Report, options: HumanOptions) -> String {
     let mut out = String::new();
     // Sources holding control characters, masked once per file.
     let mut masked: std::collections::HashMap<&str, Arc<SourceFile>> = std::collections::HashMap::new();
-    for original in &report.diagnostics {
+    for original in report.active() {
         let source = report.sources.get(&original.file).map(|file| {
             if let Some(done) = masked.get(original.file.as_str()) {
                 return Arc::clone(done);
@@ -52,13 +52,18 @@ pub fn render_human(report: &Report, options: HumanOptions) -> String {
     }
     let (errors, warnings) = (report.errors(), report.warnings());
     out.push_str(&format!(
-        "{} checked: {} {}, {} {}\n",
+        "{} checked: {} {}, {} {}",
         plural(report.files, "file", "files"),
         errors,
         if errors == 1 { "error" } else { "errors" },
         warnings,
         if warnings == 1 { "warning" } else { "warnings" },
     ));
+    let suppressed = report.suppressed();
+    if suppressed > 0 {
+        out.push_str(&format!(" ({suppressed} suppressed by comments)"));
+    }
+    out.push('\n');
     out
 }
 

@@ -103,6 +103,10 @@ declare_rule! {
 pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker<'_>) {
     let by_id: HashMap<&str, &CatalogDocument> =
         files.iter().filter_map(|f| f.doc.as_ref()).map(|d| (d.metadata().id.as_str(), d)).collect();
+    // Every id that can be read, from documents too broken to read as a whole as well: a
+    // reference to one is no error of the referring file (its own file's findings say what to fix).
+    let readable: HashMap<&str, Option<&str>> =
+        files.iter().filter_map(|f| Some((f.id.as_deref()?, f.kind.as_deref()))).collect();
     for file in files {
         let Some(doc) = &file.doc else { continue };
         let span = |p: &str| file.span(p);
@@ -118,8 +122,8 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                     format!("`{replacement}` names itself as its replacement"),
                     "name the item requesters should move to, or remove `replacement`".to_owned(),
                 );
-            } else if !by_id.contains_key(replacement) {
-                let help = did_you_mean(replacement, by_id.keys().copied().filter(|id| *id != own_id))
+            } else if !by_id.contains_key(replacement) && !readable.contains_key(replacement) {
+                let help = did_you_mean(replacement, readable.keys().copied().filter(|id| *id != own_id))
                     .unwrap_or_else(|| "name an existing catalog item".to_owned());
                 checker.report(
                     &REPLACEMENT_NOT_FOUND,
@@ -134,7 +138,17 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
         for (i, component) in bundle.components.iter().enumerate() {
             let p = format!("/components/{i}");
             let Some(target) = by_id.get(component.item.as_str()) else {
-                if removed.contains(&component.item) {
+                if let Some(kind) = readable.get(component.item.as_str()) {
+                    if *kind == Some("CatalogBundle") {
+                        checker.report(
+                            &NESTED_BUNDLE,
+                            &file.path,
+                            span(&format!("{p}/item")),
+                            format!("`{}` is a bundle; components must be catalog items", component.item),
+                            "list that bundle's components here instead".to_owned(),
+                        );
+                    }
+                } else if removed.contains(&component.item) {
                     checker.report(
                         &REMOVED_ITEM_REFERENCED,
                         &file.path,
@@ -143,7 +157,7 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                         "remove the component, or point it at the item's replacement".to_owned(),
                     );
                 } else {
-                    let help = did_you_mean(&component.item, by_id.keys().copied())
+                    let help = did_you_mean(&component.item, readable.keys().copied())
                         .unwrap_or_else(|| "name an existing catalog item".to_owned());
                     checker.report(
                         &ITEM_NOT_FOUND,
