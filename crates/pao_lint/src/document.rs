@@ -8,9 +8,9 @@ use pao_schema::CatalogDocument;
 use pao_source::{Node, decode, parse_yaml};
 
 use crate::checker::{Checker, RuleLevels};
+use crate::lenient::{self, Reading};
 use crate::rules::{form, lifecycle, naming, schema, templates, yaml};
 use crate::schema::Schemas;
-use crate::lenient::{self, Reading};
 use crate::{ANCHORED, Checked};
 
 /// What the per-file pipeline needs, shared by every thread.
@@ -158,7 +158,18 @@ impl Checked {
         let id = root.as_ref().and_then(|r| r.pointer("/metadata/id")).and_then(Node::as_str).map(str::to_owned);
         let kind = root.as_ref().and_then(|r| r.get("kind")).and_then(Node::as_str).map(str::to_owned);
         let root = root.filter(|_| !matches!(doc, Some(CatalogDocument::Item(_))));
-        Self { path, source: Arc::new(source), root, anchors, first_key, id, kind, doc, reading: Reading::Exact, diagnostics }
+        Self {
+            path,
+            source: Arc::new(source),
+            root,
+            anchors,
+            first_key,
+            id,
+            kind,
+            doc,
+            reading: Reading::Exact,
+            diagnostics,
+        }
     }
 }
 

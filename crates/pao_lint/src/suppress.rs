@@ -197,7 +197,14 @@ fn read_directive(rest: &str, offset: usize, span: Range<usize>, target: usize) 
         Some(at) => (&rest[..at], Some(rest[at + 2..].trim()).filter(|r| !r.is_empty()).map(str::to_owned)),
         None => (rest, None),
     };
-    let mut directive = Directive { span: span.clone(), scope: Scope::Line(target), codes: Vec::new(), until: None, reason, problems: Vec::new() };
+    let mut directive = Directive {
+        span: span.clone(),
+        scope: Scope::Line(target),
+        codes: Vec::new(),
+        until: None,
+        reason,
+        problems: Vec::new(),
+    };
     // Words of the head with their offsets; commas separate codes like spaces do.
     let mut words: Vec<(Range<usize>, &str)> = Vec::new();
     let mut word_start = None;
@@ -306,7 +313,8 @@ mod tests {
     #[test]
     fn end_of_line_and_line_above() {
         let text = "a: 1 # pao-lint: disable PAO201 -- why\n# pao-lint: disable PAO203,PAO204 -- why\n\nb: 2\nc: 3\n";
-        let (suppressed, own) = run(text, &[("PAO201", "a: 1"), ("PAO203", "b: 2"), ("PAO204", "b: 2"), ("PAO203", "c: 3")]);
+        let (suppressed, own) =
+            run(text, &[("PAO201", "a: 1"), ("PAO203", "b: 2"), ("PAO204", "b: 2"), ("PAO203", "c: 3")]);
         assert_eq!(suppressed, [true, true, true, false]);
         assert!(own.is_empty(), "{own:?}");
     }

@@ -32,7 +32,7 @@ fn fixture_names() -> Vec<String> {
 }
 
 /// Rules whose cases need a Git history or a file system trick; they are tested in
-/// `tests/git.rs` and `tests/bad_input.rs` instead.
+/// `tests/git.rs`, `tests/bad_input.rs` and (suppression comments) `tests/suppress.rs` instead.
 const TESTED_ELSEWHERE: &[&str] =
     &["PAO100", "PAO103", "PAO107", "PAO801", "PAO802", "PAO803", "PAO804", "PAO901", "PAO902", "PAO903", "PAO904"];
 
