@@ -56,6 +56,33 @@ pub struct Diagnostic {
     /// Set when an in-source `# pao-lint: disable` comment suppresses the finding: it is still
     /// reported (JSON, SARIF), but counts as neither error nor warning.
     pub suppression: Option<Suppression>,
+    /// A safe fix, when the rule knows one that cannot change what the author meant.
+    pub fix: Option<Fix>,
+}
+
+/// A fix `pao-lint --fix` may apply: edits in the diagnostic's own file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fix {
+    /// What it does, e.g. "rename `descripton` to `description`".
+    pub title: String,
+    /// Byte-range replacements in the file's text, in order, not overlapping.
+    pub edits: Vec<Edit>,
+}
+
+/// One replacement of a byte range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    /// What is replaced (empty for an insertion).
+    pub range: Range<usize>,
+    /// The new text.
+    pub replacement: String,
+}
+
+impl Fix {
+    /// A fix of one edit.
+    pub fn replace(title: impl Into<String>, range: Range<usize>, replacement: impl Into<String>) -> Self {
+        Self { title: title.into(), edits: vec![Edit { range, replacement: replacement.into() }] }
+    }
 }
 
 /// Why a finding is suppressed: a `# pao-lint: disable` (or `disable-file`) comment.
@@ -87,6 +114,7 @@ impl Diagnostic {
             range,
             labels: Vec::new(),
             suppression: None,
+            fix: None,
         }
     }
 

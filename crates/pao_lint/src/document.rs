@@ -82,7 +82,7 @@ fn check_document(
     path: &str,
     checker: &mut Checker<'_>,
 ) -> Option<Read> {
-    let kind = schema::document_kind(root, path, checker)?;
+    let kind = schema::document_kind(root, text, path, checker)?;
     naming::check_document(root, kind, path, checker);
     let Some(faults) = cx.schemas.check(kind, root, text, path, checker) else {
         let doc = match read_document(root) {

@@ -17,6 +17,7 @@
 mod checker;
 pub mod codes;
 mod document;
+pub mod fix;
 mod git;
 mod lenient;
 pub mod registry;

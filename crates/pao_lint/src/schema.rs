@@ -193,7 +193,24 @@ impl Schemas {
                             format!("remove it; allowed keys here: {}", allowed.join(", "))
                         }
                     });
-                    checker.report(&rules::UNKNOWN_KEY, file, span, format!("unknown key `{key}` in {what}"), help);
+                    // Safe to rename: the key is a near-certain misspelling of an allowed key the
+                    // mapping does not have yet.
+                    let meant = crate::fix::misspelt_key(key, allowed.iter().map(String::as_str))
+                        .filter(|meant| !spans.contains_key(meant))
+                        .map(str::to_owned);
+                    let reported = checker.report(
+                        &rules::UNKNOWN_KEY,
+                        file,
+                        span.clone(),
+                        format!("unknown key `{key}` in {what}"),
+                        help,
+                    );
+                    if let (Some(diagnostic), Some(meant)) = (reported, meant)
+                        && !span.is_empty()
+                    {
+                        let title = format!("rename `{key}` to `{meant}`");
+                        diagnostic.fix = Some(crate::fix::replace_scalar(text, span, &meant, title));
+                    }
                 }
             }
             ValidationErrorKind::Required { property } => {

@@ -2,6 +2,7 @@
 
 pub mod completions;
 pub mod doctor;
+pub mod fix;
 pub mod form;
 pub mod lint;
 pub mod request;

@@ -73,6 +73,13 @@ fn escaped(d: &Diagnostic) -> Diagnostic {
     d.file = super::escape_text(&d.file, false).into_owned();
     d.message = super::escape_text(&d.message, true).into_owned();
     d.help = d.help.map(|help| super::escape_text(&help, true).into_owned());
+    if let Some(fix) = &d.fix {
+        let line = format!("fixable with `pao-lint --fix`: {}", super::escape_text(&fix.title, true));
+        d.help = Some(match d.help.take() {
+            Some(help) => format!("{help}\n{line}"),
+            None => line,
+        });
+    }
     for label in &mut d.labels {
         label.message = super::escape_text(&label.message, true).into_owned();
     }

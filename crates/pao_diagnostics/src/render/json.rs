@@ -23,6 +23,23 @@ pub fn to_json(report: &Report) -> Value {
                 "endColumn": located.end.column,
                 "help": d.help,
             });
+            if let (Some(fix), Some(source)) = (&d.fix, report.sources.get(&d.file)) {
+                let edits: Vec<serde_json::Value> = fix
+                    .edits
+                    .iter()
+                    .map(|edit| {
+                        let (start, end) = (source.line_col(edit.range.start), source.line_col(edit.range.end));
+                        json!({
+                            "line": start.line,
+                            "column": start.column,
+                            "endLine": end.line,
+                            "endColumn": end.column,
+                            "content": edit.replacement,
+                        })
+                    })
+                    .collect();
+                value["fix"] = json!({ "message": fix.title, "edits": edits });
+            }
             if let Some(suppression) = &d.suppression {
                 value["suppression"] = json!({
                     "kind": "inSource",

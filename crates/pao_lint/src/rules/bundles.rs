@@ -125,13 +125,20 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
             } else if !by_id.contains_key(replacement) && !readable.contains_key(replacement) {
                 let help = did_you_mean(replacement, readable.keys().copied().filter(|id| *id != own_id))
                     .unwrap_or_else(|| "name an existing catalog item".to_owned());
-                checker.report(
+                let meant = crate::fix::one_edit_away(replacement, by_id.keys().copied().filter(|id| *id != own_id));
+                let reported = checker.report(
                     &REPLACEMENT_NOT_FOUND,
                     &file.path,
-                    at,
+                    at.clone(),
                     format!("replacement `{replacement}` is not an item of the catalog"),
                     help,
                 );
+                if let (Some(diagnostic), Some(id)) = (reported, meant)
+                    && !at.is_empty()
+                {
+                    let title = format!("name `{id}` as the replacement");
+                    diagnostic.fix = Some(crate::fix::replace_scalar(&file.source.text, at, id, title));
+                }
             }
         }
         let (CatalogDocument::Bundle(bundle), Some(root)) = (doc, &file.root) else { continue };
@@ -157,9 +164,12 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                         "remove the component, or point it at the item's replacement".to_owned(),
                     );
                 } else {
+                    let items = by_id.iter().filter(|(_, d)| matches!(d, CatalogDocument::Item(_))).map(|(id, _)| *id);
+                    let meant = crate::fix::one_edit_away(&component.item, items);
                     let help = did_you_mean(&component.item, readable.keys().copied())
                         .unwrap_or_else(|| "name an existing catalog item".to_owned());
-                    checker.report(
+                    let at = span(&format!("{p}/item"));
+                    let reported = checker.report(
                         &ITEM_NOT_FOUND,
                         &file.path,
                         span(&format!("{p}/item")),
@@ -169,6 +179,12 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                         ),
                         help,
                     );
+                    if let (Some(diagnostic), Some(id)) = (reported, meant)
+                        && !at.is_empty()
+                    {
+                        let title = format!("request `{id}`");
+                        diagnostic.fix = Some(crate::fix::replace_scalar(&file.source.text, at, id, title));
+                    }
                 }
                 continue;
             };
