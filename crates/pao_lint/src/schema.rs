@@ -140,7 +140,25 @@ impl Schemas {
                 })
                 .collect();
             if let [branch] = meant.as_slice() {
-                for inner in *branch {
+                // The shape meant is a mapping: its missing keys are one finding, which names the
+                // keys written instead when they look like misspellings of them.
+                let missing: Vec<&str> = branch
+                    .iter()
+                    .filter(|e| e.instance_path().as_str() == pointer)
+                    .filter_map(|e| match e.kind() {
+                        ValidationErrorKind::Required { property } => property.as_str(),
+                        _ => None,
+                    })
+                    .collect();
+                if !missing.is_empty() && context.len() > 1 {
+                    faults.missing = true;
+                    self.report_missing_in_shape(kind, root, &pointer, &missing, file, checker);
+                }
+                for inner in branch.iter().filter(|e| {
+                    !(e.instance_path().as_str() == pointer
+                        && matches!(e.kind(), ValidationErrorKind::Required { .. })
+                        && context.len() > 1)
+                }) {
                     self.report_error(kind, root, text, inner, file, checker, faults);
                 }
                 return;
@@ -244,7 +262,9 @@ impl Schemas {
                 let options: Vec<String> = options.as_array().map_or_else(Vec::new, |o| o.iter().map(plain).collect());
                 let found = root.pointer(pointer).map_or_else(String::new, |node| found_text(node, text));
                 let given = given(root, pointer);
-                let help = did_you_mean(&given, options.iter().map(String::as_str))
+                let help = self
+                    .action_type_from_config(root, pointer)
+                    .or_else(|| did_you_mean(&given, options.iter().map(String::as_str)))
                     .unwrap_or_else(|| format!("use one of: {}", options.join(", ")));
                 checker.report(
                     &rules::INVALID_VALUE,
@@ -345,6 +365,95 @@ impl Schemas {
                     "see the schema description of this key".to_owned(),
                 );
             }
+        }
+    }
+
+    /// One PAO202 for the keys missing from a mapping that is meant as one shape of several
+    /// (an option written as `{ value, label }`): says which shape, every missing key, and which
+    /// keys written instead look like them.
+    fn report_missing_in_shape(
+        &self,
+        kind: DocKind,
+        root: &Node,
+        pointer: &str,
+        missing: &[&str],
+        file: &str,
+        checker: &mut Checker<'_>,
+    ) {
+        let what = describe(pointer);
+        let allowed = self.allowed_keys(kind, root, pointer);
+        let shape = if allowed.is_empty() {
+            "a mapping".to_owned()
+        } else {
+            format!("a `{{ {} }}` mapping", allowed.join(", "))
+        };
+        let keys = missing.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>();
+        let keys = match keys.as_slice() {
+            [one] => format!("the required key {one}"),
+            [init @ .., last] => format!("the required keys {} and {last}", init.join(", ")),
+            [] => String::new(),
+        };
+        let node = root.pointer(pointer);
+        let written: Vec<&str> = node
+            .map(|n| n.entries().iter().map(|e| e.key.as_str()).filter(|k| !allowed.iter().any(|a| a == k)).collect())
+            .unwrap_or_default();
+        let renames: Vec<(&str, &str)> = written
+            .iter()
+            .filter_map(|key| crate::checker::closest(key, missing.iter().copied()).map(|m| (*key, m)))
+            .collect();
+        let to_add: Vec<String> =
+            missing.iter().filter(|m| !renames.iter().any(|(_, r)| r == *m)).map(|k| format!("`{k}:`")).collect();
+        let mut help = Vec::new();
+        if !renames.is_empty() {
+            let list: Vec<String> = renames.iter().map(|(from, to)| format!("`{from}` to `{to}`")).collect();
+            help.push(format!("rename {}", list.join(" and ")));
+        }
+        if !to_add.is_empty() {
+            help.push(format!("add {}", to_add.join(" and ")));
+        }
+        let help = help.join(", and ");
+        let span = if pointer.is_empty() {
+            root.entries().first().map_or(0..0, |e| e.key_span.clone())
+        } else {
+            root.key_span(pointer).unwrap_or_else(|| node.map_or(0..0, |n| n.span.clone()))
+        };
+        checker.report(
+            &rules::MISSING_KEY,
+            file,
+            span,
+            format!("{what} is written as {shape}, which is missing {keys}"),
+            help,
+        );
+    }
+
+    /// For an action whose `type` is unknown: the type whose `config` shape fits the keys the
+    /// action's `config` has, when one fits best, as a help text naming the keys that say so.
+    fn action_type_from_config(&self, root: &Node, pointer: &str) -> Option<String> {
+        let action_pointer = pointer.strip_suffix("/type").filter(|p| p.contains("/actions/"))?;
+        let config = root.pointer(action_pointer)?.get("config")?;
+        let keys: Vec<&str> = config.entries().iter().map(|e| e.key.as_str()).collect();
+        let branches = self.common.pointer("/$defs/Action/allOf")?.as_array()?;
+        let mut scored: Vec<(usize, &str, Vec<&str>)> = branches
+            .iter()
+            .filter_map(|branch| {
+                let name = branch.pointer("/if/properties/type/const")?.as_str()?;
+                let target = branch.pointer("/then/properties/config/$ref")?.as_str()?.rsplit('/').next()?;
+                let properties = self.common.pointer(&format!("/$defs/{target}/properties"))?.as_object()?;
+                let fitting: Vec<&str> = keys.iter().copied().filter(|k| properties.contains_key(*k)).collect();
+                Some((fitting.len(), name, fitting))
+            })
+            .filter(|(score, ..)| *score > 0)
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        match scored.as_slice() {
+            [(best, name, fitting), rest @ ..] if rest.first().is_none_or(|next| next.0 < *best) => {
+                let list: Vec<String> = fitting.iter().map(|k| format!("`{k}`")).collect();
+                Some(format!(
+                    "its `config` has {}, the settings of a `{name}` action: did you mean `type: {name}`?",
+                    list.join(", ")
+                ))
+            }
+            _ => None,
         }
     }
 
