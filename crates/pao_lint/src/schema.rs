@@ -444,7 +444,7 @@ impl Schemas {
             })
             .filter(|(score, ..)| *score > 0)
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0));
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
         match scored.as_slice() {
             [(best, name, fitting), rest @ ..] if rest.first().is_none_or(|next| next.0 < *best) => {
                 let list: Vec<String> = fitting.iter().map(|k| format!("`{k}`")).collect();
