@@ -11,11 +11,13 @@ use std::ops::Range;
 use pao_diagnostics::{Diagnostic, Edit, Fix};
 
 /// The text with the fixes applied, and how many were applied. Fixes are applied in the order
-/// of their first edit; one that overlaps an edit already applied is skipped (run `--fix`
+/// of their first edit (its start, then its end); one that overlaps an edit already applied is skipped (run `--fix`
 /// again for it).
 pub fn apply(text: &str, fixes: &[&Fix]) -> (String, usize) {
     let mut ordered: Vec<&Fix> = fixes.iter().copied().filter(|f| !f.edits.is_empty()).collect();
-    ordered.sort_by_key(|f| f.edits.iter().map(|e| e.range.start).min().unwrap_or(0));
+    // By first edit, the narrower first when two start together: the same fixes always give
+    // the same text, whatever order they come in.
+    ordered.sort_by_key(|f| f.edits.iter().map(|e| (e.range.start, e.range.end)).min().unwrap_or((0, 0)));
     let mut taken: Vec<&Edit> = Vec::new();
     let mut applied = 0;
     for fix in ordered {
