@@ -265,7 +265,7 @@ pub struct Opened {
 }
 
 /// One status transition, as recorded in Git.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusEvent {
     /// The new status.
     pub status: RequestStatus,

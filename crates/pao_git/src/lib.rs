@@ -18,8 +18,11 @@ mod doctor;
 mod error;
 mod history;
 mod kind;
+mod lease;
 mod local;
 mod names;
+mod outcomes;
+mod refs;
 mod time;
 pub mod trailers;
 mod validate;
@@ -33,11 +36,13 @@ pub use doctor::{DoctorReport, Problem, ProblemKind};
 pub use error::GitError;
 pub use history::{ItemVersion, ItemVersions};
 pub use kind::ErrorKind;
+pub use lease::{Acquired, LEASE_REF_PREFIX, Lease, LeaseInfo, LeaseStore};
 pub use local::{LocalBackend, REQUEST_BRANCH_PREFIX, STALE_LOCK_SECONDS, idempotency_digest};
 pub use names::{
     IDENTITY_MAX_CHARS, Identity, IdentityError, IdentityField, ItemId, NameError, RequestId, ResourceKey,
     ResourceName, Team, validate_identity_value,
 };
+pub use outcomes::{FULFILMENT_REF_PREFIX, FulfilmentLog, LogEntry};
 pub use time::format_rfc3339;
 pub use trailers::{parse_trailers, with_trailers};
 pub use validate::{

@@ -332,11 +332,12 @@ impl LocalBackend {
             let current = read_ref(repo, &name)?;
             let (commit, _) = self.status_commit(repo, id, status, note, current)?;
             let result = match current {
-                Some(old) => repo.reference_matching(&name, commit, true, old, "pao: status"),
-                None => repo.reference(&name, commit, false, "pao: status"),
+                Some(old) => repo.reference_matching(&name, commit, true, old, "pao: status").map(|_| true),
+                None => crate::refs::create_exclusively(repo, &name, commit, "pao: status"),
             };
             match result {
-                Ok(_) => return Ok(()),
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
                 Err(err) if is_race(&err) => wait_for_lock(&err, started, attempt)?,
                 Err(err) => return Err(BackendError::git(&format!("updating {name}"), &err)),
             }

@@ -124,7 +124,7 @@ pub struct DecommissionRequest {
 }
 
 /// A request as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestView {
     /// Request id.
@@ -166,7 +166,7 @@ pub struct RequestView {
 }
 
 /// One request in full.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestDetail {
     /// The summary.
@@ -181,7 +181,7 @@ pub struct RequestDetail {
 }
 
 /// A request's status and its transitions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusReport {
     /// Request id.
@@ -195,12 +195,13 @@ pub struct StatusReport {
 }
 
 /// The result of a submit or decommission.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Submitted {
     /// The request.
     pub request: RequestView,
     /// Whether an earlier call with the same idempotency key created it.
+    #[serde(default)]
     pub replayed: bool,
 }
 

@@ -67,9 +67,53 @@ impl Server {
         &self.ctx
     }
 
-    /// The router with every layer, for in-process use (tests: `tower::ServiceExt::oneshot`).
-    pub fn router(&self) -> axum::Router {
+    /// The REST API under `/api/v1` with every layer, for in-process use (tests:
+    /// `tower::ServiceExt::oneshot`).
+    pub fn api_router(&self) -> axum::Router {
         app(self.ctx.clone(), self.limits)
+    }
+
+    /// What `pao serve` serves: the web portal at `/` (`pao_portal`, a client of the API through
+    /// in-process calls, so it can do nothing the API would refuse) and everything else, the API
+    /// included, answered by [`Server::api_router`].
+    pub fn router(&self) -> axum::Router {
+        let api = self.api_router();
+        pao_portal::router(api.clone(), pao_portal::PortalOptions::default()).fallback_service(api)
+    }
+
+    /// Calls the API in process as `who`, through the same router, handlers and error envelope
+    /// as over HTTP: `pao catalog` without `--api` answers exactly what a server would.
+    /// `path` is below `/api/v1` (`/catalog?q=pg`). Returns the status and the JSON body
+    /// (`null` when the body is empty or not JSON).
+    pub async fn call_as(
+        &self,
+        who: Identity,
+        method: axum::http::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (axum::http::StatusCode, serde_json::Value) {
+        use tower::ServiceExt as _;
+        let mut request = axum::http::Request::builder().method(method).uri(format!("{}{path}", http::PREFIX));
+        if body.is_some() {
+            request = request.header(axum::http::header::CONTENT_TYPE, "application/json");
+        }
+        let body = body.map_or_else(axum::body::Body::empty, |b| axum::body::Body::from(b.to_string()));
+        let response = match request.body(body) {
+            Ok(mut request) => {
+                request.extensions_mut().insert(auth::InProcessIdentity(who));
+                match self.api_router().oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            }
+            Err(err) => axum::response::IntoResponse::into_response(ApiError::bad_request(
+                "invalid_path",
+                format!("`{}` is not a valid API path: {err}", path.escape_debug()),
+            )),
+        };
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
     }
 
     /// Loads the catalog once (readiness turns green when it succeeds).

@@ -547,3 +547,25 @@ async fn overload_is_shed_with_retry_after() {
     }
     assert!(shed > 0, "30 concurrent requests with a limit of 1: none was shed");
 }
+
+#[tokio::test]
+async fn me_says_who_the_token_is_and_the_portal_is_served_beside_the_api() {
+    let fx = fixture("");
+    let server = fx.server(pao_server::WebhookSecrets::default()).await;
+    let router = server.router();
+    let me = call(&router, request("GET", "/api/v1/me", Some(ALICE), None)).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    assert_eq!((me.body["user"].as_str(), me.body["admin"].as_bool()), (Some("alice"), Some(false)), "{}", me.text);
+    assert_eq!(me.body["teams"], json!(["streaming"]));
+    assert!(!me.text.contains(ALICE), "the token is never echoed");
+    let stranger = call(&router, request("GET", "/api/v1/me", None, None)).await;
+    assert_eq!(stranger.status, StatusCode::UNAUTHORIZED, "{}", stranger.text);
+    // `/` is the portal: a stranger is sent to its sign-in page; the API keeps its 404 envelope.
+    let portal = call(&router, request("GET", "/", None, None)).await;
+    assert_eq!(portal.status, StatusCode::SEE_OTHER, "{}", portal.text);
+    assert_eq!(portal.headers["location"], "/sign-in");
+    let sign_in = call(&router, request("GET", "/sign-in", None, None)).await;
+    assert!(sign_in.text.contains("Token"), "{}", sign_in.text);
+    let unknown = call(&router, request("GET", "/api/v1/nothing-here", Some(ALICE), None)).await;
+    assert_eq!(unknown.body["error"]["code"], "route_not_found", "{}", unknown.text);
+}

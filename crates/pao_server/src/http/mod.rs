@@ -6,6 +6,7 @@
 
 pub mod catalog;
 pub mod health;
+pub mod me;
 pub mod requests;
 pub mod tools;
 pub mod webhooks;
@@ -82,6 +83,15 @@ pub fn routes() -> Vec<(RouteDoc, MethodRouter<ApiContext>)> {
     let ok = StatusCode::OK;
     let accepted = StatusCode::ACCEPTED;
     let mut table = vec![
+        route(
+            Method::GET,
+            "/me",
+            "Who the caller is: user, e-mail, teams, admin",
+            None,
+            ok,
+            schema::<model::MeDto>,
+            get(me::me),
+        ),
         route(
             Method::GET,
             "/catalog",
