@@ -91,6 +91,13 @@ pub struct LintArgs {
     /// Configuration file (default: pao.toml at the repository root, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Apply the safe fixes rules offer, in place (comments and formatting outside each edit are
+    /// kept), then report what is left.
+    #[arg(long, help_heading = "Fixes")]
+    pub fix: bool,
+    /// With `--fix`: print the fixes as a unified diff and change nothing.
+    #[arg(long, requires = "fix", help_heading = "Fixes")]
+    pub diff: bool,
 }
 
 /// Output formats of `pao-lint`.

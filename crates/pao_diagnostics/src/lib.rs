@@ -10,4 +10,4 @@
 mod model;
 pub mod render;
 
-pub use model::{Diagnostic, Label, Located, Report, RuleMeta, Severity, SourceFile};
+pub use model::{Diagnostic, Edit, Fix, Label, Located, Report, RuleMeta, Severity, SourceFile, Suppression};

@@ -17,11 +17,14 @@
 mod checker;
 pub mod codes;
 mod document;
+pub mod fix;
 mod git;
+mod lenient;
 pub mod registry;
 mod rules;
 pub mod rules_page;
 mod schema;
+mod suppress;
 pub mod walk;
 
 use std::collections::{BTreeSet, HashMap};
@@ -89,9 +92,14 @@ pub(crate) struct Checked {
     pub(crate) anchors: Vec<Option<std::ops::Range<usize>>>,
     /// The first key of the document: where file-level findings point.
     pub(crate) first_key: std::ops::Range<usize>,
-    /// `metadata.id`, when it is text.
+    /// `metadata.id`, when it is text, read from the tree whatever else is wrong.
     pub(crate) id: Option<String>,
+    /// `kind`, when it is text, read from the tree whatever else is wrong.
+    pub(crate) kind: Option<String>,
     pub(crate) doc: Option<CatalogDocument>,
+    /// How faithfully `doc` was read: with schema faults left out ([`lenient`]), the cross-file
+    /// rules use it, but it is not handed out as a document of the catalog.
+    pub(crate) reading: lenient::Reading,
     pub(crate) diagnostics: Vec<Diagnostic>,
 }
 
@@ -158,6 +166,8 @@ pub struct Linter {
     exclude: GlobSet,
     github_org: Option<String>,
     engine: pao_vars::Engine,
+    /// The date lifecycle rules and `until` dates are checked against; today (UTC) unless set.
+    today: Option<String>,
 }
 
 impl Linter {
@@ -186,7 +196,16 @@ impl Linter {
             exclude,
             github_org: config.catalog.github_org.clone(),
             engine: pao_vars::Engine::new(config.templates.environment.iter().cloned()),
+            today: None,
         })
+    }
+
+    /// Checks dates (sunsets, suppression `until`s) against `date` (`YYYY-MM-DD`) instead of
+    /// today, so a run can be reproduced and tested on any day.
+    #[must_use]
+    pub fn with_today(mut self, date: impl Into<String>) -> Self {
+        self.today = Some(date.into());
+        self
     }
 
     /// Lints the repository at `root` (the directory holding `catalog/`).
@@ -268,6 +287,7 @@ impl Linter {
         report.sort();
         let documents = checked
             .iter_mut()
+            .filter(|c| c.reading == lenient::Reading::Exact)
             .filter_map(|c| Some(LintedDocument { path: c.path.clone(), document: c.doc.take()? }))
             .collect();
         free_later(checked);
@@ -281,7 +301,7 @@ impl Linter {
         changes: Option<&git::Changes>,
         report_on: Option<&BTreeSet<String>>,
     ) -> (Report, Vec<Checked>) {
-        let today = rules::lifecycle::today();
+        let today = self.today.clone().unwrap_or_else(rules::lifecycle::today);
         let cx = FileContext { schemas: self.schemas, levels: &self.levels, today: &today, engine: &self.engine };
         let mut checked: Vec<Checked> = sources
             .into_par_iter()
@@ -312,7 +332,9 @@ impl Linter {
                         anchors: vec![None; ANCHORED.len()],
                         first_key: 0..0,
                         id: None,
+                        kind: None,
                         doc: None,
+                        reading: lenient::Reading::Exact,
                         diagnostics: checker.diagnostics,
                     }
                 }
@@ -333,8 +355,9 @@ impl Linter {
         let mut report = Report::default();
         let wanted = |path: &str| report_on.is_none_or(|set| set.contains(path));
         report.files = checked.iter().filter(|c| wanted(&c.path)).count();
-        let all: Vec<Diagnostic> =
+        let mut all: Vec<Diagnostic> =
             checked.iter_mut().flat_map(|c| std::mem::take(&mut c.diagnostics)).chain(cross.diagnostics).collect();
+        self.apply_suppressions(&checked, &mut all, &today);
         let sources: HashMap<&str, &Arc<SourceFile>> = checked.iter().map(|c| (c.path.as_str(), &c.source)).collect();
         for diagnostic in all.into_iter().filter(|d| wanted(&d.file)) {
             if let Some(source) = sources.get(diagnostic.file.as_str()) {
@@ -349,6 +372,24 @@ impl Linter {
         }
         drop(sources);
         (report, checked)
+    }
+}
+
+impl Linter {
+    /// Applies each file's `# pao-lint:` comments to that file's findings, cross-file ones
+    /// included, and adds the comments' own findings (PAO90x).
+    fn apply_suppressions(&self, checked: &[Checked], all: &mut Vec<Diagnostic>, today: &str) {
+        let mut by_file: HashMap<String, Vec<&mut Diagnostic>> = HashMap::new();
+        for diagnostic in all.iter_mut() {
+            by_file.entry(diagnostic.file.clone()).or_default().push(diagnostic);
+        }
+        let mut own = Checker::new(&self.levels);
+        for file in checked.iter().filter(|c| c.source.text.contains("pao-lint:")) {
+            let mut diagnostics = by_file.remove(file.path.as_str()).unwrap_or_default();
+            suppress::apply(&file.source.text, &file.path, &mut diagnostics, today, &mut own);
+        }
+        drop(by_file);
+        all.extend(own.diagnostics);
     }
 }
 
@@ -422,7 +463,9 @@ fn check_too_large(levels: &RuleLevels, path: String, size: usize) -> Checked {
         anchors: vec![None; ANCHORED.len()],
         first_key: 0..0,
         id: None,
+        kind: None,
         doc: None,
+        reading: lenient::Reading::Exact,
         diagnostics: checker.diagnostics,
     }
 }

@@ -126,7 +126,17 @@ pub fn run(args: &LintArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
     crate::warn_config(&config);
     let linter = Linter::new(&config)?;
     let targets = Targets { files: resolved.files, changed_since: args.changed_since.clone() };
-    let report = linter.lint_repository(&resolved.root, &targets)?;
+    let mut report = linter.lint_repository(&resolved.root, &targets)?;
+    if args.fix {
+        let fixed = super::fix::apply(&resolved.root, &report, args.diff)?;
+        if args.diff {
+            // The diff is the output; the findings are not printed again.
+            return Ok(if report.has_errors() { ExitStatus::Failure } else { ExitStatus::Success });
+        }
+        if fixed > 0 {
+            report = linter.lint_repository(&resolved.root, &targets)?;
+        }
+    }
     let output = match args.format {
         OutputFormat::Human => {
             let color = color.enabled(std::io::stdout().is_terminal(), |name| std::env::var_os(name));

@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod completions;
 pub mod doctor;
+pub mod fix;
 pub mod form;
 pub mod fulfil;
 pub mod lint;
