@@ -4,6 +4,7 @@ pub mod form;
 pub mod lint;
 pub mod request;
 pub mod schema;
+pub mod server;
 pub mod vars;
 
 use crate::ExitStatus;
