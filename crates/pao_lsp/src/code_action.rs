@@ -15,6 +15,7 @@ use pao_source::{Node, Value};
 
 use crate::convert::code_of;
 use crate::position::LineIndex16;
+use crate::yaml_path::is_block_indicator;
 
 /// The placeholder the author replaces.
 pub const REASON_PLACEHOLDER: &str = "<reason>";
@@ -30,7 +31,10 @@ pub fn suppressions(uri: &Url, text: &str, index: &LineIndex16, root: Option<&No
         }
         let start = index.offset(text, diagnostic.range.start);
         let scalar = root.and_then(|root| scalar_at(root, start));
-        let scalar_lines = scalar.map(|span| (index.line_of(span.start), index.line_of(span.end.saturating_sub(1).max(span.start))));
+        let scalar_lines = scalar.map(|span| {
+            let last = index.line_of(span.end.saturating_sub(1).max(span.start));
+            (first_line(text, index, span.start), last)
+        });
         let inside_multiline = scalar_lines.is_some_and(|(first, _)| first < line);
         if !inside_multiline {
             let continues = scalar_lines.is_some_and(|(_, last)| last > line);
@@ -128,6 +132,27 @@ fn suppression_codes_end(comment: &str) -> Option<usize> {
     (end > 0).then_some(rest_at + end)
 }
 
+/// The line a scalar starting at byte `start` begins on: for a block scalar (`key: |`), whose
+/// span starts at its first content line, the line of its indicator.
+fn first_line(text: &str, index: &LineIndex16, start: usize) -> usize {
+    let line = index.line_of(start);
+    // The nearest line above with content other than a comment: the indicator's, if any.
+    for above in (0..line).rev() {
+        let line_text = index.line_text(text, above);
+        let content = match comment_start(line_text) {
+            Some(at) => &line_text[..at],
+            None => line_text,
+        }
+        .trim_end();
+        if content.trim().is_empty() {
+            continue;
+        }
+        let indicator = content.rsplit([' ', ':']).next().unwrap_or("");
+        return if is_block_indicator(indicator) { above } else { line };
+    }
+    line
+}
+
 /// The span of the scalar holding byte `offset`, if any.
 fn scalar_at(root: &Node, offset: usize) -> Option<std::ops::Range<usize>> {
     let mut node = root;
@@ -210,6 +235,21 @@ mod tests {
         // A quoted string that continues below: the comment goes above.
         let actions = edits(text, diagnostic(3, 10, "PAO403"));
         assert_eq!(actions[0].1, "config:\n  description: |\n    {{ fields.nope }}\n  # pao-lint: disable PAO403 -- <reason>\n  url: \"{{ a\n    b }}\"\n");
+    }
+
+    #[test]
+    fn block_scalars_in_sequences_and_with_comments() {
+        // `- >- # note`: the indicator's line has a comment; the content is still text.
+        let text = "steps:\n  - >- # note\n\n    {{ fields.nope }}\n  - plain\n";
+        let actions = edits(text, diagnostic(3, 7, "PAO403"));
+        assert_eq!(actions.len(), 1, "{actions:?}");
+        // A plain item after the block: its own line.
+        let actions = edits(text, diagnostic(4, 4, "PAO403"));
+        assert_eq!(actions[0].1, "steps:\n  - >- # note\n\n    {{ fields.nope }}\n  - plain # pao-lint: disable PAO403 -- <reason>\n");
+        // On the indicator's line (the key): a comment after `|` is a comment.
+        let text = "description: |\n  text\n";
+        let actions = edits(text, diagnostic(0, 0, "PAO201"));
+        assert_eq!(actions[0].1, "description: | # pao-lint: disable PAO201 -- <reason>\n  text\n");
     }
 
     #[test]

@@ -13,25 +13,14 @@ use crate::position::LineIndex16;
 /// The `source` of every diagnostic the server publishes.
 pub const SOURCE: &str = "pao-lint";
 
-/// Where the rule documentation is published: `docs/rules.md`, one section per family.
-const RULES_PAGE: &str = "https://github.com/pao-dev/pao/blob/main/docs/rules.md";
+/// Where the rule documentation is published: `docs/rules/<CODE>.md`, one page per rule (the
+/// pages SARIF `helpUri`s point at, generated from the rules' doc comments).
+const RULES_DIR: &str = "https://github.com/pao-dev/pao/blob/main/docs/rules";
 
-/// The documentation page of a rule: the section of `docs/rules.md` that lists its family
-/// (the page's headings are `## PAO1xx YAML and files`, ...; GitHub's anchors are the headings
-/// in lower case with spaces as `-` and punctuation dropped).
+/// The documentation page of a rule, `docs/rules/<CODE>.md`, when `code` is one of pao-lint's.
 pub fn rule_url(code: &str) -> Option<Url> {
-    let anchor = match code.as_bytes().get(3)? {
-        b'1' => "pao1xx-yaml-and-files",
-        b'2' => "pao2xx-schema",
-        b'3' => "pao3xx-naming-and-placement",
-        b'4' => "pao4xx-templates",
-        b'5' => "pao5xx-form",
-        b'6' => "pao6xx-lifecycle-ownership-and-fulfilment",
-        b'7' => "pao7xx-bundles",
-        b'8' => "pao8xx-changes---changed-since",
-        _ => return None,
-    };
-    Url::parse(&format!("{RULES_PAGE}#{anchor}")).ok()
+    pao_lint::codes::RULES.iter().any(|rule| rule.code == code).then_some(())?;
+    Url::parse(&format!("{RULES_DIR}/{code}.md")).ok()
 }
 
 /// What the server keeps in a published diagnostic's `data`, to answer hover and code actions
@@ -106,7 +95,7 @@ mod tests {
         assert_eq!(lsp.message, "duplicate key\nhelp: remove one");
         assert_eq!(
             lsp.code_description.unwrap().href.as_str(),
-            "https://github.com/pao-dev/pao/blob/main/docs/rules.md#pao1xx-yaml-and-files"
+            "https://github.com/pao-dev/pao/blob/main/docs/rules/PAO102.md"
         );
         let related = lsp.related_information.unwrap();
         assert_eq!(related[0].location.range.end, lsp_types::Position { line: 0, character: 3 });
@@ -114,24 +103,16 @@ mod tests {
         assert_eq!(data.help.as_deref(), Some("remove one"));
     }
 
-    /// GitHub's anchor of a Markdown heading.
-    fn slug(heading: &str) -> String {
-        heading
-            .to_lowercase()
-            .chars()
-            .filter(|c| c.is_alphanumeric() || *c == ' ' || *c == '-')
-            .map(|c| if c == ' ' { '-' } else { c })
-            .collect()
-    }
-
     #[test]
-    fn every_rule_links_to_a_section_of_the_rules_page() {
-        let page = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules.md")).unwrap();
-        let anchors: Vec<String> = page.lines().filter_map(|l| l.strip_prefix("## ")).map(slug).collect();
+    fn every_rule_links_to_its_page_and_the_page_exists() {
+        let docs = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/rules");
         for rule in pao_lint::codes::RULES {
             let url = rule_url(rule.code).unwrap_or_else(|| panic!("{} has no page", rule.code));
-            let anchor = url.fragment().unwrap();
-            assert!(anchors.iter().any(|a| a == anchor), "{}: no heading for #{anchor} in {anchors:?}", rule.code);
+            let file = url.path_segments().unwrap().next_back().unwrap().to_owned();
+            assert_eq!(file, format!("{}.md", rule.code));
+            assert!(std::path::Path::new(docs).join(&file).is_file(), "{}: docs/rules/{file} is missing", rule.code);
         }
+        assert_eq!(rule_url("PAO999"), None);
+        assert_eq!(rule_url("E0001"), None);
     }
 }

@@ -138,16 +138,11 @@ pub fn run(job: &LintJob) -> LintResult {
         }
     }
     let files_linted = inputs.len();
-    let report = job.settings.linter.lint_sources(inputs, job.codeowners.as_ref().map(|c| c.text.to_string()));
+    let codeowners =
+        job.codeowners.as_ref().map(|c| SourceInput { path: c.path.clone(), bytes: c.text.as_bytes().to_vec() });
+    let linted = job.settings.linter.lint_sources(inputs, codeowners);
     let mut by_path: BTreeMap<String, Vec<Diagnostic>> = BTreeMap::new();
-    // pao-lint names the CODEOWNERS it was handed `.github/CODEOWNERS`.
-    let codeowners_path = job.codeowners.as_ref().map(|c| c.path.clone());
-    for mut diagnostic in report.diagnostics {
-        if diagnostic.file == crate::workspace::CODEOWNERS_PATHS[0]
-            && let Some(path) = &codeowners_path
-        {
-            diagnostic.file.clone_from(path);
-        }
+    for diagnostic in linted.report.diagnostics {
         by_path.entry(diagnostic.file.clone()).or_default().push(diagnostic);
     }
     LintResult { by_path, files_linted }

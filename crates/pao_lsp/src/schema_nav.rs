@@ -163,8 +163,14 @@ impl Schemas {
             if let Some(c) = node.get("const") {
                 push(yaml_text(c), node.get("description").and_then(Value::as_str).map(str::to_owned));
             }
-            for v in node.get("enum").and_then(Value::as_array).into_iter().flatten() {
-                push(yaml_text(v), None);
+            // An enum's values carry their descriptions alongside, in the same order
+            // (`markdownEnumDescriptions`, else `enumDescriptions`; see docs/editors.md).
+            let descriptions = ["markdownEnumDescriptions", "enumDescriptions"]
+                .iter()
+                .find_map(|key| node.get(*key).and_then(Value::as_array));
+            for (i, v) in node.get("enum").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                let description = descriptions.and_then(|d| d.get(i)).and_then(Value::as_str).map(str::to_owned);
+                push(yaml_text(v), description);
             }
             if types(node).contains(&"boolean") {
                 push("true".into(), None);

@@ -15,8 +15,8 @@ use pao_lint::Linter;
 
 use crate::outline::Outline;
 
-/// Where CODEOWNERS may be, in the order GitHub looks (the same list as pao-lint).
-pub const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+/// Where CODEOWNERS may be, in the order GitHub looks (pao-lint's list).
+pub use pao_lint::CODEOWNERS_PATHS;
 
 /// The configuration file's name at the repository root.
 pub const CONFIG_FILE: &str = "pao.toml";

@@ -170,7 +170,7 @@ fn strip_comment(value: &str) -> &str {
 }
 
 /// Whether a value opens a block scalar (`|`, `>-`, `|2+`, ...).
-fn is_block_indicator(value: &str) -> bool {
+pub(crate) fn is_block_indicator(value: &str) -> bool {
     let mut chars = value.chars();
     matches!(chars.next(), Some('|' | '>')) && chars.all(|c| matches!(c, '-' | '+' | '1'..='9'))
 }
@@ -352,8 +352,13 @@ mod tests {
 
     /// `text` with `|` marking the cursor.
     fn at(marked: &str) -> CursorPath {
-        let offset = marked.find('|').unwrap();
-        let text = marked.replacen('|', "", 1);
+        at_marker(marked, "|")
+    }
+
+    /// `text` with `marker` marking the cursor (for texts that hold `|` themselves).
+    fn at_marker(marked: &str, marker: &str) -> CursorPath {
+        let offset = marked.find(marker).unwrap();
+        let text = marked.replacen(marker, "", 1);
         cursor_path(&text, offset)
     }
 
@@ -442,7 +447,8 @@ presentation:
 
     #[test]
     fn block_scalars_are_values() {
-        let p = at("config:\n  description: |\n    line: one\n    - x\n    line two\n      {{ fie|\n");
+        // `‸` marks the cursor: the text's `|` is the block indicator.
+        let p = at_marker("config:\n  description: |\n    line: one\n    - x\n    line two\n      {{ fie‸\n", "‸");
         assert_eq!(keys(&p), ["config", "description"]);
         match p.slot {
             Slot::Value { text, block, .. } => {

@@ -211,6 +211,48 @@ fn invalid_input_is_refused_before_anything_is_written() {
 }
 
 #[test]
+fn identities_that_would_corrupt_a_commit_are_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (catalog, state) = setup(tmp.path());
+    let orch = orchestrator(&catalog, &state);
+    for (id, email, field) in [
+        ("ali\nce", None, "user id"),
+        ("alice\n", None, "user id"),
+        ("eve <root@x>", None, "user id"),
+        ("", None, "user id"),
+        ("alice", Some("alice@example.com\nPao-Status: completed"), "e-mail address"),
+        ("alice", Some("alice>@example.com"), "e-mail address"),
+    ] {
+        let mut request = submit("payments", "orders-db", json!({ "instanceName": "orders" }));
+        request.requester = Requester { id: id.into(), email: email.map(str::to_owned) };
+        let err = orch.submit(&request).unwrap_err();
+        assert!(matches!(err, OrchestratorError::InvalidIdentity(_)), "{id:?} {email:?}: {err}");
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(err.code(), "invalid_identity");
+        assert!(err.to_string().contains(field), "{err}");
+        let decommission = orch.decommission(&DecommissionRequest {
+            item: "pgsql".into(),
+            team: "payments".into(),
+            resource: "orders-db".into(),
+            requester: request.requester.clone(),
+            idempotency_key: None,
+            correlation_id: None,
+        });
+        assert!(matches!(decommission, Err(OrchestratorError::InvalidIdentity(_))));
+    }
+    assert_eq!(git(&state, &["for-each-ref", "refs/pao", "refs/heads/pao"]), "");
+    // A valid but unusual identity makes a commit `git fsck --strict` accepts.
+    let mut request = submit("payments", "orders-db", json!({ "instanceName": "orders" }));
+    request.requester = Requester { id: "Zoë O'Brien (platform)".into(), email: None };
+    let opened = orch.submit(&request).unwrap();
+    assert_eq!(opened.request.requester, "Zoë O'Brien (platform)");
+    let author = git(&state, &["log", "-1", "--format=%an <%ae>", &opened.request.branch]);
+    assert_eq!(author, "Zoë O'Brien (platform) <Zo--O-Brien--platform-@pao.invalid>");
+    git(&state, &["fsck", "--strict"]);
+    assert_eq!(orch.list_report(&RequestFilter::default()).unwrap().skipped, []);
+}
+
+#[test]
 fn idempotency_key_replays_the_first_submit() {
     let tmp = tempfile::tempdir().unwrap();
     let (catalog, state) = setup(tmp.path());

@@ -31,6 +31,9 @@ pub enum LoadError {
         /// What is wrong.
         message: String,
     },
+    /// A directory, too large, or unreadable (the bounded reader's error, which names the file).
+    #[error(transparent)]
+    Read(#[from] pao_source::ReadError),
     /// Valid YAML of the wrong shape.
     #[error("{}: {message}", path.display())]
     Shape {
@@ -59,7 +62,7 @@ pub struct LoadedDocument {
 /// # Errors
 /// Unreadable file, not text, or a YAML error (the first one, with its position).
 pub fn read_yaml(path: &Path) -> Result<(String, Node), LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let bytes = pao_source::read_bounded(path, pao_source::MAX_INPUT_BYTES)?;
     let text = pao_source::decode(&bytes)
         .map_err(|err| LoadError::Shape { path: path.to_owned(), message: err.to_string() })?
         .to_owned();

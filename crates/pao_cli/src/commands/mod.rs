@@ -1,9 +1,12 @@
 //! One module per subcommand.
 
+pub mod completions;
+pub mod doctor;
 pub mod form;
 pub mod lint;
 pub mod request;
 pub mod schema;
+pub mod serve;
 pub mod server;
 pub mod vars;
 
@@ -13,11 +16,15 @@ use crate::args::{PaoCli, PaoCommand};
 /// Runs a `pao` subcommand.
 pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
     match cli.command {
-        PaoCommand::Lint(args) => lint::run(&args),
+        PaoCommand::Lint(args) => lint::run(&args, cli.color),
         PaoCommand::Rule { code } => lint::explain(&code, crate::args::DocFormat::Text),
         PaoCommand::Schema(command) => schema::run(command),
         PaoCommand::Form(command) => form::run(command),
         PaoCommand::Request(args) => request::run(*args),
+        PaoCommand::Doctor(args) => doctor::run(&args),
         PaoCommand::Vars(command) => vars::run(command),
+        PaoCommand::Serve(args) => serve::run(&args),
+        PaoCommand::Completions { shell, program } => completions::completions(shell, program),
+        PaoCommand::Man { out_dir } => completions::man_pages(&out_dir),
     }
 }

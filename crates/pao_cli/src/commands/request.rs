@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use pao_orchestrator::{
-    DecommissionRequest, Hint, OrchestratorError, RequestFilter, RequestStatus, RequestView, Requester, SubmitRequest,
-    Submitted,
+    DecommissionRequest, Hint, OrchestratorError, RequestFilter, RequestList, RequestStatus, RequestView, Requester,
+    SubmitRequest, Submitted,
 };
 use serde_json::json;
 
@@ -217,7 +217,7 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
     let json = args.json;
     let result = match args.command {
         RequestCommand::Submit(submit) => {
-            let bytes = std::fs::read(&submit.values)
+            let bytes = pao_source::read_bounded(&submit.values, pao_source::MAX_INPUT_BYTES)
                 .with_context(|| format!("cannot read values file {}", submit.values.display()))?;
             let values = pao_form::parse_values(&bytes)
                 .with_context(|| format!("cannot read values file {}", submit.values.display()))?;
@@ -251,7 +251,7 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
         }
         RequestCommand::List(list) => {
             let filter = RequestFilter { team: list.team, status: list.status, requestor: list.requestor };
-            orchestrator.list(&filter).map(|views| if json { pretty(&json!({ "data": views })) } else { table(&views) })
+            orchestrator.list_report(&filter).map(|listed| listing(&listed, json))
         }
         RequestCommand::Get { id } => orchestrator.get(&id).map(|detail| {
             if json {
@@ -313,6 +313,26 @@ fn requester(who: &WhoArgs) -> Requester {
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "unknown".to_owned());
     Requester { id, email: who.email.clone() }
+}
+
+/// The listing; requests that could not be read are named (in `skipped`, or on stderr) and
+/// `pao doctor` is suggested.
+#[allow(clippy::print_stderr)]
+fn listing(listed: &RequestList, json: bool) -> String {
+    if json {
+        return if listed.skipped.is_empty() {
+            pretty(&json!({ "data": listed.requests }))
+        } else {
+            pretty(&json!({ "data": listed.requests, "skipped": listed.skipped }))
+        };
+    }
+    for skipped in &listed.skipped {
+        eprintln!("warning: skipped {}: {}", skipped.location, skipped.error);
+    }
+    if !listed.skipped.is_empty() {
+        eprintln!("warning: {} request(s) could not be read; run `pao doctor` for details", listed.skipped.len());
+    }
+    table(&listed.requests)
 }
 
 fn submitted(done: &Submitted, json: bool) -> String {
@@ -391,6 +411,13 @@ fn refused(err: &OrchestratorError, json: bool) -> anyhow::Result<()> {
         return print_stdout(&pretty(&body));
     }
     eprintln!("error: {err}");
+    if let OrchestratorError::InvalidIdentity(invalid) = err {
+        let from = match invalid.field {
+            pao_git::IdentityField::User => "--user, else $PAO_USER, else $USER",
+            pao_git::IdentityField::Email => "--email",
+        };
+        eprintln!("  the {} comes from {from}", invalid.field);
+    }
     if let OrchestratorError::InvalidValues { errors } = err {
         for field in errors {
             eprintln!("  {}: {}", field.field, field.message);

@@ -70,6 +70,7 @@ fn repo_root(start: &Path) -> PathBuf {
 /// The engine configured from `pao.toml` at `root`.
 fn engine(root: &Path) -> anyhow::Result<Engine> {
     let config = pao_config::Config::discover(root).context("cannot read pao.toml")?;
+    crate::warn_config(&config);
     Ok(Engine::new(config.templates.environment))
 }
 
