@@ -140,6 +140,21 @@ impl Client {
         }
     }
 
+    /// Waits for diagnostics of `uri` published without a version (as on close).
+    fn wait_unversioned(&mut self, uri: &str) -> Vec<Value> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let message = self.next(deadline);
+            if message["method"] == "textDocument/publishDiagnostics"
+                && message["params"]["uri"] == uri
+                && message["params"]["version"].is_null()
+            {
+                return message["params"]["diagnostics"].as_array().cloned().unwrap_or_default();
+            }
+            self.other(message);
+        }
+    }
+
     fn shutdown(mut self) {
         let result = self.request("shutdown", Value::Null);
         assert_eq!(result, Value::Null);
@@ -258,8 +273,9 @@ fn exchange_over_stdio() {
     let diagnostics = client.diagnostics(&item_uri, Some(2));
     assert_eq!(codes(&diagnostics), ["PAO403"], "{diagnostics:#?}");
     let d = &diagnostics[0];
-    assert_eq!(d["range"]["start"], position_of(&broken, "instanceNme", 0));
-    assert_eq!(d["range"]["end"], position_of(&broken, "instanceNme", "instanceNme".len()));
+    // The range pao-lint underlines: the whole reference.
+    assert_eq!(d["range"]["start"], position_of(&broken, "fields.instanceNme", 0), "{d}");
+    assert_eq!(d["range"]["end"], position_of(&broken, "fields.instanceNme", "fields.instanceNme".len()), "{d}");
     assert_eq!(d["severity"], 1);
     assert_eq!(d["source"], "pao-lint");
     assert!(d["codeDescription"]["href"].as_str().unwrap().ends_with("docs/rules/PAO403.md"));
@@ -284,7 +300,8 @@ fn exchange_over_stdio() {
     );
     let titles: Vec<&str> = actions.as_array().unwrap().iter().map(|a| a["title"].as_str().unwrap()).collect();
     assert!(titles.contains(&"Suppress PAO403 in this file (with a reason)"), "{titles:?}");
-    let file_action = actions.as_array().unwrap().iter().find(|a| a["title"].as_str().unwrap().contains("in this file")).unwrap();
+    let file_action =
+        actions.as_array().unwrap().iter().find(|a| a["title"].as_str().unwrap().contains("in this file")).unwrap();
     let edit = &file_action["edit"]["changes"][&item_uri][0];
     assert_eq!(edit["newText"], "# pao-lint: disable-file PAO403 -- <reason>\n");
     assert_eq!(edit["range"]["start"], json!({ "line": 0, "character": 0 }));
@@ -310,15 +327,18 @@ fn exchange_over_stdio() {
         assert!(names.iter().any(|n| n == name), "{name} missing from {names:?}");
     }
 
-    // Keys from the schema, under `metadata.owner`.
-    let text = item_text.replacen("    team: dba\n", "    team: dba\n    \n", 1);
+    // Keys from the schema, under `metadata.owner` (whose keys are team, contact, jiraProject):
+    // the two taken out are offered, the one present is not.
+    let owner_rest = "    contact: dba@acme.example\n    jiraProject: DBA\n";
+    assert!(item_text.contains(owner_rest));
+    let text = item_text.replacen(owner_rest, "    \n", 1);
     replace_all(&mut client, &item_uri, 4, &text);
     let completion = client.request(
         "textDocument/completion",
         json!({ "textDocument": { "uri": item_uri }, "position": position_of(&text, "    team: dba\n    \n", "    team: dba\n    ".len()) }),
     );
     let keys = labels(&completion);
-    assert!(keys.contains(&"contact".to_owned()) || keys.contains(&"jiraProject".to_owned()), "{keys:?}");
+    assert!(keys.contains(&"contact".to_owned()) && keys.contains(&"jiraProject".to_owned()), "{keys:?}");
     assert!(!keys.contains(&"team".to_owned()), "present keys are not offered again: {keys:?}");
 
     // Hover on a key: the schema description.
@@ -402,9 +422,115 @@ fn exchange_over_stdio() {
     let diagnostics = client.wait_for(&bundle_uri, Some(1), has("PAO701"));
     assert!(diagnostics[0]["message"].as_str().unwrap().contains("parameterstore-standard"), "{diagnostics:#?}");
 
-    // Closing clears the document's diagnostics.
+    // Closing clears the document's diagnostics: a publish without a version (a lint's carry
+    // the version linted, and one still under way may publish just before the close).
     client.notify("textDocument/didClose", json!({ "textDocument": { "uri": item_uri } }));
-    assert_eq!(client.diagnostics(&item_uri, None), Vec::<Value>::new());
+    let cleared = client.wait_unversioned(&item_uri);
+    assert_eq!(cleared, Vec::<Value>::new());
+
+    client.shutdown();
+}
+
+/// The 0-based position just after the first occurrence of `needle`.
+fn after(text: &str, needle: &str) -> Value {
+    position_of(text, needle, needle.len())
+}
+
+fn complete(client: &mut Client, uri: &str, position: Value) -> Vec<Value> {
+    let result =
+        client.request("textDocument/completion", json!({ "textDocument": { "uri": uri }, "position": position }));
+    result.as_array().cloned().unwrap_or_else(|| panic!("completion answers a list: {result}"))
+}
+
+fn label_list(items: &[Value]) -> Vec<String> {
+    items.iter().map(|i| i["label"].as_str().unwrap().to_owned()).collect()
+}
+
+#[test]
+fn completion_hover_and_definition_over_stdio() {
+    let (_dir, root) = example_repository();
+    let mut client = Client::start();
+    client.request(
+        "initialize",
+        json!({
+            "processId": null,
+            "rootUri": format!("file://{}", root.display()),
+            "capabilities": {},
+            "initializationOptions": { "debounceMs": 0 }
+        }),
+    );
+    client.notify("initialized", json!({}));
+    let (item_uri, item_text) = open(&mut client, &root, ITEM);
+    assert_eq!(client.diagnostics(&item_uri, Some(1)), Vec::<Value>::new());
+
+    // `outputs.` in the second action: the first action only (not itself, not later ones).
+    let reference = "db_instance_arn: \"{{ outputs.create_db.instanceArn }}\"";
+    let text = item_text.replacen(reference, "db_instance_arn: \"{{ outputs. }}\"", 1);
+    replace_all(&mut client, &item_uri, 2, &text);
+    let labels = label_list(&complete(&mut client, &item_uri, after(&text, "db_instance_arn: \"{{ outputs.")));
+    assert_eq!(labels, ["create_db"], "earlier actions only");
+    // `outputs.create_db.`: the rest-api action's declared outputs.
+    let text = item_text.replacen(reference, "db_instance_arn: \"{{ outputs.create_db. }}\"", 1);
+    replace_all(&mut client, &item_uri, 3, &text);
+    let labels = label_list(&complete(&mut client, &item_uri, after(&text, "{{ outputs.create_db.")));
+    for output in ["instanceArn", "endpoint", "port", "credentialsSecretArn"] {
+        assert!(labels.iter().any(|l| l == output), "{output} missing from {labels:?}");
+    }
+    // `metadata.` keys, and filters after `|`.
+    let text = item_text.replacen("\"{{ metadata.owner.team }}\"", "\"{{ metadata. }}\"", 1);
+    replace_all(&mut client, &item_uri, 4, &text);
+    let labels = label_list(&complete(&mut client, &item_uri, after(&text, "{{ metadata.")));
+    for key in ["id", "owner", "version"] {
+        assert!(labels.iter().any(|l| l == key), "{key} missing from {labels:?}");
+    }
+    let labels = label_list(&complete(&mut client, &item_uri, after(&item_text, "{{ fields.extensions | ")));
+    assert!(labels.iter().any(|l| l == "json"), "{labels:?}");
+
+    // An enum value from the schema, with its description: a field's `type`.
+    let items = complete(
+        &mut client,
+        &item_uri,
+        after(&item_text, "- id: instanceName\n            name: Instance Name\n            type: "),
+    );
+    let password = items.iter().find(|i| i["label"] == "password").unwrap_or_else(|| panic!("{items:#?}"));
+    assert!(password.to_string().contains("never written to Git"), "{password}");
+
+    // `dependsOn` (block style): the fields before this one.
+    let flow = "conditional: { dependsOn: enableEncryption, condition: equals, value: true }";
+    let block = "conditional:\n              dependsOn: \n              condition: equals\n              value: true";
+    let text = item_text.replacen(flow, block, 1);
+    replace_all(&mut client, &item_uri, 5, &text);
+    let labels = label_list(&complete(&mut client, &item_uri, after(&text, "dependsOn: ")));
+    assert!(labels.iter().any(|l| l == "enableEncryption") && labels.iter().any(|l| l == "instanceName"), "{labels:?}");
+    assert!(!labels.iter().any(|l| l == "masterPassword" || l == "encryptionKey"), "later fields: {labels:?}");
+
+    // Hover and definition of `outputs.create_db.instanceArn`: the rest-api output.
+    replace_all(&mut client, &item_uri, 6, &item_text);
+    assert_eq!(client.diagnostics(&item_uri, Some(6)), Vec::<Value>::new());
+    let at = position_of(&item_text, "{{ outputs.create_db.instanceArn", "{{ outputs.create_db.inst".len());
+    let hover = client.request("textDocument/hover", json!({ "textDocument": { "uri": item_uri }, "position": at }));
+    let value = hover["contents"]["value"].as_str().unwrap_or_else(|| panic!("{hover}"));
+    assert!(value.contains("create_db") && value.contains("instanceArn"), "{value}");
+    let location =
+        client.request("textDocument/definition", json!({ "textDocument": { "uri": item_uri }, "position": at }));
+    assert_eq!(location["range"]["start"], position_of(&item_text, "instanceArn: /instance/arn", 0), "{location}");
+    // Definition from `dependsOn` (flow style, as the example writes it) to the field.
+    let location = client.request(
+        "textDocument/definition",
+        json!({ "textDocument": { "uri": item_uri }, "position": position_of(&item_text, "dependsOn: enableEncryption", 13) }),
+    );
+    assert_eq!(location["range"]["start"], position_of(&item_text, "id: enableEncryption", 4), "{location}");
+
+    // A bundle component's version: ranges from the item's current version (1.4.0).
+    let (bundle_uri, bundle_text) = open(&mut client, &root, BUNDLE);
+    assert_eq!(client.diagnostics(&bundle_uri, Some(1)), Vec::<Value>::new());
+    let text = bundle_text.replacen("version: \"^1.4\"", "version: ", 1);
+    replace_all(&mut client, &bundle_uri, 2, &text);
+    let labels =
+        label_list(&complete(&mut client, &bundle_uri, after(&text, "item: postgresql-standard\n    version: ")));
+    for range in ["^1.4", "~1.4.0", "=1.4.0"] {
+        assert!(labels.iter().any(|l| l.contains(range)), "{range} missing from {labels:?}");
+    }
 
     client.shutdown();
 }

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use pao_source::Node;
+use pao_source::{Node, Value};
 
 use crate::outline::Outline;
 use crate::position::LineIndex16;
@@ -130,14 +130,59 @@ impl Analysis<'_> {
     pub fn field_index(&self) -> Option<usize> {
         let path = &self.cursor.path;
         let keys: Vec<Option<&str>> = path.iter().map(Segment::key).collect();
-        if keys.get(..3) != Some(&[Some("presentation"), Some("form"), Some("groups")]) || keys.get(4) != Some(&Some("fields"))
+        if keys.get(..3) != Some(&[Some("presentation"), Some("form"), Some("groups")])
+            || keys.get(4) != Some(&Some("fields"))
         {
             return None;
         }
-        let (Some(Segment::Index(group)), Some(Segment::Index(field))) = (path.get(3), path.get(5)) else { return None };
+        let (Some(Segment::Index(group)), Some(Segment::Index(field))) = (path.get(3), path.get(5)) else {
+            return None;
+        };
         let groups = self.root.as_deref()?.pointer("/presentation/form/groups")?.items();
         let before: usize = groups.iter().take(*group).map(|g| g.get("fields").map_or(0, |f| f.items().len())).sum();
         Some(before + field)
+    }
+}
+
+/// The cursor's place refined inside a flow collection (`{ dependsOn: a, condition: equals }`,
+/// `[x, y]`), which [`crate::yaml_path`] reads as one plain value: when the document's current
+/// text parsed (`root`), the path goes on through the collection's keys and items to the scalar
+/// holding the cursor, and the slot becomes that scalar. Otherwise the cursor is unchanged.
+pub fn refine_in_flow(cursor: CursorPath, text: &str, root: Option<&Node>, offset: usize) -> CursorPath {
+    let Slot::Value { range, block: false, .. } = &cursor.slot else { return cursor };
+    if !text.get(range.clone()).is_some_and(|v| v.starts_with('{') || v.starts_with('[')) {
+        return cursor;
+    }
+    let Some(mut node) = root else { return cursor };
+    for segment in &cursor.path {
+        let next = match segment {
+            Segment::Key(key) => node.get(key),
+            Segment::Index(i) => node.items().get(*i),
+        };
+        let Some(next) = next else { return cursor };
+        node = next;
+    }
+    let inside = |n: &Node| n.span.start <= offset && offset <= n.span.end;
+    if !inside(node) {
+        return cursor;
+    }
+    let mut path = cursor.path.clone();
+    loop {
+        let step = match &node.value {
+            Value::Map(entries) => {
+                entries.iter().find(|e| inside(&e.value)).map(|e| (Segment::Key(e.key.clone()), &e.value))
+            }
+            Value::Seq(items) => items.iter().enumerate().find(|(_, n)| inside(n)).map(|(i, n)| (Segment::Index(i), n)),
+            _ => break,
+        };
+        let Some((segment, next)) = step else { return cursor };
+        path.push(segment);
+        node = next;
+    }
+    let span = node.span.clone();
+    match text.get(span.start..offset) {
+        Some(before) => CursorPath { path, slot: Slot::Value { text: before.to_owned(), range: span, block: false } },
+        None => cursor,
     }
 }
 
@@ -153,5 +198,37 @@ pub fn kind_of(text: &str, path: Option<&str>) -> DocKind {
     match path {
         Some(p) if p.starts_with("catalog/bundles/") => DocKind::Bundle,
         _ => DocKind::Item,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml_path::cursor_path;
+
+    fn refined(text: &str, needle: &str, shift: usize) -> CursorPath {
+        let offset = text.find(needle).unwrap() + shift;
+        let root = pao_source::parse_yaml(text).root;
+        refine_in_flow(cursor_path(text, offset), text, root.as_ref(), offset)
+    }
+
+    fn keys(cursor: &CursorPath) -> Vec<String> {
+        cursor.path.iter().map(|s| s.key().map_or_else(|| format!("{s:?}"), str::to_owned)).collect()
+    }
+
+    #[test]
+    fn flow_mappings_and_sequences_are_entered() {
+        let text = "f:\n  conditional: { dependsOn: enableEncryption, condition: equals }\n  tags: [a, \"b\"]\n";
+        let cursor = refined(text, "enableEncryption", 3);
+        assert_eq!(keys(&cursor), ["f", "conditional", "dependsOn"]);
+        let Slot::Value { text: before, range, block } = &cursor.slot else { panic!("{cursor:?}") };
+        assert_eq!((before.as_str(), &text[range.clone()], *block), ("ena", "enableEncryption", false));
+        let cursor = refined(text, "\"b\"", 1);
+        assert_eq!(cursor.path.last(), Some(&Segment::Index(1)));
+        // On a flow key, or in text that does not parse: unchanged.
+        let cursor = refined(text, "condition:", 2);
+        assert_eq!(keys(&cursor), ["f", "conditional"]);
+        let broken = "f:\n  conditional: { dependsOn: enableEncryption,\n";
+        assert_eq!(keys(&refined(broken, "enableEncryption", 3)), ["f", "conditional"]);
     }
 }

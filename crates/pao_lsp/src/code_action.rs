@@ -10,7 +10,9 @@
 
 use std::collections::HashMap;
 
-use lsp_types::{CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, Position, Range, TextEdit, Url, WorkspaceEdit};
+use lsp_types::{
+    CodeAction, CodeActionKind, CodeActionOrCommand, Diagnostic, Position, Range, TextEdit, Url, WorkspaceEdit,
+};
 use pao_source::{Node, Value};
 
 use crate::convert::code_of;
@@ -21,7 +23,13 @@ use crate::yaml_path::is_block_indicator;
 pub const REASON_PLACEHOLDER: &str = "<reason>";
 
 /// The suppression actions for the diagnostics of a code-action request.
-pub fn suppressions(uri: &Url, text: &str, index: &LineIndex16, root: Option<&Node>, diagnostics: &[Diagnostic]) -> Vec<CodeActionOrCommand> {
+pub fn suppressions(
+    uri: &Url,
+    text: &str,
+    index: &LineIndex16,
+    root: Option<&Node>,
+    diagnostics: &[Diagnostic],
+) -> Vec<CodeActionOrCommand> {
     let mut actions = Vec::new();
     for diagnostic in diagnostics {
         let Some(code) = code_of(diagnostic) else { continue };
@@ -42,7 +50,12 @@ pub fn suppressions(uri: &Url, text: &str, index: &LineIndex16, root: Option<&No
                 actions.push(action(format!("Suppress {code} on this line (with a reason)"), uri, edit, diagnostic));
             }
         }
-        actions.push(action(format!("Suppress {code} in this file (with a reason)"), uri, file_edit(text, code), diagnostic));
+        actions.push(action(
+            format!("Suppress {code} in this file (with a reason)"),
+            uri,
+            file_edit(text, code),
+            diagnostic,
+        ));
     }
     actions
 }
@@ -52,7 +65,10 @@ fn action(title: String, uri: &Url, edit: TextEdit, diagnostic: &Diagnostic) -> 
         title,
         kind: Some(CodeActionKind::QUICKFIX),
         diagnostics: Some(vec![diagnostic.clone()]),
-        edit: Some(WorkspaceEdit { changes: Some(HashMap::from([(uri.clone(), vec![edit])])), ..WorkspaceEdit::default() }),
+        edit: Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(uri.clone(), vec![edit])])),
+            ..WorkspaceEdit::default()
+        }),
         ..CodeAction::default()
     })
 }
@@ -104,7 +120,9 @@ fn comment_start(line: &str) -> Option<usize> {
         match quote {
             Some(q) if b == q => quote = None,
             Some(_) => {}
-            None if (b == b'"' || b == b'\'') && (i == 0 || matches!(bytes[i - 1], b' ' | b'[' | b'{' | b',' | b':')) => {
+            None if (b == b'"' || b == b'\'')
+                && (i == 0 || matches!(bytes[i - 1], b' ' | b'[' | b'{' | b',' | b':')) =>
+            {
                 quote = Some(b);
             }
             None if b == b'#' && (i == 0 || bytes[i - 1] == b' ') => return Some(i),
@@ -158,8 +176,13 @@ fn scalar_at(root: &Node, offset: usize) -> Option<std::ops::Range<usize>> {
     let mut node = root;
     loop {
         let next = match &node.value {
-            Value::Map(entries) => entries.iter().map(|e| &e.value).find(|v| v.span.start <= offset && offset < v.span.end.max(v.span.start + 1)),
-            Value::Seq(items) => items.iter().find(|v| v.span.start <= offset && offset < v.span.end.max(v.span.start + 1)),
+            Value::Map(entries) => entries
+                .iter()
+                .map(|e| &e.value)
+                .find(|v| v.span.start <= offset && offset < v.span.end.max(v.span.start + 1)),
+            Value::Seq(items) => {
+                items.iter().find(|v| v.span.start <= offset && offset < v.span.end.max(v.span.start + 1))
+            }
             _ => return (node.span.start <= offset && offset <= node.span.end).then(|| node.span.clone()),
         };
         node = next?;
@@ -234,7 +257,10 @@ mod tests {
         assert!(actions[0].0.contains("in this file"));
         // A quoted string that continues below: the comment goes above.
         let actions = edits(text, diagnostic(3, 10, "PAO403"));
-        assert_eq!(actions[0].1, "config:\n  description: |\n    {{ fields.nope }}\n  # pao-lint: disable PAO403 -- <reason>\n  url: \"{{ a\n    b }}\"\n");
+        assert_eq!(
+            actions[0].1,
+            "config:\n  description: |\n    {{ fields.nope }}\n  # pao-lint: disable PAO403 -- <reason>\n  url: \"{{ a\n    b }}\"\n"
+        );
     }
 
     #[test]
@@ -245,7 +271,10 @@ mod tests {
         assert_eq!(actions.len(), 1, "{actions:?}");
         // A plain item after the block: its own line.
         let actions = edits(text, diagnostic(4, 4, "PAO403"));
-        assert_eq!(actions[0].1, "steps:\n  - >- # note\n\n    {{ fields.nope }}\n  - plain # pao-lint: disable PAO403 -- <reason>\n");
+        assert_eq!(
+            actions[0].1,
+            "steps:\n  - >- # note\n\n    {{ fields.nope }}\n  - plain # pao-lint: disable PAO403 -- <reason>\n"
+        );
         // On the indicator's line (the key): a comment after `|` is a comment.
         let text = "description: |\n  text\n";
         let actions = edits(text, diagnostic(0, 0, "PAO201"));

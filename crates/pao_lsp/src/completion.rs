@@ -79,7 +79,9 @@ fn entry_items(analysis: &Analysis<'_>, range: std::ops::Range<usize>) -> Vec<Co
             let insert = if key.block { format!("{}:\n{indent}", key.name) } else { format!("{}: ", key.name) };
             let mut entry = item(analysis, key.name.clone(), CompletionItemKind::PROPERTY, range.clone(), insert);
             entry.detail = Some(if key.required { format!("{} (required)", key.kind) } else { key.kind.clone() });
-            entry.documentation = key.description.map(|d| Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: d }));
+            entry.documentation = key
+                .description
+                .map(|d| Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: d }));
             // Required keys first, then schema order.
             entry.sort_text = Some(format!("{}{n:03}", if key.required { 0 } else { 1 }));
             entry
@@ -123,13 +125,21 @@ fn value_items(analysis: &Analysis<'_>, range: std::ops::Range<usize>) -> Vec<Co
         }
         [Some("components"), None, Some("version")] => {
             let Some(Segment::Index(index)) = path.get(1) else { return Vec::new() };
-            let item_id = analysis.node_at(&[Segment::Key("components".into()), Segment::Index(*index)]).and_then(|c| c.get("item")).and_then(|n| n.as_str().map(str::to_owned));
+            let item_id = analysis
+                .node_at(&[Segment::Key("components".into()), Segment::Index(*index)])
+                .and_then(|c| c.get("item"))
+                .and_then(|n| n.as_str().map(str::to_owned));
             let Some(entry) = item_id.as_deref().and_then(|id| analysis.catalog.by_id(id)) else { return Vec::new() };
-            let Some(version) = entry.outline.version.as_deref().and_then(|v| semver_parts(v)) else { return Vec::new() };
+            let Some(version) = entry.outline.version.as_deref().and_then(|v| semver_parts(v)) else {
+                return Vec::new();
+            };
             let (major, minor, patch) = version;
             let current = format!("{major}.{minor}.{patch}");
             return [
-                (format!("^{major}.{minor}"), format!("compatible with {current}: same MAJOR, at least {major}.{minor}")),
+                (
+                    format!("^{major}.{minor}"),
+                    format!("compatible with {current}: same MAJOR, at least {major}.{minor}"),
+                ),
                 (format!("~{major}.{minor}.{patch}"), format!("patch releases of {major}.{minor} from {current}")),
                 (format!("={current}"), format!("exactly {current}")),
                 (format!(">={current}, <{}", major + 1), format!("{current} up to the next MAJOR")),
@@ -160,11 +170,21 @@ fn value_items(analysis: &Analysis<'_>, range: std::ops::Range<usize>) -> Vec<Co
                 .collect();
         }
         [Some("metadata"), Some("id")] => {
-            let stem = analysis.path.as_deref().and_then(|p| p.rsplit('/').next()).and_then(|f| f.rsplit_once('.')).map(|(s, _)| s.to_owned());
+            let stem = analysis
+                .path
+                .as_deref()
+                .and_then(|p| p.rsplit('/').next())
+                .and_then(|f| f.rsplit_once('.'))
+                .map(|(s, _)| s.to_owned());
             return stem.map(|s| value_item(s, Some("the file name".into()), None)).into_iter().collect();
         }
         [Some("metadata"), Some("category")] => {
-            let dir = analysis.path.as_deref().and_then(|p| p.strip_prefix("catalog/")).and_then(|p| p.split_once('/')).map(|(d, _)| d.to_owned());
+            let dir = analysis
+                .path
+                .as_deref()
+                .and_then(|p| p.strip_prefix("catalog/"))
+                .and_then(|p| p.split_once('/'))
+                .map(|(d, _)| d.to_owned());
             return dir.map(|d| value_item(d, Some("the directory under catalog/".into()), None)).into_iter().collect();
         }
         [.., Some("conditional"), Some("dependsOn")] => {
@@ -197,10 +217,9 @@ fn semver_parts(version: &str) -> Option<(u64, u64, u64)> {
 fn template_items(analysis: &Analysis<'_>, site: Site, cursor: &TemplateCursor) -> Vec<CompletionItem> {
     match cursor {
         TemplateCursor::Filter { range, .. } => functions(analysis, range.clone(), false),
-        TemplateCursor::Test { range, .. } => TESTS
-            .iter()
-            .map(|t| item(analysis, *t, CompletionItemKind::FUNCTION, range.clone(), *t))
-            .collect(),
+        TemplateCursor::Test { range, .. } => {
+            TESTS.iter().map(|t| item(analysis, *t, CompletionItemKind::FUNCTION, range.clone(), *t)).collect()
+        }
         TemplateCursor::Reference { chain, range, .. } => {
             let chain: Vec<&str> = chain.iter().map(String::as_str).collect();
             reference_items(analysis, site, &chain, range.clone())

@@ -35,9 +35,8 @@ pub fn definition(analysis: &Analysis<'_>) -> Option<Target> {
     let value = analysis.text.get(range.clone())?.trim().trim_matches('"').trim_matches('\'');
     let keys: Vec<Option<&str>> = analysis.cursor.path.iter().map(Segment::key).collect();
     match keys.as_slice() {
-        [Some("components"), None, Some("item")] | [Some("metadata"), Some("lifecycle"), Some("deprecation"), Some("replacement")] => {
-            document(analysis, value)
-        }
+        [Some("components"), None, Some("item")]
+        | [Some("metadata"), Some("lifecycle"), Some("deprecation"), Some("replacement")] => document(analysis, value),
         [.., Some("conditional"), Some("dependsOn")] => {
             analysis.fields().iter().find(|f| f.id == value).map(|f| Target::Here(f.span.clone()))
         }

@@ -11,11 +11,19 @@ pub fn scope(name: &str) -> &'static str {
     match name {
         "fields" => "The request's form values: `fields.<field id>`.",
         "metadata" => "The item's metadata: `metadata.id`, `metadata.owner.team`, ...",
-        "request" => "The request: `id`, `correlationId`, `timestamp`, `resource`, `user.id`, `user.email`, `user.teams`.",
+        "request" => {
+            "The request: `id`, `correlationId`, `timestamp`, `resource`, `user.id`, `user.email`, `user.teams`."
+        }
         "system" => "`date`, `timestamp`, `uuid`, `hostname` at rendering time.",
-        "environment" => "Orchestrator environment variables, only those `[templates] environment` in pao.toml allow-lists.",
-        "outputs" => "`outputs.<action id>.<name>`: outputs of actions earlier in the same action list (of earlier components, in a bundle).",
-        "secrets" => "`secrets.<name>`: resolved only when an action executes; never written to Git, a preview or a log (shown as `***`).",
+        "environment" => {
+            "Orchestrator environment variables, only those `[templates] environment` in pao.toml allow-lists."
+        }
+        "outputs" => {
+            "`outputs.<action id>.<name>`: outputs of actions earlier in the same action list (of earlier components, in a bundle)."
+        }
+        "secrets" => {
+            "`secrets.<name>`: resolved only when an action executes; never written to Git, a preview or a log (shown as `***`)."
+        }
         _ => "",
     }
 }
@@ -31,7 +39,9 @@ pub fn function(name: &str) -> &'static str {
         "base64" => "`base64(text)` / `text | base64`: the text, Base64-encoded.",
         "uuid" => "`uuid()`: a new random UUID.",
         "timestamp" => "`timestamp()`: the current time, RFC 3339.",
-        "default" => "`value | default(other)`: `other` when the value is undefined, null or the empty string (an optional field left empty).",
+        "default" => {
+            "`value | default(other)`: `other` when the value is undefined, null or the empty string (an optional field left empty)."
+        }
         _ => "",
     }
 }

@@ -149,7 +149,15 @@ mod tests {
     fn incremental_changes_apply_in_order() {
         let mut doc = Document::new(1, "yaml".into(), "name: 😀a\nid: x\n".into());
         // `name: ` is 6 UTF-16 units and `😀` 2: column 8 is between `😀` and `a`, 9 after `a`.
-        doc.apply(2, vec![change((0, 9), (0, 9), "b"), change((0, 8), (0, 8), "_"), change((1, 4), (1, 5), "yz"), change((2, 0), (2, 0), "k: v")]);
+        doc.apply(
+            2,
+            vec![
+                change((0, 9), (0, 9), "b"),
+                change((0, 8), (0, 8), "_"),
+                change((1, 4), (1, 5), "yz"),
+                change((2, 0), (2, 0), "k: v"),
+            ],
+        );
         assert_eq!(&*doc.text, "name: 😀_ab\nid: yz\nk: v");
         assert_eq!(doc.version, 2);
         assert_eq!(doc.index.line_count(), 3);

@@ -40,7 +40,10 @@ pub fn hover(analysis: &Analysis<'_>, diagnostics: &[Diagnostic]) -> Option<Hove
         return None;
     }
     Some(Hover {
-        contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: sections.join("\n\n---\n\n") }),
+        contents: HoverContents::Markup(MarkupContent {
+            kind: MarkupKind::Markdown,
+            value: sections.join("\n\n---\n\n"),
+        }),
         range: range.map(|r| analysis.index.range(analysis.text, &r)),
     })
 }
@@ -53,7 +56,9 @@ fn template_hover(analysis: &Analysis<'_>) -> Option<(String, std::ops::Range<us
     let names: Vec<&str> = segments.iter().map(String::as_str).collect();
     let text = match names.as_slice() {
         [name] if SCOPES.contains(name) => format!("**{name}** (scope)\n\n{}", describe::scope(name)),
-        [name] if FUNCTIONS.contains(name) => format!("**{name}** (function and filter)\n\n{}", describe::function(name)),
+        [name] if FUNCTIONS.contains(name) => {
+            format!("**{name}** (function and filter)\n\n{}", describe::function(name))
+        }
         ["fields", id, ..] => match analysis.fields().iter().find(|f| f.id == *id) {
             Some(field) => describe::field(field),
             None => format!("`{id}` is not a field of this document"),
@@ -73,9 +78,11 @@ fn template_hover(analysis: &Analysis<'_>) -> Option<(String, std::ops::Range<us
 }
 
 fn unit_hover(analysis: &Analysis<'_>, site: Site, unit: &str) -> Option<String> {
-    earlier_units(analysis, site).into_iter().find(|(id, _, _)| id == unit).map(|(_, _, doc)| doc).or_else(|| {
-        Some(format!("`{unit}` is not an action (or component) that runs before this one"))
-    })
+    earlier_units(analysis, site)
+        .into_iter()
+        .find(|(id, _, _)| id == unit)
+        .map(|(_, _, doc)| doc)
+        .or_else(|| Some(format!("`{unit}` is not an action (or component) that runs before this one")))
 }
 
 /// A key, or a value, of the YAML structure.
@@ -99,7 +106,8 @@ fn yaml_hover(analysis: &Analysis<'_>) -> Option<(String, std::ops::Range<usize>
             }
             let value = analysis.text.get(range.clone())?.trim().trim_matches('"').trim_matches('\'');
             let values = analysis.schemas.values(analysis.kind, &analysis.cursor.path, doc);
-            if let Some(described) = values.iter().find(|v| v.value.trim_matches('"') == value).and_then(|v| v.description.as_ref())
+            if let Some(described) =
+                values.iter().find(|v| v.value.trim_matches('"') == value).and_then(|v| v.description.as_ref())
             {
                 text.push_str(&format!("\n\n`{value}`: {described}"));
             }
@@ -116,10 +124,16 @@ fn yaml_hover(analysis: &Analysis<'_>) -> Option<(String, std::ops::Range<usize>
 fn reference_hover(analysis: &Analysis<'_>, value: &str) -> Option<String> {
     let keys: Vec<Option<&str>> = analysis.cursor.path.iter().map(Segment::key).collect();
     match keys.as_slice() {
-        [Some("components"), None, Some("item")] | [Some("metadata"), Some("lifecycle"), Some("deprecation"), Some("replacement")] => {
-            Some(analysis.catalog.by_id(value).map_or_else(|| format!("`{value}` is not in the catalog"), |e| describe::entry(&e)))
+        [Some("components"), None, Some("item")]
+        | [Some("metadata"), Some("lifecycle"), Some("deprecation"), Some("replacement")] => Some(
+            analysis
+                .catalog
+                .by_id(value)
+                .map_or_else(|| format!("`{value}` is not in the catalog"), |e| describe::entry(&e)),
+        ),
+        [.., Some("conditional"), Some("dependsOn")] => {
+            analysis.fields().iter().find(|f| f.id == value).map(describe::field)
         }
-        [.., Some("conditional"), Some("dependsOn")] => analysis.fields().iter().find(|f| f.id == value).map(describe::field),
         _ => None,
     }
 }

@@ -112,11 +112,8 @@ pub fn select(workspace: &Workspace, overlays: &[(String, Option<Outline>)]) -> 
 /// CODEOWNERS.
 pub fn run(job: &LintJob) -> LintResult {
     let overlaid: HashSet<&str> = job.overlays.iter().map(|o| o.path.as_str()).collect();
-    let mut inputs: Vec<SourceInput> = job
-        .overlays
-        .iter()
-        .map(|o| SourceInput { path: o.path.clone(), bytes: o.text.as_bytes().to_vec() })
-        .collect();
+    let mut inputs: Vec<SourceInput> =
+        job.overlays.iter().map(|o| SourceInput { path: o.path.clone(), bytes: o.text.as_bytes().to_vec() }).collect();
     let files = job.workspace.files();
     if job.whole_catalog {
         inputs.extend(
@@ -126,11 +123,8 @@ pub fn run(job: &LintJob) -> LintResult {
                 .map(|(path, file)| SourceInput { path: path.clone(), bytes: file.bytes.to_vec() }),
         );
     } else {
-        let outlines: Vec<(String, Option<Outline>)> = job
-            .overlays
-            .iter()
-            .map(|o| (o.path.clone(), crate::workspace::outline_of(o.text.as_bytes())))
-            .collect();
+        let outlines: Vec<(String, Option<Outline>)> =
+            job.overlays.iter().map(|o| (o.path.clone(), crate::workspace::outline_of(o.text.as_bytes()))).collect();
         for path in select(&job.workspace, &outlines) {
             if let Some(file) = files.get(&path) {
                 inputs.push(SourceInput { path, bytes: file.bytes.to_vec() });

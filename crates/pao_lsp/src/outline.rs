@@ -191,7 +191,8 @@ impl Outline {
 
     /// Every output name of every action (what a bundle component of this item exposes).
     pub fn all_outputs(&self) -> Vec<&str> {
-        let mut names: Vec<&str> = self.actions.iter().flat_map(|a| a.outputs.iter().map(|o| o.name.as_str())).collect();
+        let mut names: Vec<&str> =
+            self.actions.iter().flat_map(|a| a.outputs.iter().map(|o| o.name.as_str())).collect();
         names.sort_unstable();
         names.dedup();
         names

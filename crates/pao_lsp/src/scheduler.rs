@@ -100,7 +100,9 @@ fn lint_loop(jobs: &Receiver<Scheduled>, outcomes: &Sender<Outcome>, debounce: D
                     .unwrap_or_default();
                 publish.push((overlay.uri.clone(), overlay.version, diagnostics));
             }
-            if let (Some((uri, version)), Some(codeowners)) = (&scheduled.codeowners_document, &scheduled.job.codeowners) {
+            if let (Some((uri, version)), Some(codeowners)) =
+                (&scheduled.codeowners_document, &scheduled.job.codeowners)
+            {
                 let text: Arc<str> = Arc::clone(&codeowners.text);
                 let index = LineIndex16::new(&text);
                 let diagnostics = result

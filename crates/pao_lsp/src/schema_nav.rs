@@ -119,9 +119,8 @@ impl Schemas {
     pub fn key_description(&self, kind: DocKind, path: &[Segment], key: &str, doc: Option<&Node>) -> Option<String> {
         let raw = self.key_schema(kind, path, key, doc);
         let own = raw.iter().find_map(|s| s.get("description").and_then(Value::as_str));
-        let referenced = || {
-            raw.iter().flat_map(|s| self.expand(s, None)).find_map(|s| s.get("description").and_then(Value::as_str))
-        };
+        let referenced =
+            || raw.iter().flat_map(|s| self.expand(s, None)).find_map(|s| s.get("description").and_then(Value::as_str));
         own.or_else(referenced).map(str::to_owned)
     }
 
@@ -130,8 +129,13 @@ impl Schemas {
         let nodes = self.at(kind, path, doc);
         let mut keys: Vec<KeyInfo> = Vec::new();
         for node in &nodes {
-            let required: Vec<&str> =
-                node.get("required").and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect();
+            let required: Vec<&str> = node
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
             let Some(properties) = node.get("properties").and_then(Value::as_object) else { continue };
             for (name, schema) in properties {
                 if keys.iter().any(|k| &k.name == name) {
@@ -144,7 +148,13 @@ impl Schemas {
                     .and_then(Value::as_str)
                     .map(str::to_owned);
                 let (kind, block) = summary(&expanded);
-                keys.push(KeyInfo { name: name.clone(), description, required: required.contains(&name.as_str()), kind, block });
+                keys.push(KeyInfo {
+                    name: name.clone(),
+                    description,
+                    required: required.contains(&name.as_str()),
+                    kind,
+                    block,
+                });
             }
         }
         keys
@@ -183,9 +193,10 @@ impl Schemas {
     /// The schema a path step leads to from `node` (not yet expanded).
     fn child<'s>(&'s self, node: &'s Value, segment: &Segment) -> Option<&'s Value> {
         match segment {
-            Segment::Key(key) => node.get("properties").and_then(|p| p.get(key)).or_else(|| {
-                node.get("additionalProperties").filter(|v| v.is_object())
-            }),
+            Segment::Key(key) => node
+                .get("properties")
+                .and_then(|p| p.get(key))
+                .or_else(|| node.get("additionalProperties").filter(|v| v.is_object())),
             Segment::Index(_) => node.get("items").filter(|v| v.is_object()),
         }
     }
@@ -297,9 +308,7 @@ mod tests {
     use super::*;
 
     fn path(keys: &[&str]) -> Vec<Segment> {
-        keys.iter()
-            .map(|k| k.parse::<usize>().map_or_else(|_| Segment::Key((*k).to_owned()), Segment::Index))
-            .collect()
+        keys.iter().map(|k| k.parse::<usize>().map_or_else(|_| Segment::Key((*k).to_owned()), Segment::Index)).collect()
     }
 
     fn names(keys: &[KeyInfo]) -> Vec<&str> {
@@ -323,12 +332,17 @@ mod tests {
     #[test]
     fn enum_values_with_descriptions() {
         let schemas = Schemas::new();
-        let types = schemas.values(DocKind::Item, &path(&["presentation", "form", "groups", "0", "fields", "0", "type"]), None);
+        let types =
+            schemas.values(DocKind::Item, &path(&["presentation", "form", "groups", "0", "fields", "0", "type"]), None);
         assert_eq!(types.len(), 9);
         assert_eq!(types[0], EnumValue { value: "string".into(), description: Some("Single-line text.".into()) });
         let status = schemas.values(DocKind::Item, &path(&["metadata", "lifecycle", "status"]), None);
         assert!(status.iter().any(|v| v.value == "deprecated"));
-        let required = schemas.values(DocKind::Item, &path(&["presentation", "form", "groups", "0", "fields", "0", "required"]), None);
+        let required = schemas.values(
+            DocKind::Item,
+            &path(&["presentation", "form", "groups", "0", "fields", "0", "required"]),
+            None,
+        );
         assert_eq!(required.iter().map(|v| v.value.as_str()).collect::<Vec<_>>(), ["true", "false"]);
         let api = schemas.values(DocKind::Item, &path(&["apiVersion"]), None);
         assert_eq!(api[0].value, "pao/v1");
@@ -337,7 +351,8 @@ mod tests {
     #[test]
     fn the_action_type_decides_config_keys() {
         let schemas = Schemas::new();
-        let text = "fulfillment:\n  manual:\n    actions:\n      - id: t\n        type: jira-ticket\n        config: {}\n";
+        let text =
+            "fulfillment:\n  manual:\n    actions:\n      - id: t\n        type: jira-ticket\n        config: {}\n";
         let root = pao_source::parse_yaml(text).root.unwrap();
         let at = path(&["fulfillment", "manual", "actions", "0", "config"]);
         let keys = schemas.keys(DocKind::Item, &at, Some(&root));

@@ -15,18 +15,21 @@ use lsp_types::notification::{
     DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
     Notification as _, PublishDiagnostics,
 };
-use lsp_types::request::{CodeActionRequest, Completion, GotoDefinition, HoverRequest, RegisterCapability, Request as _};
+use lsp_types::request::{
+    CodeActionRequest, Completion, GotoDefinition, HoverRequest, RegisterCapability, Request as _,
+};
 use lsp_types::{
     CodeActionKind, CodeActionOptions, CodeActionProviderCapability, CompletionOptions, Diagnostic as LspDiagnostic,
-    DiagnosticSeverity, DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern, GotoDefinitionResponse,
-    HoverProviderCapability, InitializeParams, Location, OneOf, Position, PublishDiagnosticsParams, Registration,
-    RegistrationParams, SaveOptions, ServerCapabilities, ServerInfo, TextDocumentPositionParams, TextDocumentSyncCapability,
-    TextDocumentSyncKind, TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Url,
+    DiagnosticSeverity, DidChangeWatchedFilesRegistrationOptions, FileSystemWatcher, GlobPattern,
+    GotoDefinitionResponse, HoverProviderCapability, InitializeParams, Location, OneOf, Position,
+    PublishDiagnosticsParams, Registration, RegistrationParams, SaveOptions, ServerCapabilities, ServerInfo,
+    TextDocumentPositionParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
+    TextDocumentSyncSaveOptions, Url,
 };
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::analysis::{Analysis, CatalogView, kind_of};
+use crate::analysis::{Analysis, CatalogView, kind_of, refine_in_flow};
 use crate::document::{Document, DocumentStore};
 use crate::lint::{LintJob, Overlay};
 use crate::outline::Outline;
@@ -208,7 +211,11 @@ impl Server<'_> {
         };
         let id = RequestId::from(self.next_request);
         self.next_request += 1;
-        self.send(Request::new(id, RegisterCapability::METHOD.into(), RegistrationParams { registrations: vec![registration] }))
+        self.send(Request::new(
+            id,
+            RegisterCapability::METHOD.into(),
+            RegistrationParams { registrations: vec![registration] },
+        ))
     }
 
     // ---- repositories -------------------------------------------------------------------
@@ -225,11 +232,16 @@ impl Server<'_> {
     /// pao-lint would find (`.git` or `pao.toml`), else the directory holding its `catalog/`.
     fn root_of(&mut self, path: &Path) -> Option<PathBuf> {
         let path = canonical(path);
-        if let Some(root) = self.repositories.keys().filter(|root| path.starts_with(root)).max_by_key(|r| r.as_os_str().len()) {
+        if let Some(root) =
+            self.repositories.keys().filter(|root| path.starts_with(root)).max_by_key(|r| r.as_os_str().len())
+        {
             return Some(root.clone());
         }
         let root = pao_config::find_repository_root(&path).or_else(|| {
-            path.ancestors().find(|dir| dir.file_name().is_some_and(|n| n == "catalog")).and_then(Path::parent).map(Path::to_path_buf)
+            path.ancestors()
+                .find(|dir| dir.file_name().is_some_and(|n| n == "catalog"))
+                .and_then(Path::parent)
+                .map(Path::to_path_buf)
         })?;
         let root = canonical(&root);
         self.repository(&root);
@@ -247,7 +259,12 @@ impl Server<'_> {
     /// The settings in force for a repository.
     fn settings(&self, root: &Path) -> Option<Arc<Settings>> {
         let repository = self.repositories.get(root)?;
-        Some(repository.config_overlay.as_ref().map_or_else(|| Arc::clone(repository.workspace.settings()), |(_, s)| Arc::clone(s)))
+        Some(
+            repository
+                .config_overlay
+                .as_ref()
+                .map_or_else(|| Arc::clone(repository.workspace.settings()), |(_, s)| Arc::clone(s)),
+        )
     }
 
     // ---- notifications ------------------------------------------------------------------
@@ -257,7 +274,10 @@ impl Server<'_> {
             // A malformed notification cannot be answered; the client's log says what was wrong.
             Err(ServerError::Params(message)) => self.send(Notification::new(
                 lsp_types::notification::LogMessage::METHOD.into(),
-                lsp_types::LogMessageParams { typ: lsp_types::MessageType::ERROR, message: format!("pao-lint: invalid parameters: {message}") },
+                lsp_types::LogMessageParams {
+                    typ: lsp_types::MessageType::ERROR,
+                    message: format!("pao-lint: invalid parameters: {message}"),
+                },
             )),
             other => other,
         }
@@ -361,10 +381,16 @@ impl Server<'_> {
                 let column: usize = line_text.chars().take(problem.column.saturating_sub(1)).map(char::len_utf8).sum();
                 let position = index.position(&text, start + column);
                 LspDiagnostic {
-                    range: lsp_types::Range { start: position, end: Position { line: position.line, character: position.character + 1 } },
+                    range: lsp_types::Range {
+                        start: position,
+                        end: Position { line: position.line, character: position.character + 1 },
+                    },
                     severity: Some(DiagnosticSeverity::ERROR),
                     source: Some(convert::SOURCE.into()),
-                    message: format!("{}\nhelp: until this is fixed pao-lint uses the default configuration", problem.message),
+                    message: format!(
+                        "{}\nhelp: until this is fixed pao-lint uses the default configuration",
+                        problem.message
+                    ),
                     ..LspDiagnostic::default()
                 }
             })
@@ -396,7 +422,12 @@ impl Server<'_> {
             }
             let Some(relative) = workspace.relative(&path) else { continue };
             if settings.is_catalog_file(&relative) {
-                overlays.push(Overlay { uri: uri.clone(), path: relative, version: document.version, text: Arc::clone(&document.text) });
+                overlays.push(Overlay {
+                    uri: uri.clone(),
+                    path: relative,
+                    version: document.version,
+                    text: Arc::clone(&document.text),
+                });
             } else if let Some(rank) = CODEOWNERS_PATHS.iter().position(|p| *p == relative) {
                 if codeowners_open.as_ref().is_none_or(|(r, ..)| rank < *r) {
                     codeowners_open = Some((rank, uri.clone(), document.version, Arc::clone(&document.text)));
@@ -422,7 +453,9 @@ impl Server<'_> {
             return Ok(());
         }
         let job = LintJob { workspace, settings, codeowners, overlays, whole_catalog: false };
-        self.jobs.send(Scheduled { root: root.to_owned(), job, codeowners_document }).map_err(|_| ServerError::Disconnected)
+        self.jobs
+            .send(Scheduled { root: root.to_owned(), job, codeowners_document })
+            .map_err(|_| ServerError::Disconnected)
     }
 
     fn is_open_relative(&self, root: &Path, relative: &str) -> bool {
@@ -447,7 +480,9 @@ impl Server<'_> {
         let id = request.id.clone();
         match self.answer(request) {
             Ok(value) => self.send(Response::new_ok(id, value)),
-            Err(ServerError::Params(message)) => self.send(Response::new_err(id, ErrorCode::InvalidParams as i32, message)),
+            Err(ServerError::Params(message)) => {
+                self.send(Response::new_err(id, ErrorCode::InvalidParams as i32, message))
+            }
             Err(ServerError::MethodNotFound(method)) => self.send(Response::new_err(
                 id,
                 ErrorCode::MethodNotFound as i32,
@@ -461,14 +496,17 @@ impl Server<'_> {
         match request.method.as_str() {
             Completion::METHOD => {
                 let params: lsp_types::CompletionParams = extract_request(request)?;
-                let items = self.with_analysis(&params.text_document_position, |a| completion::complete(a)).unwrap_or_default();
+                let items =
+                    self.with_analysis(&params.text_document_position, |a| completion::complete(a)).unwrap_or_default();
                 Ok(serde_json::to_value(lsp_types::CompletionResponse::Array(items)).unwrap_or(Value::Null))
             }
             HoverRequest::METHOD => {
                 let params: lsp_types::HoverParams = extract_request(request)?;
                 let uri = params.text_document_position_params.text_document.uri.clone();
                 let diagnostics = self.published.get(&uri).cloned().unwrap_or_default();
-                let hover = self.with_analysis(&params.text_document_position_params, |a| hover::hover(a, &diagnostics)).flatten();
+                let hover = self
+                    .with_analysis(&params.text_document_position_params, |a| hover::hover(a, &diagnostics))
+                    .flatten();
                 Ok(serde_json::to_value(hover).unwrap_or(Value::Null))
             }
             GotoDefinition::METHOD => {
@@ -486,7 +524,13 @@ impl Server<'_> {
                 let actions = match self.documents.get_mut(&uri) {
                     Some(document) => {
                         let parsed = document.parse().filter(|p| p.current);
-                        code_action::suppressions(&uri, &document.text, &document.index, parsed.as_ref().map(|p| p.root.as_ref()), &params.context.diagnostics)
+                        code_action::suppressions(
+                            &uri,
+                            &document.text,
+                            &document.index,
+                            parsed.as_ref().map(|p| p.root.as_ref()),
+                            &params.context.diagnostics,
+                        )
                     }
                     None => Vec::new(),
                 };
@@ -507,7 +551,9 @@ impl Server<'_> {
             for other in uris {
                 let Ok(path) = other.to_file_path() else { continue };
                 let path = canonical(&path);
-                let Some(relative) = self.repositories.get(root).and_then(|r| r.workspace.relative(&path)) else { continue };
+                let Some(relative) = self.repositories.get(root).and_then(|r| r.workspace.relative(&path)) else {
+                    continue;
+                };
                 if let Some(parsed) = self.documents.get_mut(&other).and_then(Document::parse) {
                     open.push((relative, parsed.outline));
                 }
@@ -530,7 +576,12 @@ impl Server<'_> {
             text: &text,
             index: &index,
             offset,
-            cursor: cursor_path(&text, offset),
+            cursor: refine_in_flow(
+                cursor_path(&text, offset),
+                &text,
+                parsed.as_ref().filter(|p| p.current).map(|p| p.root.as_ref()),
+                offset,
+            ),
             kind: parsed.as_ref().map_or_else(|| kind_of(&text, path.as_deref()), |p| p.outline.kind),
             root: parsed.as_ref().map(|p| Arc::clone(&p.root)),
             outline: parsed.as_ref().map(|p| Arc::clone(&p.outline)),
@@ -549,7 +600,8 @@ impl Server<'_> {
             definition::Target::Elsewhere { path, range } => {
                 let absolute = root.join(&path);
                 let target_uri = Url::from_file_path(&absolute).ok()?;
-                let open = self.documents.iter().find(|(u, _)| u.to_file_path().is_ok_and(|p| canonical(&p) == absolute));
+                let open =
+                    self.documents.iter().find(|(u, _)| u.to_file_path().is_ok_and(|p| canonical(&p) == absolute));
                 let text: Arc<str> = match open {
                     Some((_, document)) => Arc::clone(&document.text),
                     None => {
@@ -570,7 +622,8 @@ fn publish_params(uri: Url, diagnostics: Vec<LspDiagnostic>, version: Option<i32
 }
 
 fn extract<P: serde::de::DeserializeOwned>(notification: Notification) -> Result<P, ServerError> {
-    serde_json::from_value(notification.params).map_err(|e| ServerError::Params(format!("{}: {e}", notification.method)))
+    serde_json::from_value(notification.params)
+        .map_err(|e| ServerError::Params(format!("{}: {e}", notification.method)))
 }
 
 fn extract_request<P: serde::de::DeserializeOwned>(request: Request) -> Result<P, ServerError> {

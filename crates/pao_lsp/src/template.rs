@@ -133,7 +133,8 @@ pub fn reference_at(text: &str, before: &str, offset: usize) -> Option<(Vec<Stri
     let start_of_chain = before.rfind(|c: char| !is_chain_char(c)).map_or(0, |i| i + 1);
     let chain_before = &before[start_of_chain..];
     let segment_start = chain_before.rfind('.').map_or(0, |i| i + 1);
-    let mut segments: Vec<String> = chain_before[..segment_start].split('.').filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    let mut segments: Vec<String> =
+        chain_before[..segment_start].split('.').filter(|s| !s.is_empty()).map(str::to_owned).collect();
     let current = format!("{}{}", &chain_before[segment_start..], &text[offset..end]);
     if current.is_empty() || current.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
@@ -170,7 +171,10 @@ mod tests {
             Some(TemplateCursor::Reference { chain: vec![], partial: "fi".into(), range: 3..5 })
         );
         assert_eq!(cursor("{{ fields.x | up"), Some(TemplateCursor::Filter { partial: "up".into(), range: 14..16 }));
-        assert_eq!(cursor("{% if fields.x is not "), Some(TemplateCursor::Test { partial: String::new(), range: 22..22 }));
+        assert_eq!(
+            cursor("{% if fields.x is not "),
+            Some(TemplateCursor::Test { partial: String::new(), range: 22..22 })
+        );
         assert_eq!(
             cursor("{{ upper(metadata.owner."),
             Some(TemplateCursor::Reference {

@@ -232,7 +232,8 @@ impl Workspace {
                 .ok()
                 .map(|text| CodeOwners { path: (*path).to_owned(), text: text.into() })
         });
-        let changed = found.as_ref().map(|c| (&c.path, &c.text)) != self.codeowners.as_ref().map(|c| (&c.path, &c.text));
+        let changed =
+            found.as_ref().map(|c| (&c.path, &c.text)) != self.codeowners.as_ref().map(|c| (&c.path, &c.text));
         self.codeowners = found;
         changed
     }

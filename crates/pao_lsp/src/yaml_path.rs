@@ -414,7 +414,9 @@ presentation:
 
     #[test]
     fn sequence_items_are_counted() {
-        let p = at("groups:\n  - id: basic\n    fields:\n      - id: a\n        type: string\n      - id: b\n        ty|\n");
+        let p = at(
+            "groups:\n  - id: basic\n    fields:\n      - id: a\n        type: string\n      - id: b\n        ty|\n",
+        );
         assert_eq!(keys(&p), ["groups", "[0]", "fields", "[1]"]);
         let p = at("groups:\n  - id: basic\n  - id: two\n    na|\n");
         assert_eq!(keys(&p), ["groups", "[1]"]);
@@ -473,7 +475,9 @@ presentation:
         let offset = text.rfind("type: |").unwrap() + 2;
         let p = cursor_path(text, offset);
         assert_eq!(keys(&p), ["presentation", "form", "groups", "[0]", "fields", "[1]"]);
-        assert!(matches!(p.slot, Slot::Entry { ref text, ref range } if text == "ty" && &ITEM[range.clone()] == "type"));
+        assert!(
+            matches!(p.slot, Slot::Entry { ref text, ref range } if text == "ty" && &ITEM[range.clone()] == "type")
+        );
     }
 
     #[test]
