@@ -141,9 +141,7 @@ fn suppression_codes_end(comment: &str) -> Option<usize> {
     for (i, c) in rest.char_indices() {
         if c.is_ascii_alphanumeric() {
             end = i + 1;
-        } else if c != ',' && c != ' ' {
-            break;
-        } else if rest[i..].starts_with(" --") || rest[i..].starts_with(" until") {
+        } else if (c != ',' && c != ' ') || rest[i..].starts_with(" --") || rest[i..].starts_with(" until") {
             break;
         }
     }

@@ -48,7 +48,7 @@ fn item(
 }
 
 fn markdown(value: String) -> Option<Documentation> {
-    (!value.is_empty()).then(|| Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value }))
+    (!value.is_empty()).then_some(Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value }))
 }
 
 /// Keys of the mapping at the cursor (or values, for a list of enum values).
@@ -130,7 +130,7 @@ fn value_items(analysis: &Analysis<'_>, range: std::ops::Range<usize>) -> Vec<Co
                 .and_then(|c| c.get("item"))
                 .and_then(|n| n.as_str().map(str::to_owned));
             let Some(entry) = item_id.as_deref().and_then(|id| analysis.catalog.by_id(id)) else { return Vec::new() };
-            let Some(version) = entry.outline.version.as_deref().and_then(|v| semver_parts(v)) else {
+            let Some(version) = entry.outline.version.as_deref().and_then(semver_parts) else {
                 return Vec::new();
             };
             let (major, minor, patch) = version;
@@ -290,11 +290,10 @@ fn reference_items(
     }
 }
 
-fn tree_items(
-    tree: &'static [KeyTree],
-    path: &[&str],
-    named: &dyn Fn(&str, CompletionItemKind, Option<String>, Option<String>) -> CompletionItem,
-) -> Vec<CompletionItem> {
+/// Makes a completion item of a name: its kind, detail and documentation.
+type Named<'a> = dyn Fn(&str, CompletionItemKind, Option<String>, Option<String>) -> CompletionItem + 'a;
+
+fn tree_items(tree: &'static [KeyTree], path: &[&str], named: &Named<'_>) -> Vec<CompletionItem> {
     let mut level = tree;
     for segment in path {
         match level.iter().find(|k| k.name == *segment) {

@@ -497,7 +497,7 @@ impl Server<'_> {
             Completion::METHOD => {
                 let params: lsp_types::CompletionParams = extract_request(request)?;
                 let items =
-                    self.with_analysis(&params.text_document_position, |a| completion::complete(a)).unwrap_or_default();
+                    self.with_analysis(&params.text_document_position, completion::complete).unwrap_or_default();
                 Ok(serde_json::to_value(lsp_types::CompletionResponse::Array(items)).unwrap_or(Value::Null))
             }
             HoverRequest::METHOD => {

@@ -398,9 +398,9 @@ presentation:
 
     #[test]
     fn value_of_a_nested_key() {
-        let text = format!("{ITEM}");
+        let text = ITEM;
         let offset = text.find("team: dba").unwrap() + "team: d".len();
-        let p = cursor_path(&text, offset);
+        let p = cursor_path(text, offset);
         assert_eq!(keys(&p), ["metadata", "owner", "team"]);
         match p.slot {
             Slot::Value { text: before, range, block } => {

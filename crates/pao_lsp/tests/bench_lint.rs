@@ -21,6 +21,7 @@ fn median(mut times: Vec<Duration>) -> Duration {
 
 #[test]
 #[ignore = "a measurement; run with PAO_BENCH_CORPUS set"]
+#[allow(clippy::print_stderr)] // the measurement is its output
 fn lint_one_open_item() {
     let corpus = std::env::var("PAO_BENCH_CORPUS").expect("PAO_BENCH_CORPUS names a generated catalog");
     let root = std::path::Path::new(&corpus).canonicalize().unwrap();
