@@ -37,6 +37,9 @@ pub enum LintSubcommand {
         #[arg(long, value_enum, default_value_t = DocFormat::Text)]
         format: DocFormat,
     },
+    /// Run the language server (LSP 3.17 over stdin/stdout) for editors: every rule as you
+    /// type, completion, hover, code actions and go to definition. See docs/editors.md.
+    Server,
 }
 
 /// `--color auto|always|never`.

@@ -80,6 +80,13 @@ pub enum LintError {
     },
 }
 
+/// Whether the linter would offer `candidate` as "did you mean" for a misspelt `name` (an id,
+/// a key). The language server uses it to know which other files the help of a broken
+/// reference depends on.
+pub fn suggests(name: &str, candidate: &str) -> bool {
+    checker::closest(name, [candidate]).is_some()
+}
+
 /// One file's results, kept for the cross-file rules.
 pub(crate) struct Checked {
     pub(crate) path: String,

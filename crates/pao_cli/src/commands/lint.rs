@@ -21,6 +21,7 @@ pub fn run_cli(cli: LintCli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Some(LintSubcommand::Rule { code, format }) => explain(&code, format),
         Some(LintSubcommand::Rules { format }) => list(format),
+        Some(LintSubcommand::Server) => super::server::run(),
         None => run(&cli.lint, cli.color),
     }
 }

@@ -11,6 +11,7 @@ pub mod remote;
 pub mod request;
 pub mod schema;
 pub mod serve;
+pub mod server;
 pub mod vars;
 pub mod worker;
 
