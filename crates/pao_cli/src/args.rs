@@ -8,6 +8,10 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "pao-lint", version, args_conflicts_with_subcommands = true)]
 pub struct LintCli {
+    /// When to color the output: `auto` (a terminal, unless `NO_COLOR` is set or `TERM=dumb`),
+    /// `always` or `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
     /// Explain rules instead of linting.
     #[command(subcommand)]
     pub command: Option<LintSubcommand>,
@@ -33,6 +37,33 @@ pub enum LintSubcommand {
         #[arg(long, value_enum, default_value_t = DocFormat::Text)]
         format: DocFormat,
     },
+}
+
+/// `--color auto|always|never`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Color when writing to a terminal, unless `NO_COLOR` is set (non-empty) or `TERM` is `dumb`.
+    Auto,
+    /// Always color, even into a pipe or file.
+    Always,
+    /// Never color.
+    Never,
+}
+
+impl ColorChoice {
+    /// Whether to color output going to a stream that `is_terminal` or not, with the environment
+    /// variable lookup given (`NO_COLOR`, `TERM`).
+    pub fn enabled(self, is_terminal: bool, env: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+        match self {
+            Self::Always => true,
+            Self::Never => false,
+            Self::Auto => {
+                let no_color = env("NO_COLOR").is_some_and(|v| !v.is_empty());
+                let dumb = env("TERM").is_some_and(|v| v == "dumb");
+                is_terminal && !no_color && !dumb
+            }
+        }
+    }
 }
 
 /// How rule documentation is printed.
@@ -79,6 +110,10 @@ pub enum OutputFormat {
 #[derive(Debug, Parser)]
 #[command(name = "pao", version)]
 pub struct PaoCli {
+    /// When to color the output: `auto` (a terminal, unless `NO_COLOR` is set or `TERM=dumb`),
+    /// `always` or `never`.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
     /// What to do.
     #[command(subcommand)]
     pub command: PaoCommand,
@@ -103,9 +138,60 @@ pub enum PaoCommand {
     /// Requests as pull requests on a Git state repository: submit, list, get, status, merge,
     /// abort, decommission.
     Request(Box<crate::commands::request::RequestArgs>),
+    /// Check the local state repository for stale locks and dangling refs; `--fix` repairs
+    /// what is safe to repair. Exit 0 healthy, 1 problems found, 2 could not run.
+    Doctor(crate::commands::doctor::DoctorArgs),
     /// Template tools: render an item's actions with values, run template test cases.
     #[command(subcommand)]
     Vars(crate::commands::vars::VarsCommand),
+    /// The REST API (SPEC section 7) over the state repository, with JSON logs on stderr.
+    Serve(Box<crate::commands::serve::ServeArgs>),
+    /// Execute merged requests as they appear (polls the state repository; `--once`: one pass).
+    Worker(Box<crate::commands::worker::WorkerArgs>),
+    /// Print a shell completion script for `pao` (or `pao-lint`) to standard output.
+    ///
+    /// bash: `pao completions bash > ~/.local/share/bash-completion/completions/pao`;
+    /// zsh: `pao completions zsh > "${fpath[1]}/_pao"`;
+    /// fish: `pao completions fish > ~/.config/fish/completions/pao.fish`;
+    /// PowerShell: `pao completions powershell | Out-String | Invoke-Expression`.
+    Completions {
+        /// The shell to complete in.
+        #[arg(value_enum)]
+        shell: Shell,
+        /// Which command the script completes.
+        #[arg(long = "for", value_enum, default_value_t = Program::Pao, value_name = "COMMAND")]
+        program: Program,
+    },
+    /// Write man pages (roff) generated from the command-line definitions: pao.1, one
+    /// pao-<subcommand>.1 per subcommand, and pao-lint.1.
+    Man {
+        /// Directory to write the pages into (created if missing).
+        #[arg(long, value_name = "DIR", default_value = "man")]
+        out_dir: PathBuf,
+    },
+}
+
+/// Shells `pao completions` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// GNU bash (bash-completion).
+    Bash,
+    /// Z shell.
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+}
+
+/// The two command-line tools.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Program {
+    /// `pao`.
+    Pao,
+    /// `pao-lint`.
+    #[value(name = "pao-lint")]
+    PaoLint,
 }
 
 /// `pao schema` subcommands.
@@ -132,5 +218,18 @@ mod tests {
     fn verify_cli() {
         LintCli::command().debug_assert();
         PaoCli::command().debug_assert();
+    }
+
+    #[test]
+    fn color_choice() {
+        let none = |_: &str| None;
+        assert!(ColorChoice::Auto.enabled(true, none));
+        assert!(!ColorChoice::Auto.enabled(false, none));
+        assert!(ColorChoice::Always.enabled(false, none));
+        assert!(!ColorChoice::Never.enabled(true, none));
+        assert!(!ColorChoice::Auto.enabled(true, |k: &str| (k == "NO_COLOR").then(|| "1".into())));
+        assert!(ColorChoice::Auto.enabled(true, |k: &str| (k == "NO_COLOR").then(|| "".into())));
+        assert!(!ColorChoice::Auto.enabled(true, |k: &str| (k == "TERM").then(|| "dumb".into())));
+        assert!(ColorChoice::Always.enabled(true, |k: &str| (k == "TERM").then(|| "dumb".into())));
     }
 }

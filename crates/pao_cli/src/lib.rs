@@ -61,17 +61,38 @@ fn finish(result: anyhow::Result<ExitStatus>) -> ExitCode {
                 return ExitStatus::Success.into();
             }
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "error: {err}");
-            for cause in err.chain().skip(1) {
-                let _ = writeln!(stderr, "  caused by: {cause}");
-            }
+            let _ = write!(stderr, "{}", error_text(&err));
             ExitStatus::Error.into()
         }
     }
 }
 
+/// `error: …` and one `  caused by: …` line per cause, skipping a cause whose text the lines
+/// before already say (an error that quotes its source, e.g. "cannot read pao.toml: No such file
+/// or directory", is not followed by "caused by: No such file or directory").
+pub fn error_text(err: &anyhow::Error) -> String {
+    let mut text = format!("error: {err}\n");
+    for cause in err.chain().skip(1) {
+        let cause = cause.to_string();
+        if cause.is_empty() || text.contains(&cause) {
+            continue;
+        }
+        text.push_str(&format!("  caused by: {cause}\n"));
+    }
+    text
+}
+
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().filter_map(|e| e.downcast_ref::<std::io::Error>()).any(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
+/// Prints the configuration's warnings (settings allowed but probably a mistake) to stderr.
+#[allow(clippy::print_stderr)]
+pub fn warn_config(config: &pao_config::Config) {
+    let mut stderr = std::io::stderr().lock();
+    for warning in config.warnings() {
+        let _ = writeln!(stderr, "warning: {warning}");
+    }
 }
 
 /// Writes to stdout; a closed pipe (`pao-lint | head`) is not an error worth a message.

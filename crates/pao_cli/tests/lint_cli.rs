@@ -75,6 +75,7 @@ fn could_not_run_is_exit_2() {
     assert_eq!(output.status.code(), Some(2));
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("catalog")).unwrap();
+    std::fs::copy(workspace_root().join("tests/invalid/wrong-types.yaml"), dir.path().join("catalog/a.yaml")).unwrap();
     std::fs::write(dir.path().join("pao.toml"), "[lint]\nexclud = []\n").unwrap();
     let output = pao_lint().arg(dir.path()).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
@@ -111,4 +112,86 @@ fn rule_levels_from_config() {
     assert!(!pao201.is_empty() && pao201.iter().all(|d| d["severity"] == "warning"));
     let (_, report) = run("[lint]\nexclude = [\"catalog/misc/**\"]\n");
     assert_eq!(report["summary"]["files"], 0);
+}
+
+#[test]
+fn no_catalog_files_is_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let stderr_of = |args: &[&std::ffi::OsStr]| {
+        let output = pao_lint().args(args).output().unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stderr).replace(&root.display().to_string(), "<dir>")
+    };
+    // A directory that is not a catalog repository at all (a wrong `path:` in CI).
+    let none = stderr_of(&[root.as_os_str()]);
+    // A repository whose catalog/ holds no YAML.
+    std::fs::create_dir_all(root.join("repo/catalog/databases")).unwrap();
+    std::fs::write(root.join("repo/catalog/README.md"), "no items yet\n").unwrap();
+    let empty = stderr_of(&[root.join("repo").as_os_str()]);
+    // The same, from inside the repository with no PATH.
+    let output = pao_lint().current_dir(root.join("repo")).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    insta::assert_snapshot!(format!("{none}{empty}"), @r"
+    error: <dir>: no catalog files here (no .yaml or .yml file in this directory or below); give the catalog repository's root (the directory that holds catalog/) or the catalog files to lint
+    error: <dir>/repo: no catalog files to lint: catalog/ holds no .yaml or .yml file; add catalog items (catalog/<category>/<id>.yaml) or point pao-lint at the right repository
+    ");
+    // With a catalog file, the same directory lints.
+    std::fs::copy(
+        workspace_root().join("catalog/databases/postgresql-standard.yaml"),
+        root.join("repo/catalog/databases/postgresql-standard.yaml"),
+    )
+    .unwrap();
+    let output = pao_lint().arg(root.join("repo")).args(["--format", "json"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(report["summary"]["files"], 1, "{report}");
+}
+
+#[test]
+fn a_cause_is_printed_once() {
+    let output = pao_lint().args(["--config", "no-such-pao.toml"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let os_message = std::io::Error::from(std::io::ErrorKind::NotFound).to_string();
+    let needle = if stderr.contains("No such file") { "No such file" } else { os_message.as_str() };
+    assert_eq!(stderr.matches(needle).count(), 1, "{stderr}");
+    assert!(!stderr.contains("caused by"), "{stderr}");
+}
+
+#[test]
+fn a_value_is_quoted_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("catalog/databases")).unwrap();
+    let text = std::fs::read_to_string(workspace_root().join("catalog/databases/postgresql-standard.yaml")).unwrap();
+    let version_line = text.lines().find(|l| l.trim_start().starts_with("version:")).unwrap();
+    let indent = &version_line[..version_line.len() - version_line.trim_start().len()];
+    let text = text.replacen(version_line, &format!("{indent}version: 1.0"), 1);
+    std::fs::write(root.join("catalog/databases/postgresql-standard.yaml"), text).unwrap();
+    let output = pao_lint().arg(root).args(["--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let messages: Vec<&str> =
+        report["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["message"].as_str()).collect();
+    assert!(messages.contains(&"`metadata.version` must be text, found number `1.0`"), "{messages:?}");
+}
+
+#[test]
+fn color_choice() {
+    let has_escape = |args: &[&str], env: &[(&str, &str)]| {
+        let mut cmd = pao_lint();
+        cmd.arg("tests/invalid/wrong-types.yaml").args(args).env_remove("NO_COLOR");
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let output = cmd.output().unwrap();
+        assert_eq!(output.status.code(), Some(1));
+        output.stdout.contains(&0x1b)
+    };
+    assert!(has_escape(&["--color", "always"], &[]));
+    assert!(has_escape(&["--color", "always"], &[("NO_COLOR", "1"), ("TERM", "dumb")]), "always beats NO_COLOR");
+    assert!(!has_escape(&["--color", "never"], &[]));
+    assert!(!has_escape(&[], &[]), "auto: not a terminal, no color");
+    let output = pao_lint().args(["--color", "sometimes"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
 }

@@ -416,13 +416,22 @@
     refresh();
   });
   form.addEventListener('submit', function (event) {
-    event.preventDefault();
     submitted = true;
     var result = refresh();
     if (result.outcome.errors.length > 0) {
+      event.preventDefault();
       var first = byId[result.outcome.errors[0].field];
       var inputs = first ? inputsOf(first) : [];
       if (inputs.length > 0) inputs[0].focus();
+      return;
+    }
+    // A page that posts the form (the portal) gets the typed values in its `values` input;
+    // the preview page only checks.
+    var target = form.querySelector('input[name="values"]');
+    if (form.hasAttribute('data-post') && target) {
+      target.value = JSON.stringify(submission());
+    } else {
+      event.preventDefault();
     }
   });
   form.addEventListener('reset', function () {

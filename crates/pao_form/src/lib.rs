@@ -36,8 +36,9 @@ mod validate;
 pub use describe::{
     Component, ConditionalView, FieldView, FormDescription, FormView, GroupView, OptionView, VALIDATION_ENDPOINT,
 };
-pub use html::{escape, render_html};
+pub use html::{FORM_CSS, FORM_JS, escape, form_data_json, input_id, render_fields, render_html};
 pub use load::{FormError, parse_document, parse_values};
 pub use validate::{
-    FieldError, Outcome, Rule, Validator, condition_holds, is_date, truthy, validate, validate_request,
+    FieldError, FieldValidator, Outcome, Rule, Validator, condition_holds, is_date, same_value, truthy, validate,
+    validate_request,
 };

@@ -39,7 +39,33 @@ fn parse(bytes: &[u8]) -> Result<Value, FormError> {
         let at = LineIndex::new(text).line_col(text, error.span.start);
         return Err(FormError::Yaml { message: error.message.clone(), line: at.line, column: at.column });
     }
-    parsed.root.map(|root| root.to_json()).ok_or(FormError::Empty)
+    let root = parsed.root.ok_or(FormError::Empty)?;
+    if let Some((span, value)) = non_finite(&root) {
+        let at = LineIndex::new(text).line_col(text, span.start);
+        let literal = text.get(span.clone()).unwrap_or_default().trim();
+        let message = if value.is_nan() {
+            format!("`{literal}` is not a number (NaN); write a number")
+        } else {
+            format!("`{literal}` is out of range: too large for a 64-bit number; write a smaller number")
+        };
+        return Err(FormError::Yaml { message, line: at.line, column: at.column });
+    }
+    Ok(root.to_json())
+}
+
+/// The first infinite or not-a-number float of the tree (`1e400`, `.inf`, `.nan`), which JSON
+/// cannot hold: said so, rather than passed on as text that "must be a number".
+fn non_finite(root: &pao_source::Node) -> Option<(std::ops::Range<usize>, f64)> {
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        match &node.value {
+            pao_source::Value::Float(f) if !f.is_finite() => return Some((node.span.clone(), *f)),
+            pao_source::Value::Seq(items) => stack.extend(items.iter().rev()),
+            pao_source::Value::Map(entries) => stack.extend(entries.iter().rev().map(|e| &e.value)),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Reads a catalog item or bundle.
@@ -61,5 +87,22 @@ pub fn parse_values(bytes: &[u8]) -> Result<Map<String, Value>, FormError> {
         Ok(Value::Array(_)) => Err(FormError::ValuesNotMapping("a list")),
         Ok(_) => Err(FormError::ValuesNotMapping("a single value")),
         Err(err) => Err(err),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn out_of_range_and_not_a_number_values_are_named_so() {
+        let err = parse_values(b"size: 1\nstorage: 1e400\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "line 2, column 10: `1e400` is out of range: too large for a 64-bit number; write a smaller number"
+        );
+        let err = parse_values(b"list: [1, .nan]\n").unwrap_err();
+        assert!(err.to_string().contains("`.nan` is not a number"), "{err}");
+        assert!(parse_values(b"list: [-.inf]\n").unwrap_err().to_string().contains("`-.inf` is out of range"));
     }
 }

@@ -42,6 +42,31 @@ pub fn compile(pattern: &str) -> Result<Regex, String> {
     })
 }
 
+/// [`compile`], remembered for the process: catalogs repeat a few patterns in many fields, and
+/// building a regex costs more than checking a whole file. At most [`CACHE_LIMIT`] patterns are
+/// kept (a long-running server reads many revisions); past that, patterns are compiled each time.
+///
+/// # Errors
+/// As [`compile`].
+pub fn compile_cached(pattern: &str) -> Result<Regex, String> {
+    use std::collections::HashMap;
+    use std::sync::{LazyLock, PoisonError, RwLock};
+    type Cache = RwLock<HashMap<String, Result<Regex, String>>>;
+    static CACHE: LazyLock<Cache> = LazyLock::new(Cache::default);
+    if let Some(hit) = CACHE.read().unwrap_or_else(PoisonError::into_inner).get(pattern) {
+        return hit.clone();
+    }
+    let result = compile(pattern);
+    let mut cache = CACHE.write().unwrap_or_else(PoisonError::into_inner);
+    if cache.len() < CACHE_LIMIT {
+        cache.insert(pattern.to_owned(), result.clone());
+    }
+    result
+}
+
+/// How many compiled patterns [`compile_cached`] keeps.
+pub const CACHE_LIMIT: usize = 4096;
+
 /// Rewrites the ECMAScript constructs listed in the module docs into their `regex` equivalents.
 pub fn translate(pattern: &str) -> String {
     let mut out = String::with_capacity(pattern.len() + 16);

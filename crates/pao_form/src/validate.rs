@@ -91,13 +91,59 @@ pub struct Outcome {
 /// A form prepared for validation: patterns compiled once. `Send + Sync`; share it.
 #[derive(Debug, Clone)]
 pub struct Validator {
-    fields: Vec<CompiledField>,
+    fields: Vec<FieldValidator>,
 }
 
+/// One field prepared for checking values: the per-field part of [`Validator`], and what
+/// `pao-lint` asks whether a default or a conditional's value is valid for a field, so the two
+/// can never disagree.
 #[derive(Debug, Clone)]
-struct CompiledField {
+pub struct FieldValidator {
     view: FieldView,
     pattern: Option<Result<Regex, String>>,
+}
+
+impl FieldValidator {
+    /// Prepares a catalog field.
+    pub fn new(field: &pao_schema::Field) -> Self {
+        Self::from_view(FieldView::from_field(field))
+    }
+
+    /// Prepares a described field. Its pattern is compiled once per process
+    /// ([`pattern::compile_cached`]).
+    pub fn from_view(view: FieldView) -> Self {
+        let pattern = view
+            .validation
+            .as_ref()
+            .and_then(|v| v.pattern.as_deref())
+            .filter(|_| view.field_type.is_text())
+            .map(pattern::compile_cached);
+        Self { view, pattern }
+    }
+
+    /// The field as described.
+    pub fn view(&self) -> &FieldView {
+        &self.view
+    }
+
+    /// Checks one value given for this field while it is visible, as [`Validator::validate`]
+    /// checks it: `Ok(None)` when it is no value at all (missing, `null`, `""`, or an empty list
+    /// for a multiselect), where only `required` applies; `Ok(Some(value))` normalised (see
+    /// [`Outcome::values`]); otherwise the first rule it breaks.
+    ///
+    /// # Errors
+    /// The field's error, as a request with this value would get it.
+    pub fn check(&self, value: &Value) -> Result<Option<Value>, FieldError> {
+        if is_empty(value) || self.is_empty_selection(value) {
+            return Ok(None);
+        }
+        self.check_present(value).map(Some)
+    }
+
+    /// A multiselect with nothing chosen.
+    fn is_empty_selection(&self, value: &Value) -> bool {
+        self.view.field_type == FieldType::Multiselect && value.as_array().is_some_and(Vec::is_empty)
+    }
 }
 
 impl Validator {
@@ -112,18 +158,7 @@ impl Validator {
     }
 
     fn from_fields(fields: impl Iterator<Item = FieldView>) -> Self {
-        let fields = fields
-            .map(|view| {
-                let pattern = view
-                    .validation
-                    .as_ref()
-                    .and_then(|v| v.pattern.as_deref())
-                    .filter(|_| view.field_type.is_text())
-                    .map(pattern::compile);
-                CompiledField { view, pattern }
-            })
-            .collect();
-        Self { fields }
+        Self { fields: fields.map(FieldValidator::from_view).collect() }
     }
 
     /// Fields whose pattern cannot be compiled, with the reason. Values of these fields are
@@ -173,7 +208,7 @@ impl Validator {
                     output.insert(view.id.clone(), view.default.clone());
                     view.default.clone()
                 }
-            } else if view.field_type == FieldType::Multiselect && raw.as_array().is_some_and(Vec::is_empty) {
+            } else if field.is_empty_selection(raw) {
                 // Nothing chosen: a choice (no default), and like any empty value only `required`
                 // applies to it, not `minItems`.
                 if view.required {
@@ -187,7 +222,7 @@ impl Validator {
                 }
                 raw.clone()
             } else {
-                match field.check(raw) {
+                match field.check_present(raw) {
                     Ok(value) => {
                         output.insert(view.id.clone(), value.clone());
                         value
@@ -241,9 +276,9 @@ impl Validator {
     }
 }
 
-impl CompiledField {
+impl FieldValidator {
     /// Checks a non-empty value; returns it normalised.
-    fn check(&self, value: &Value) -> Result<Value, FieldError> {
+    fn check_present(&self, value: &Value) -> Result<Value, FieldError> {
         let view = &self.view;
         let validation = view.validation.clone().unwrap_or_default();
         let fail = |rule: Rule, message: String| FieldError { field: view.id.clone(), message, rule };
@@ -435,7 +470,12 @@ pub fn truthy(value: &Value) -> bool {
     }
 }
 
-/// JSON equality with numbers compared by value (`1` equals `1.0`).
+/// JSON equality as conditionals and options compare values: numbers by value (`1` equals
+/// `1.0`), everything else exactly (`16` is not `"16"`).
+pub fn same_value(a: &Value, b: &Value) -> bool {
+    json_eq(a, b)
+}
+
 fn json_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),

@@ -4,7 +4,8 @@ use std::fmt::Write as _;
 use std::time::Instant;
 
 use pao_form::{
-    FormDescription, FormError, Rule, Validator, parse_document, parse_values, render_html, validate, validate_request,
+    FieldValidator, FormDescription, FormError, Rule, Validator, parse_document, parse_values, render_html, validate,
+    validate_request,
 };
 use pao_schema::{CatalogDocument, Form};
 use serde_json::{Map, Value, json};
@@ -92,6 +93,50 @@ fn conditional_chains_and_every_condition() {
             "d: D is hidden because C is hidden; remove this value"
         ]
     );
+}
+
+#[test]
+fn in_and_not_in_with_one_value_mean_a_list_of_one() {
+    // docs/forms.md, "in and notIn with a single value": `value: x` is `value: [x]`.
+    let form = form(
+        "          - { id: b, name: B, type: select, options: [x, y] }\n          \
+         - { id: one, name: One, type: string, conditional: { dependsOn: b, condition: in, value: x } }\n          \
+         - { id: list, name: List, type: string, conditional: { dependsOn: b, condition: in, value: [x] } }\n          \
+         - { id: not, name: Not, type: string, conditional: { dependsOn: b, condition: notIn, value: x } }",
+    );
+    let hidden = |given: Value| validate_request(&form, &values(&given)).hidden;
+    assert_eq!(hidden(json!({ "b": "x" })), ["not"]);
+    assert_eq!(hidden(json!({ "b": "y" })), ["one", "list"]);
+    assert_eq!(
+        lines(&form, &json!({ "b": "y", "one": "v" })),
+        ["one: One is hidden because B is not one of x; remove this value"]
+    );
+}
+
+#[test]
+fn one_field_checked_alone_as_in_a_request() {
+    let form = form(
+        "          - { id: n, name: N, type: integer, validation: { min: 1, step: 4, message: \"Pick 1, 5, 9\" } }\n          \
+         - { id: s, name: S, type: select, options: [\"15\", \"16\"] }\n          \
+         - { id: m, name: M, type: multiselect, options: [a, b], validation: { minItems: 2 } }",
+    );
+    let fields: Vec<_> = form.fields().map(FieldValidator::new).collect();
+    let [n, s, m] = fields.as_slice() else { unreachable!("three fields") };
+    let error = n.check(&json!(6)).unwrap_err();
+    assert_eq!((error.rule, error.message.as_str()), (Rule::Step, "Pick 1, 5, 9"));
+    assert_eq!(n.check(&json!(5.0)).unwrap(), Some(json!(5)), "normalised as in Outcome::values");
+    assert_eq!(s.check(&json!(16)).unwrap(), Some(json!("16")));
+    assert_eq!(s.check(&json!(17)).unwrap_err().rule, Rule::Option);
+    assert_eq!(m.check(&json!([])).unwrap(), None, "nothing chosen is no value: minItems does not apply");
+    assert_eq!(m.check(&json!(["a"])).unwrap_err().rule, Rule::MinItems);
+    assert_eq!(n.check(&Value::Null).unwrap(), None);
+    // The verdict is the whole form's verdict on the same value.
+    for (id, field) in [("n", n), ("s", s), ("m", m)] {
+        for value in [json!(6), json!(9), json!("16"), json!(["a", "b"]), json!(["a", "a"]), json!(true)] {
+            let whole = validate(&form, &values(&json!({ id: value.clone() })));
+            assert_eq!(field.check(&value).err(), whole.into_iter().next(), "{id}: {value}");
+        }
+    }
 }
 
 #[test]

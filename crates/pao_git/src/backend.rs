@@ -5,7 +5,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::names::{NameError, RequestId, ResourceKey};
+use crate::names::{Identity, NameError, RequestId, ResourceKey};
+use crate::trailers;
 
 /// What a request does to its desired-state file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -130,6 +131,26 @@ impl RequestStatus {
             Completed | Aborted | PrClosed => false,
         }
     }
+
+    /// The status a request shows, from the last status recorded for it (`None`: nothing
+    /// recorded beyond opening) and its pull request's state. The one rule every backend
+    /// applies, so the local and the GitHub backend never disagree:
+    ///
+    /// * a merged pull request whose record stops at an opening status (`submitted`,
+    ///   `validating`, `pr_open`; a crash between merging and recording, or a merge by a
+    ///   person on GitHub) is `pr_merged`;
+    /// * a closed pull request whose record stops at an opening status or at `escalated`
+    ///   (closed by a person before it was merged) is `pr_closed`;
+    /// * otherwise the record wins, and an open pull request with no record is `pr_open`.
+    pub fn derive(recorded: Option<Self>, state: ChangeState) -> Self {
+        use RequestStatus::{Escalated, PrClosed, PrMerged, PrOpen, Submitted, Validating};
+        let opening = matches!(recorded, None | Some(Submitted | Validating | PrOpen));
+        match state {
+            ChangeState::Merged if opening => PrMerged,
+            ChangeState::Closed if opening || recorded == Some(Escalated) => PrClosed,
+            _ => recorded.unwrap_or(PrOpen),
+        }
+    }
 }
 
 impl fmt::Display for RequestStatus {
@@ -158,10 +179,8 @@ pub struct ChangeSpec {
     /// Extra commit trailers (requester, correlation id, ...); backends add the `Pao-*` keys
     /// they need themselves.
     pub trailers: Vec<(String, String)>,
-    /// Commit author name (the requester).
-    pub author_name: String,
-    /// Commit author e-mail.
-    pub author_email: String,
+    /// The requester: the commit's author (validated, so it always makes a well-formed commit).
+    pub author: Identity,
     /// A retry with the same key returns the change opened first instead of a new one.
     pub idempotency_key: Option<String>,
 }
@@ -170,12 +189,18 @@ impl ChangeSpec {
     /// The `Pao-*` trailers that identify the change: request, operation and resource.
     pub fn identity_trailers(&self) -> Vec<(String, String)> {
         vec![
-            ("Pao-Request-Id".to_owned(), self.id.to_string()),
-            ("Pao-Operation".to_owned(), self.operation.as_str().to_owned()),
-            ("Pao-Team".to_owned(), self.key.team.to_string()),
-            ("Pao-Item".to_owned(), self.key.item.to_string()),
-            ("Pao-Resource".to_owned(), self.key.resource.to_string()),
+            (trailers::REQUEST_ID.to_owned(), self.id.to_string()),
+            (trailers::OPERATION.to_owned(), self.operation.as_str().to_owned()),
+            (trailers::TEAM.to_owned(), self.key.team.to_string()),
+            (trailers::ITEM.to_owned(), self.key.item.to_string()),
+            (trailers::RESOURCE.to_owned(), self.key.resource.to_string()),
         ]
+    }
+
+    /// The extra trailers without any that would override an identity trailer
+    /// ([`trailers::IDENTITY_KEYS`]).
+    pub fn extra_trailers(&self) -> impl Iterator<Item = &(String, String)> {
+        self.trailers.iter().filter(|(key, _)| !trailers::IDENTITY_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key)))
     }
 }
 
@@ -212,6 +237,24 @@ pub struct ChangeInfo {
     pub updated_at: String,
 }
 
+/// Every change of a backend, as [`StateBackend::changes`] lists them.
+#[derive(Debug, Clone, Default)]
+pub struct ChangeList {
+    /// The readable changes, newest first.
+    pub changes: Vec<ChangeInfo>,
+    /// The ones that could not be read, skipped.
+    pub unreadable: Vec<UnreadableChange>,
+}
+
+/// A change [`StateBackend::changes`] skipped because it could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnreadableChange {
+    /// Where it is: the branch (`pao/requests/<id>`) or the pull request (`#12`).
+    pub location: String,
+    /// Why it could not be read, with what to do.
+    pub error: String,
+}
+
 /// The result of [`StateBackend::open_change`].
 #[derive(Debug, Clone)]
 pub struct Opened {
@@ -246,11 +289,34 @@ impl StatusEvent {
 }
 
 /// Why a backend operation failed.
+///
+/// Every variant carries owned, typed information (no `git2` or HTTP client types), so the
+/// trait's callers neither depend on nor can match on a backend's libraries.
 #[derive(Debug, thiserror::Error)]
 pub enum BackendError {
     /// A name failed validation.
     #[error(transparent)]
     InvalidName(#[from] NameError),
+    /// A branch name given for the base branch is not a valid Git branch name.
+    #[error("`{branch}` is not a valid branch name; pass --base with a branch of the state repository")]
+    InvalidBranch {
+        /// The name given.
+        branch: String,
+    },
+    /// The base branch does not exist, and the repository has other branches (so it is not a
+    /// fresh repository whose first merge would create it).
+    #[error(
+        "branch `{branch}` does not exist in the state repository {repository}{}; pass --base with an existing branch",
+        if branches.is_empty() { String::new() } else { format!(" (its branches: {})", branches.join(", ")) }
+    )]
+    NoBaseBranch {
+        /// The base branch asked for.
+        branch: String,
+        /// The state repository.
+        repository: String,
+        /// Branches that do exist (request branches left out), at most ten.
+        branches: Vec<String>,
+    },
     /// No request with this id.
     #[error("request `{0}` not found")]
     NotFound(String),
@@ -296,14 +362,26 @@ pub enum BackendError {
         /// The base branch.
         branch: String,
     },
+    /// A lock file of the state repository is held for longer than any PAO or Git writer holds
+    /// one: most likely left by a process that was killed.
+    #[error(
+        "the state repository is locked: {lock_file} exists (held for {}); if no pao or git process is using the repository, run `pao doctor --fix` or remove the file",
+        format_age(*age_seconds)
+    )]
+    Locked {
+        /// The lock file's path.
+        lock_file: String,
+        /// How long it has existed, in seconds.
+        age_seconds: u64,
+    },
     /// Compare-and-swap kept losing against concurrent writers.
-    #[error("gave up updating {what} after repeated concurrent changes")]
+    #[error("gave up updating {what} after repeated concurrent changes; try again")]
     Contention {
         /// The ref or object.
         what: String,
     },
     /// Stored data does not have the expected shape.
-    #[error("corrupt state: {0}")]
+    #[error("corrupt state: {0}; run `pao doctor` on the state repository")]
     Corrupt(String),
     /// A forge (GitHub) API call failed.
     #[error("{operation} failed: HTTP {status}: {message}")]
@@ -316,11 +394,88 @@ pub enum BackendError {
         message: String,
     },
     /// A local Git operation failed.
-    #[error("Git error: {0}")]
-    Git(#[from] git2::Error),
-    /// Opening the repository failed.
-    #[error(transparent)]
-    Open(#[from] crate::error::GitError),
+    #[error("Git error while {operation}: {message}")]
+    Git {
+        /// What was attempted (`reading ref refs/heads/main`).
+        operation: String,
+        /// What Git said.
+        message: String,
+    },
+    /// The state repository could not be opened.
+    #[error("cannot open Git repository {path}: {message}")]
+    Open {
+        /// The path given.
+        path: String,
+        /// What Git said.
+        message: String,
+    },
+}
+
+impl BackendError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> crate::ErrorKind {
+        use crate::ErrorKind;
+        match self {
+            Self::InvalidName(_) | Self::InvalidBranch { .. } | Self::NoBaseBranch { .. } => ErrorKind::InvalidInput,
+            Self::NotFound(_) | Self::NoSuchFile { .. } => ErrorKind::NotFound,
+            Self::ResourceBusy { .. }
+            | Self::AlreadyExists(_)
+            | Self::NotOpen { .. }
+            | Self::MergeConflict { .. }
+            | Self::DirtyWorkTree { .. } => ErrorKind::Conflict,
+            Self::Contention { .. } | Self::Locked { .. } => ErrorKind::Busy,
+            Self::Remote { .. } => ErrorKind::Upstream,
+            Self::Corrupt(_) | Self::Git { .. } | Self::Open { .. } => ErrorKind::Internal,
+        }
+    }
+
+    /// A failed Git operation. A libgit2 "locked" failure becomes [`BackendError::Locked`]
+    /// naming the lock file, when the message names one.
+    pub(crate) fn git(operation: &str, err: &git2::Error) -> Self {
+        if err.code() == git2::ErrorCode::Locked
+            && let Some(lock_file) = lock_file_in(err.message())
+        {
+            let age_seconds = file_age(std::path::Path::new(&lock_file)).unwrap_or(0);
+            return Self::Locked { lock_file, age_seconds };
+        }
+        Self::Git { operation: operation.to_owned(), message: err.message().to_owned() }
+    }
+}
+
+/// Adds what was being done to a libgit2 failure.
+pub(crate) trait GitContext<T> {
+    /// Maps the error to [`BackendError::git`] with `operation`.
+    fn during(self, operation: &str) -> Result<T, BackendError>;
+}
+
+impl<T> GitContext<T> for Result<T, git2::Error> {
+    fn during(self, operation: &str) -> Result<T, BackendError> {
+        self.map_err(|err| BackendError::git(operation, &err))
+    }
+}
+
+/// The lock file a libgit2 message names (`failed to lock file '<path>.lock' for writing`).
+pub(crate) fn lock_file_in(message: &str) -> Option<String> {
+    let start = message.find('\'')? + 1;
+    let end = start + message[start..].find('\'')?;
+    let path = &message[start..end];
+    Some(if path.ends_with(".lock") { path.to_owned() } else { format!("{path}.lock") })
+}
+
+/// How long ago a file was last modified, in whole seconds (`None` when it does not exist).
+pub(crate) fn file_age(path: &std::path::Path) -> Option<u64> {
+    let modified = std::fs::metadata(path).ok()?.modified().ok()?;
+    Some(std::time::SystemTime::now().duration_since(modified).map_or(0, |age| age.as_secs()))
+}
+
+/// `75` → `1m 15s`.
+pub(crate) fn format_age(seconds: u64) -> String {
+    match seconds {
+        0..60 => format!("{seconds}s"),
+        60..3600 => format!("{}m {}s", seconds / 60, seconds % 60),
+        3600..86_400 => format!("{}h {}m", seconds / 3600, seconds % 3600 / 60),
+        _ => format!("{}d {}h", seconds / 86_400, seconds % 86_400 / 3600),
+    }
 }
 
 /// Where requests are written. Implementations are synchronous (Git work blocks); async
@@ -358,11 +513,13 @@ pub trait StateBackend: Send + Sync {
     /// [`BackendError::NotFound`] when there is none with this id.
     fn change(&self, id: &RequestId) -> Result<ChangeInfo, BackendError>;
 
-    /// Every change ever opened, newest first.
+    /// Every change ever opened, newest first. A change that cannot be read (a damaged commit,
+    /// a pull request without PAO's block) is skipped and reported in
+    /// [`ChangeList::unreadable`]: one bad request never takes the listing down.
     ///
     /// # Errors
-    /// When the backend cannot be read.
-    fn changes(&self) -> Result<Vec<ChangeInfo>, BackendError>;
+    /// When the backend cannot be read at all.
+    fn changes(&self) -> Result<ChangeList, BackendError>;
 
     /// The request file as the change writes it (`None` for a decommission).
     ///
@@ -399,4 +556,75 @@ pub trait StateBackend: Send + Sync {
     /// # Errors
     /// When there is no such change or it cannot be read.
     fn status_history(&self, id: &RequestId) -> Result<Vec<StatusEvent>, BackendError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_status_derivation_for_every_backend() {
+        use ChangeState::{Closed, Merged, Open};
+        use RequestStatus::{
+            Aborted, Completed, Escalated, Failed, InProgress, PrClosed, PrMerged, PrOpen, Submitted, Validating,
+        };
+        assert_eq!(RequestStatus::derive(None, Open), PrOpen);
+        for opening in [None, Some(Submitted), Some(Validating), Some(PrOpen)] {
+            assert_eq!(RequestStatus::derive(opening, Open), opening.unwrap_or(PrOpen), "{opening:?}");
+            assert_eq!(RequestStatus::derive(opening, Merged), PrMerged, "{opening:?}");
+            // The case the backends used to disagree on: the local one kept the opening status.
+            assert_eq!(RequestStatus::derive(opening, Closed), PrClosed, "{opening:?}");
+        }
+        assert_eq!(RequestStatus::derive(Some(Escalated), Closed), PrClosed, "closed by a person while escalated");
+        assert_eq!(RequestStatus::derive(Some(Escalated), Merged), Escalated);
+        assert_eq!(RequestStatus::derive(Some(Escalated), Open), Escalated);
+        for recorded in [PrMerged, InProgress, Completed, Failed, Aborted, PrClosed] {
+            for state in [Open, Merged, Closed] {
+                assert_eq!(RequestStatus::derive(Some(recorded), state), recorded, "{recorded:?} {state:?}");
+            }
+        }
+        // Whatever is derived for a recorded status is reachable from it in the status model.
+        let reachable = |from: RequestStatus, to: RequestStatus| {
+            let mut seen = vec![from];
+            let mut next = vec![from];
+            while let Some(status) = next.pop() {
+                for later in RequestStatus::ALL {
+                    if status.can_become(later) && !seen.contains(&later) {
+                        seen.push(later);
+                        next.push(later);
+                    }
+                }
+            }
+            seen.contains(&to)
+        };
+        for recorded in RequestStatus::ALL {
+            for state in [Open, Merged, Closed] {
+                let derived = RequestStatus::derive(Some(recorded), state);
+                assert!(reachable(recorded, derived), "{recorded:?} {state:?} -> {derived:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn locked_failures_name_the_lock_file() {
+        let err = git2::Error::new(
+            git2::ErrorCode::Locked,
+            git2::ErrorClass::Os,
+            "failed to lock file '/srv/state.git/refs/heads/main.lock' for writing",
+        );
+        let err = BackendError::git("updating refs/heads/main", &err);
+        assert!(
+            matches!(&err, BackendError::Locked { lock_file, .. } if lock_file == "/srv/state.git/refs/heads/main.lock")
+        );
+        assert_eq!(err.kind(), crate::ErrorKind::Busy);
+        let other = git2::Error::new(git2::ErrorCode::GenericError, git2::ErrorClass::Odb, "object not found");
+        assert_eq!(
+            BackendError::git("reading commit 1234", &other).to_string(),
+            "Git error while reading commit 1234: object not found"
+        );
+        assert_eq!(format_age(0), "0s");
+        assert_eq!(format_age(75), "1m 15s");
+        assert_eq!(format_age(7300), "2h 1m");
+        assert_eq!(format_age(90_000), "1d 1h");
+    }
 }

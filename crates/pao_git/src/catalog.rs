@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
-use git2::{ObjectType, Oid, Repository, Tree, TreeWalkMode, TreeWalkResult};
+use git2::{ObjectType, Oid, Repository, Tree};
 use pao_schema::{CatalogDocument, CatalogItem};
 
 use crate::error::GitError;
@@ -191,11 +191,19 @@ impl CatalogReader {
         };
         let catalog = self.cached(key, || {
             let Some(tree) = &catalog_tree else { return Ok(Catalog::default()) };
-            let mut files = read_catalog_files(repo, tree)?;
+            let (mut files, mut problems) = read_catalog_files(repo, root, tree)?;
             for (path, id) in &extras {
-                files.push(SourceFile { path: path.clone(), bytes: repo.find_blob(*id)?.content().to_vec() });
+                match read_blob(repo, *id, pao_source::MAX_INPUT_BYTES)? {
+                    Ok(bytes) => files.push(SourceFile { path: path.clone(), bytes }),
+                    Err(message) => problems.push(problem(path, message)),
+                }
             }
-            Ok(Catalog::from_files(&files))
+            let mut catalog = Catalog::from_files(&files);
+            catalog.errors.extend(problems);
+            catalog
+                .errors
+                .sort_by(|a, b| (a.file.as_str(), a.line, a.column).cmp(&(b.file.as_str(), b.line, b.column)));
+            Ok(catalog)
         })?;
         Ok((key, catalog))
     }
@@ -255,19 +263,170 @@ fn catalog_tree<'r>(repo: &'r Repository, root: &Tree<'_>) -> Result<Option<Tree
     }
 }
 
-/// Reads every `*.yaml` / `*.yml` blob under the `catalog/` tree (symlinks and submodules are
-/// skipped: only regular files are catalog documents).
-fn read_catalog_files(repo: &Repository, tree: &Tree<'_>) -> Result<Vec<SourceFile>, GitError> {
-    let mut blobs = Vec::new();
-    tree.walk(TreeWalkMode::PreOrder, |dir, entry| {
-        let regular = entry.kind() == Some(ObjectType::Blob) && matches!(entry.filemode(), 0o100_644 | 0o100_755);
-        if let Ok(name) = entry.name()
-            && regular
-            && (name.ends_with(".yaml") || name.ends_with(".yml"))
-        {
-            blobs.push((format!("catalog/{dir}{name}"), entry.id()));
+/// Most symbolic links followed while resolving one path (as Linux's limit for `ELOOP`).
+const MAX_LINK_HOPS: usize = 40;
+
+/// Mode of a symbolic link in a Git tree.
+const LINK_MODE: i32 = 0o120_000;
+
+fn is_yaml_name(name: &str) -> bool {
+    name.ends_with(".yaml") || name.ends_with(".yml")
+}
+
+/// A file the reader refuses before parsing it (PAO100, as pao-lint reports it on disk).
+fn problem(path: &str, message: String) -> ValidationError {
+    ValidationError::unreadable(path, message)
+}
+
+/// A blob's bytes when it is no larger than `limit`; the size comes from the object header, so
+/// a huge blob is refused without being loaded.
+fn read_blob(repo: &Repository, id: Oid, limit: u64) -> Result<Result<Vec<u8>, String>, GitError> {
+    let (size, _) = repo.odb()?.read_header(id)?;
+    if size as u64 > limit {
+        return Ok(Err(format!(
+            "file is larger than the {} limit for this file; split it or remove it",
+            pao_source::format_size(limit)
+        )));
+    }
+    Ok(Ok(repo.find_blob(id)?.content().to_vec()))
+}
+
+/// Where a link in the tree leads, by pao-lint's link rule (`pao_lint::walk`): within the
+/// repository only, each hop resolved in the same tree.
+enum Resolved {
+    /// A blob at this path.
+    Blob(Oid),
+    /// A tree at this path (relative to the root, no trailing `/`).
+    Tree(Oid, String),
+}
+
+/// Resolves the link at `link_path` (relative to the root) whose blob holds `target`.
+fn resolve_link(
+    repo: &Repository,
+    root: &Tree<'_>,
+    link_path: &str,
+    target: &str,
+) -> Result<Result<Resolved, String>, GitError> {
+    let outside = |target: &str| {
+        Ok(Err(format!(
+            "symbolic link to {target}, outside the repository: links are followed only within the repository, \
+             and this one is not read"
+        )))
+    };
+    let mut resolved: Vec<String> = link_path.split('/').map(str::to_owned).collect();
+    resolved.pop();
+    let mut pending: std::collections::VecDeque<String> = std::collections::VecDeque::new();
+    if target.starts_with('/') {
+        return outside(target);
+    }
+    pending.extend(target.split('/').map(str::to_owned));
+    let mut hops = 0;
+    let mut last = None;
+    while let Some(part) = pending.pop_front() {
+        match part.as_str() {
+            "" | "." => continue,
+            ".." => {
+                if resolved.pop().is_none() {
+                    return outside(target);
+                }
+                last = None;
+                continue;
+            }
+            _ => {}
         }
-        TreeWalkResult::Ok
-    })?;
-    blobs.into_iter().map(|(path, id)| Ok(SourceFile { path, bytes: repo.find_blob(id)?.content().to_vec() })).collect()
+        let path = if resolved.is_empty() { part.clone() } else { format!("{}/{part}", resolved.join("/")) };
+        let Ok(entry) = root.get_path(Path::new(&path)) else {
+            return Ok(Err("dangling symbolic link: its target does not exist".to_owned()));
+        };
+        if entry.filemode() == LINK_MODE {
+            hops += 1;
+            if hops > MAX_LINK_HOPS {
+                return Ok(Err("symbolic link loop: the chain of links does not end".to_owned()));
+            }
+            let Ok(bytes) = read_blob(repo, entry.id(), 4096)? else {
+                return Ok(Err("a symbolic link whose target is not a path".to_owned()));
+            };
+            let next = String::from_utf8_lossy(&bytes).into_owned();
+            if next.starts_with('/') {
+                return outside(&next);
+            }
+            for (i, piece) in next.split('/').enumerate() {
+                pending.insert(i, piece.to_owned());
+            }
+            continue;
+        }
+        resolved.push(part);
+        last = Some((entry.kind(), entry.id()));
+    }
+    Ok(Ok(match last {
+        Some((Some(ObjectType::Tree), id)) => Resolved::Tree(id, resolved.join("/")),
+        Some((_, id)) if !resolved.is_empty() => Resolved::Blob(id),
+        // The link resolved to the root itself.
+        _ => Resolved::Tree(root.id(), String::new()),
+    }))
+}
+
+/// Reads every `*.yaml` / `*.yml` blob under the `catalog/` tree, by pao-lint's link rule: a
+/// link is read as its target when the target, resolved in the same tree, is inside the
+/// repository; a link that leaves it, dangles or loops is a `PAO100` error on the link, never
+/// read. A linked directory inside `catalog/` is read under its own name only; one elsewhere in
+/// the repository is read once. Submodules are skipped; blobs over the size limit are errors
+/// found from their header, without loading them.
+fn read_catalog_files(
+    repo: &Repository,
+    root: &Tree<'_>,
+    tree: &Tree<'_>,
+) -> Result<(Vec<SourceFile>, Vec<ValidationError>), GitError> {
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let mut visited = std::collections::HashSet::new();
+    // (tree, the path the walk names it by, its real path), both with a trailing `/`.
+    let mut queue = vec![(tree.id(), "catalog/".to_owned(), "catalog/".to_owned())];
+    while let Some((id, shown, real)) = queue.pop() {
+        let tree = repo.find_tree(id)?;
+        for entry in tree.iter() {
+            let Ok(name) = entry.name() else { continue };
+            let (shown_path, real_path) = (format!("{shown}{name}"), format!("{real}{name}"));
+            let mode = entry.filemode();
+            if entry.kind() == Some(ObjectType::Tree) {
+                queue.push((entry.id(), format!("{shown_path}/"), format!("{real_path}/")));
+            } else if matches!(mode, 0o100_644 | 0o100_755) && is_yaml_name(name) {
+                match read_blob(repo, entry.id(), pao_source::MAX_FILE_BYTES as u64)? {
+                    Ok(bytes) => files.push(SourceFile { path: shown_path, bytes }),
+                    Err(message) => problems.push(problem(&shown_path, message)),
+                }
+            } else if mode == LINK_MODE {
+                let target = match read_blob(repo, entry.id(), 4096)? {
+                    Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+                    Err(_) => String::new(),
+                };
+                match resolve_link(repo, root, &real_path, &target)? {
+                    Ok(Resolved::Blob(blob)) if is_yaml_name(name) => {
+                        match read_blob(repo, blob, pao_source::MAX_FILE_BYTES as u64)? {
+                            Ok(bytes) => files.push(SourceFile { path: shown_path, bytes }),
+                            Err(message) => problems.push(problem(&shown_path, message)),
+                        }
+                    }
+                    Ok(Resolved::Blob(_)) => {}
+                    Ok(Resolved::Tree(tree, path)) => {
+                        let path = if path.is_empty() { path } else { format!("{path}/") };
+                        if real.starts_with(&path) {
+                            problems.push(problem(
+                                &shown_path,
+                                "symbolic link loop: this link points at one of its own parent directories".to_owned(),
+                            ));
+                        } else if !path.starts_with("catalog/") && visited.insert(path.clone()) {
+                            queue.push((tree, format!("{shown_path}/"), path));
+                        }
+                    }
+                    Err(message) if is_yaml_name(name) || message.contains("outside") || message.contains("loop") => {
+                        problems.push(problem(&shown_path, message));
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok((files, problems))
 }

@@ -41,3 +41,15 @@ pub enum GitError {
     #[error("Git error: {0}")]
     Git(#[from] git2::Error),
 }
+
+impl GitError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> crate::ErrorKind {
+        match self {
+            Self::ItemNotFound { .. } | Self::VersionNotFound { .. } | Self::Revision { .. } => {
+                crate::ErrorKind::NotFound
+            }
+            Self::Open { .. } | Self::Git(_) => crate::ErrorKind::Internal,
+        }
+    }
+}

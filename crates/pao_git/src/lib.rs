@@ -14,22 +14,37 @@
 
 mod backend;
 mod catalog;
+mod doctor;
 mod error;
 mod history;
+mod kind;
+mod lease;
 mod local;
 mod names;
+mod outcomes;
+mod refs;
 mod time;
-mod trailers;
+pub mod trailers;
 mod validate;
 
 pub use backend::{
-    BackendError, ChangeInfo, ChangeSpec, ChangeState, Opened, Operation, RequestStatus, StateBackend, StatusEvent,
+    BackendError, ChangeInfo, ChangeList, ChangeSpec, ChangeState, Opened, Operation, RequestStatus, StateBackend,
+    StatusEvent, UnreadableChange,
 };
 pub use catalog::{Catalog, CatalogEntry, CatalogReader, CatalogSnapshot, discover_repository};
+pub use doctor::{DoctorReport, Problem, ProblemKind};
 pub use error::GitError;
 pub use history::{ItemVersion, ItemVersions};
-pub use local::{LocalBackend, REQUEST_BRANCH_PREFIX, idempotency_digest};
-pub use names::{ItemId, NameError, RequestId, ResourceKey, ResourceName, Team};
+pub use kind::ErrorKind;
+pub use lease::{Acquired, LEASE_REF_PREFIX, Lease, LeaseInfo, LeaseStore};
+pub use local::{LocalBackend, REQUEST_BRANCH_PREFIX, STALE_LOCK_SECONDS, idempotency_digest};
+pub use names::{
+    IDENTITY_MAX_CHARS, Identity, IdentityError, IdentityField, ItemId, NameError, RequestId, ResourceKey,
+    ResourceName, Team, validate_identity_value,
+};
+pub use outcomes::{FULFILMENT_REF_PREFIX, FulfilmentLog, LogEntry};
 pub use time::format_rfc3339;
 pub use trailers::{parse_trailers, with_trailers};
-pub use validate::{CODEOWNERS_PATHS, SourceFile, ValidDocument, ValidationError, validate_documents};
+pub use validate::{
+    CODEOWNERS_PATHS, CONFIG_ERROR_CODE, SourceFile, ValidDocument, ValidationError, validate_documents,
+};

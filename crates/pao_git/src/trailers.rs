@@ -1,6 +1,42 @@
 //! Commit-message trailers (`Key: value` lines in the last paragraph), PAO's metadata in Git.
+//!
+//! Every `Pao-*` key is a constant here; writers and readers (both backends, the
+//! orchestrator) name keys only through these constants, so a key cannot be misspelt in one
+//! place and silently read as missing in another.
 
 use std::collections::BTreeMap;
+
+/// The request id (request commits, status commits, merge commits).
+pub const REQUEST_ID: &str = "Pao-Request-Id";
+/// `create`, `update` or `decommission`.
+pub const OPERATION: &str = "Pao-Operation";
+/// The requesting team.
+pub const TEAM: &str = "Pao-Team";
+/// The catalog item id.
+pub const ITEM: &str = "Pao-Item";
+/// The resource name.
+pub const RESOURCE: &str = "Pao-Resource";
+/// The catalog item's version.
+pub const ITEM_VERSION: &str = "Pao-Item-Version";
+/// The catalog commit the item was read at.
+pub const CATALOG_COMMIT: &str = "Pao-Catalog-Commit";
+/// The fulfilment hint.
+pub const HINT: &str = "Pao-Hint";
+/// The requester's user id.
+pub const REQUESTER: &str = "Pao-Requester";
+/// The requester's e-mail address.
+pub const REQUESTER_EMAIL: &str = "Pao-Requester-Email";
+/// The correlation id.
+pub const CORRELATION_ID: &str = "Pao-Correlation-Id";
+/// The pull request's labels, comma-separated.
+pub const LABELS: &str = "Pao-Labels";
+/// A status commit's status.
+pub const STATUS: &str = "Pao-Status";
+/// A status commit's note.
+pub const NOTE: &str = "Pao-Note";
+
+/// The keys the backends write themselves; a change's extra trailers cannot override them.
+pub const IDENTITY_KEYS: [&str; 5] = [REQUEST_ID, OPERATION, TEAM, ITEM, RESOURCE];
 
 /// Appends a trailer paragraph to a commit message. Values are flattened to one line.
 pub fn with_trailers(message: &str, trailers: &[(String, String)]) -> String {

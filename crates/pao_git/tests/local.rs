@@ -8,7 +8,8 @@ use std::sync::Arc;
 
 use common::{commit, git, work_repo, write};
 use pao_git::{
-    BackendError, ChangeSpec, ChangeState, LocalBackend, Operation, RequestId, RequestStatus, ResourceKey, StateBackend,
+    BackendError, ChangeSpec, ChangeState, Identity, LocalBackend, Operation, RequestId, RequestStatus, ResourceKey,
+    StateBackend,
 };
 
 fn bare_state(dir: &Path) -> std::path::PathBuf {
@@ -30,8 +31,7 @@ fn spec(id: &str, resource: &str, content: Option<&str>) -> ChangeSpec {
         body: "body".to_owned(),
         labels: vec!["pao".to_owned()],
         trailers: vec![("Pao-Requester".to_owned(), "alice".to_owned())],
-        author_name: "alice".to_owned(),
-        author_email: "alice@example.com".to_owned(),
+        author: Identity::parse("alice", Some("alice@example.com")).unwrap(),
         idempotency_key: None,
     }
 }
@@ -98,7 +98,7 @@ fn open_merge_close_and_status_log() {
     // Status transitions after the merge are recorded in Git.
     backend.record_status(&id("req-0003"), RequestStatus::InProgress, "running").unwrap();
     assert_eq!(backend.change(&id("req-0003")).unwrap().status, RequestStatus::InProgress);
-    assert_eq!(backend.changes().unwrap().len(), 4);
+    assert_eq!(backend.changes().unwrap().changes.len(), 4);
     assert!(matches!(backend.change(&id("req-9999")), Err(BackendError::NotFound(_))));
     git(&bare, &["fsck", "--strict"]);
 }
@@ -116,7 +116,7 @@ fn idempotency_key_returns_the_first_result() {
     let b = backend.open_change(&retry).unwrap();
     assert!(b.replayed);
     assert_eq!(a.change.id, b.change.id);
-    assert_eq!(backend.changes().unwrap().len(), 1);
+    assert_eq!(backend.changes().unwrap().changes.len(), 1);
 }
 
 #[test]
@@ -164,7 +164,7 @@ fn two_hundred_concurrent_submissions_all_land() {
         assert!(matches!(loser, BackendError::ResourceBusy { open, .. } if *open == winners[0].change.id.to_string()));
     }
 
-    let changes = backend.changes().unwrap();
+    let changes = backend.changes().unwrap().changes;
     assert_eq!(changes.len(), 201);
     for i in 0..200 {
         let branch = format!("pao/requests/req-{i:04}");
@@ -193,11 +193,11 @@ fn crash_before_the_ref_update_leaves_nothing_visible() {
         let orphan = repo.commit(None, &sig, &sig, message, &tree, &[&base]).unwrap();
         repo.reference("refs/pao/resources/payments/pgsql/orders-db", orphan, false, "crash").unwrap();
     }
-    assert!(backend.changes().unwrap().is_empty(), "no half-written request is visible");
+    assert!(backend.changes().unwrap().changes.is_empty(), "no half-written request is visible");
     assert!(matches!(backend.change(&id("req-dead")), Err(BackendError::NotFound(_))));
     let opened = backend.open_change(&spec("req-0001", "orders-db", Some("a: 1\n"))).unwrap();
     assert_eq!(opened.change.status, RequestStatus::PrOpen);
-    assert_eq!(backend.changes().unwrap().len(), 1);
+    assert_eq!(backend.changes().unwrap().changes.len(), 1);
     git(&bare, &["fsck", "--strict"]);
 }
 
@@ -232,6 +232,6 @@ fn several_processes_submit_concurrently() {
         assert!(child.wait().unwrap().success());
     }
     let backend = LocalBackend::open(&bare, None).unwrap();
-    assert_eq!(backend.changes().unwrap().len(), 100);
+    assert_eq!(backend.changes().unwrap().changes.len(), 100);
     git(&bare, &["fsck", "--strict", "--no-dangling"]);
 }

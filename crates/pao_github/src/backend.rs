@@ -9,8 +9,9 @@ use std::future::Future;
 use base64::Engine as _;
 use octocrab::Octocrab;
 use pao_git::{
-    BackendError, ChangeInfo, ChangeSpec, ChangeState, Opened, Operation, REQUEST_BRANCH_PREFIX, RequestId,
-    RequestStatus, ResourceKey, StateBackend, StatusEvent, idempotency_digest, parse_trailers, with_trailers,
+    BackendError, ChangeInfo, ChangeList, ChangeSpec, ChangeState, Opened, Operation, REQUEST_BRANCH_PREFIX, RequestId,
+    RequestStatus, ResourceKey, StateBackend, StatusEvent, UnreadableChange, idempotency_digest, parse_trailers,
+    trailers, with_trailers,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -283,21 +284,10 @@ impl GithubBackend {
         };
         let labelled =
             pull.labels.iter().filter_map(|l| l.name.strip_prefix(STATUS_LABEL)).filter_map(RequestStatus::parse).max();
-        let status = match (labelled, state) {
-            (
-                None | Some(RequestStatus::Submitted | RequestStatus::Validating | RequestStatus::PrOpen),
-                ChangeState::Merged,
-            ) => RequestStatus::PrMerged,
-            (
-                None | Some(RequestStatus::Submitted | RequestStatus::Validating | RequestStatus::PrOpen),
-                ChangeState::Closed,
-            ) => RequestStatus::PrClosed,
-            (Some(status), _) => status,
-            (None, _) => RequestStatus::PrOpen,
-        };
+        let status = RequestStatus::derive(labelled, state);
         let mut metadata = meta.trailers.clone();
-        metadata.insert("Pao-Request-Id".into(), id.to_string());
-        metadata.insert("Pao-Operation".into(), operation.as_str().into());
+        metadata.insert(trailers::REQUEST_ID.into(), id.to_string());
+        metadata.insert(trailers::OPERATION.into(), operation.as_str().into());
         Ok(ChangeInfo {
             id,
             key,
@@ -358,10 +348,10 @@ impl GithubBackend {
         if self.branch_sha(&branch).await?.is_some() {
             return Err(BackendError::AlreadyExists(spec.id.to_string()));
         }
-        let base_sha = self.branch_sha(&self.config.base).await?.ok_or_else(|| BackendError::Remote {
-            operation: "read base branch".into(),
-            status: 404,
-            message: format!("branch {} does not exist", self.config.base),
+        let base_sha = self.branch_sha(&self.config.base).await?.ok_or_else(|| BackendError::NoBaseBranch {
+            branch: self.config.base.clone(),
+            repository: format!("github:{}/{}", self.config.owner, self.config.repo),
+            branches: Vec::new(),
         })?;
         let base: GitCommit = self
             .get(&self.repo_route(&format!("git/commits/{base_sha}")))
@@ -387,9 +377,9 @@ impl GithubBackend {
             .post(&self.repo_route("git/trees"), &json!({ "base_tree": base.tree.sha, "tree": [entry] }))
             .await
             .map_err(|e| remote("create tree", &e))?;
-        let mut trailers = spec.identity_trailers();
-        trailers.extend(spec.trailers.iter().cloned());
-        let message = with_trailers(&format!("{}\n\n{}", spec.title, spec.body), &trailers);
+        let mut commit_trailers = spec.identity_trailers();
+        commit_trailers.extend(spec.extra_trailers().cloned());
+        let message = with_trailers(&format!("{}\n\n{}", spec.title, spec.body), &commit_trailers);
         let commit: GitCommit = self
             .post(
                 &self.repo_route("git/commits"),
@@ -397,7 +387,7 @@ impl GithubBackend {
                     "message": message,
                     "tree": tree.sha,
                     "parents": [base_sha],
-                    "author": { "name": spec.author_name, "email": spec.author_email },
+                    "author": { "name": spec.author.user(), "email": spec.author.author_email() },
                 }),
             )
             .await
@@ -412,6 +402,25 @@ impl GithubBackend {
             }
             Err(err) => return Err(remote("create branch", &err)),
         }
+        // From here on the branch exists: if anything fails, the pull request (when opened) is
+        // closed and the branch deleted again, so a failed submit leaves no request behind.
+        let mut number = None;
+        match self.publish(spec, &branch, digest, &mut number).await {
+            Ok(opened) => Ok(opened),
+            Err(err @ BackendError::ResourceBusy { .. }) => Err(err), // it cleaned up itself
+            Err(err) => Err(self.withdraw(&branch, number, err).await),
+        }
+    }
+
+    /// Opens the pull request for the freshly created `branch`, labels it and settles a race
+    /// with another pull request for the same resource; `number` is set once it exists.
+    async fn publish(
+        &self,
+        spec: &ChangeSpec,
+        branch: &str,
+        digest: Option<String>,
+        number: &mut Option<u64>,
+    ) -> Result<Opened, BackendError> {
         let meta = Meta {
             id: spec.id.to_string(),
             team: spec.key.team.to_string(),
@@ -431,6 +440,7 @@ impl GithubBackend {
             )
             .await
             .map_err(|e| remote("create pull request", &e))?;
+        *number = Some(pull.number);
         let mut labels: Vec<String> = spec.labels.clone();
         labels.push(format!("{STATUS_LABEL}{}", RequestStatus::PrOpen.as_str()));
         let route = self.repo_route(&format!("issues/{}/labels", pull.number));
@@ -441,21 +451,45 @@ impl GithubBackend {
         // closes itself and deletes its branch.
         let pulls = self.pulls().await?;
         let open = open_for(&pulls, &spec.key);
-        if let Some((number, winner)) = open.first()
-            && *number < pull.number
+        if let Some((winner_number, winner)) = open.first()
+            && *winner_number < pull.number
         {
-            let _: Value = self
-                .client
-                .patch(self.repo_route(&format!("pulls/{}", pull.number)), Some(&json!({ "state": "closed" })))
-                .await
-                .map_err(|e| remote("close duplicate pull request", &e))?;
-            let route = self.repo_route(&format!("git/refs/heads/{}", encode_path(&branch)));
-            // Best effort: a leftover branch without an open pull request is harmless.
-            let _ = self.client._delete(route.as_str(), None::<&()>).await;
-            return Err(BackendError::ResourceBusy { key: spec.key.to_string(), open: winner.clone() });
+            let busy = BackendError::ResourceBusy { key: spec.key.to_string(), open: winner.clone() };
+            return Err(self.withdraw(branch, Some(pull.number), busy).await);
         }
         let pull = self.pull_for(&spec.id).await?;
         Ok(Opened { change: self.info(&pull)?, replayed: false })
+    }
+
+    /// Takes back a submit that failed after its branch was created: closes its pull request
+    /// (when there is one) and deletes the branch. Returns `cause`, or says what could not be
+    /// taken back.
+    async fn withdraw(&self, branch: &str, number: Option<u64>, cause: BackendError) -> BackendError {
+        let mut left = Vec::new();
+        if let Some(number) = number {
+            let closed: Result<Value, _> = self
+                .client
+                .patch(self.repo_route(&format!("pulls/{number}")), Some(&json!({ "state": "closed" })))
+                .await;
+            if let Err(err) = closed {
+                left.push(format!("pull request #{number} is still open ({})", remote("close", &err)));
+            }
+        }
+        let route = self.repo_route(&format!("git/refs/heads/{}", encode_path(branch)));
+        if let Err(err) = self.client._delete(route.as_str(), None::<&()>).await
+            && status_of(&err) != Some(404)
+            && status_of(&err) != Some(422)
+        {
+            left.push(format!("branch {branch} is still there ({})", remote("delete", &err)));
+        }
+        if left.is_empty() {
+            return cause;
+        }
+        BackendError::Remote {
+            operation: format!("{cause}; taking the request back"),
+            status: 0,
+            message: format!("{}; close or delete them on GitHub", left.join("; ")),
+        }
     }
 
     async fn merge_async(&self, id: &RequestId) -> Result<ChangeInfo, BackendError> {
@@ -555,10 +589,20 @@ impl StateBackend for GithubBackend {
         self.block(async { self.info(&self.pull_for(id).await?) })
     }
 
-    fn changes(&self) -> Result<Vec<ChangeInfo>, BackendError> {
+    fn changes(&self) -> Result<ChangeList, BackendError> {
         self.block(async {
             let pulls = self.pulls().await?;
-            Ok(pulls.iter().filter_map(|p| self.info(p).ok()).collect())
+            let mut list = ChangeList::default();
+            for pull in &pulls {
+                match self.info(pull) {
+                    Ok(change) => list.changes.push(change),
+                    Err(err) => list.unreadable.push(UnreadableChange {
+                        location: format!("pull request #{}", pull.number),
+                        error: err.to_string(),
+                    }),
+                }
+            }
+            Ok(list)
         })
     }
 

@@ -133,5 +133,46 @@ fn bad_token_and_async_callers() {
             .unwrap();
     let runtime = tokio::runtime::Builder::new_current_thread().build().unwrap();
     let changes = runtime.block_on(async { backend.changes() }).unwrap();
-    assert!(changes.is_empty());
+    assert!(changes.changes.is_empty() && changes.unreadable.is_empty());
+}
+
+#[test]
+fn a_submit_that_fails_after_its_branch_exists_is_taken_back() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (work, remote) = setup(tmp.path());
+    let (api, server) = mock::start(&remote);
+    let config = GithubConfig::new("acme/state", Some(&api), None, Some(mock::TOKEN.into())).unwrap();
+    let backend = Arc::new(GithubBackend::new(config).unwrap());
+    let orch = Orchestrator::new(backend.clone(), Arc::new(CatalogReader::open(&work).unwrap()), "main");
+
+    // Labelling fails after the branch and the pull request exist.
+    server.lock().unwrap().fail.push(("POST".into(), "/labels".into()));
+    let err = orch.submit(&submit("orders-db", json!({ "instanceName": "orders" }))).unwrap_err();
+    assert!(matches!(&err, OrchestratorError::Backend(BackendError::Remote { status: 502, .. })), "{err}");
+    let branches = git(&remote, &["for-each-ref", "--format=%(refname)", "refs/heads/pao/"]);
+    assert_eq!(branches, "", "the branch is deleted again");
+    let listed = backend.changes().unwrap();
+    assert!(listed.changes.iter().all(|c| c.state == ChangeState::Closed), "{listed:?}");
+    // So the resource is not blocked: the next submit opens normally.
+    let opened = orch.submit(&submit("orders-db", json!({ "instanceName": "orders" }))).unwrap();
+    assert_eq!(opened.request.status, RequestStatus::PrOpen);
+}
+
+#[test]
+fn a_pull_request_without_the_pao_block_is_reported_not_fatal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (work, remote) = setup(tmp.path());
+    let (api, server) = mock::start(&remote);
+    let config = GithubConfig::new("acme/state", Some(&api), None, Some(mock::TOKEN.into())).unwrap();
+    let backend = Arc::new(GithubBackend::new(config).unwrap());
+    let orch = Orchestrator::new(backend.clone(), Arc::new(CatalogReader::open(&work).unwrap()), "main");
+    orch.submit(&submit("orders-db", json!({ "instanceName": "orders" }))).unwrap();
+    // A person edits the body of another PAO pull request and removes the block.
+    orch.submit(&submit("billing-db", json!({ "instanceName": "billing" }))).unwrap();
+    server.lock().unwrap().pulls[1].body = "edited by hand".into();
+    let listed = orch.list_report(&RequestFilter::default()).unwrap();
+    assert_eq!(listed.requests.len(), 1);
+    assert_eq!(listed.skipped.len(), 1);
+    assert_eq!(listed.skipped[0].location, "pull request #2");
+    assert!(listed.skipped[0].error.contains("no PAO block"), "{}", listed.skipped[0].error);
 }

@@ -32,16 +32,54 @@ impl RuleLevels {
     }
 }
 
+/// Most diagnostics one file's checks report; past it they are counted, not built, and one
+/// [`TOO_MANY_FINDINGS`](crate::rules::yaml::TOO_MANY_FINDINGS) says how many more there were.
+/// A generated file with 160,000 unknown keys is then as cheap to report as one with 200.
+pub(crate) const MAX_DIAGNOSTICS_PER_FILE: usize = 200;
+
 /// Collects the diagnostics of one file (or of one cross-file pass).
 #[derive(Debug)]
 pub(crate) struct Checker<'a> {
     levels: &'a RuleLevels,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// For one file's checks: the file, and how many findings past the cap were dropped.
+    capped: Option<(String, usize)>,
 }
 
 impl<'a> Checker<'a> {
     pub(crate) fn new(levels: &'a RuleLevels) -> Self {
-        Self { levels, diagnostics: Vec::new() }
+        Self { levels, diagnostics: Vec::new(), capped: None }
+    }
+
+    /// A checker for one file's checks, keeping at most [`MAX_DIAGNOSTICS_PER_FILE`].
+    pub(crate) fn for_file(levels: &'a RuleLevels, file: &str) -> Self {
+        Self { levels, diagnostics: Vec::new(), capped: Some((file.to_owned(), 0)) }
+    }
+
+    /// Whether further findings are only counted: rules skip the work of describing them.
+    pub(crate) fn is_full(&self) -> bool {
+        self.capped.is_some() && self.diagnostics.len() >= MAX_DIAGNOSTICS_PER_FILE
+    }
+
+    /// The diagnostics, with the "N more" one when findings were dropped.
+    pub(crate) fn finish(mut self) -> Vec<Diagnostic> {
+        if let Some((file, omitted)) = self.capped.take()
+            && omitted > 0
+            && let Some(severity) = self.levels.severity(&crate::rules::yaml::TOO_MANY_FINDINGS)
+        {
+            let mut diagnostic = Diagnostic::new(
+                crate::rules::yaml::TOO_MANY_FINDINGS.code,
+                severity,
+                &file,
+                0..0,
+                format!(
+                    "{omitted} more findings in this file are not shown (at most {MAX_DIAGNOSTICS_PER_FILE} per file)"
+                ),
+            );
+            diagnostic.help = Some("fix the findings shown and run pao-lint again".to_owned());
+            self.diagnostics.push(diagnostic);
+        }
+        self.diagnostics
     }
 
     /// Whether the rule runs at all; check before expensive work.
@@ -59,6 +97,12 @@ impl<'a> Checker<'a> {
         help: impl Into<Option<String>>,
     ) -> Option<&mut Diagnostic> {
         let severity = self.levels.severity(rule)?;
+        if self.is_full() {
+            if let Some((_, omitted)) = &mut self.capped {
+                *omitted += 1;
+            }
+            return None;
+        }
         let mut diagnostic = Diagnostic::new(rule.code, severity, file, range, message);
         diagnostic.help = help.into();
         self.diagnostics.push(diagnostic);

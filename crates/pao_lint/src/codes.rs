@@ -12,6 +12,7 @@ pub static RULES: &[&Rule] = &[
     &yaml::NOT_A_MAPPING,
     &yaml::MULTIPLE_DOCUMENTS,
     &yaml::UNSUPPORTED_TAG,
+    &yaml::TOO_MANY_FINDINGS,
     &schema::UNKNOWN_DOCUMENT,
     &schema::UNKNOWN_KEY,
     &schema::MISSING_KEY,

@@ -22,12 +22,12 @@ pub(crate) struct FileContext<'a> {
 
 /// Checks one file.
 pub(crate) fn check_file(cx: &FileContext<'_>, path: String, bytes: &[u8]) -> Checked {
-    let mut checker = Checker::new(cx.levels);
+    let mut checker = Checker::for_file(cx.levels, &path);
     let text = match decode(bytes) {
         Ok(text) => text,
         Err(error) => {
             yaml::report_decode(&error, &path, &mut checker);
-            return Checked::new(path, SourceFile::new(String::new(), ""), None, None, checker.diagnostics);
+            return Checked::new(path, SourceFile::new(String::new(), ""), None, None, checker.finish());
         }
     };
     let source = SourceFile::new(path.clone(), text);
@@ -49,7 +49,7 @@ pub(crate) fn check_file(cx: &FileContext<'_>, path: String, bytes: &[u8]) -> Ch
                 "a catalog file holds one `apiVersion: pao/v1` document".to_owned(),
             );
         }
-        return Checked::new(path, source, None, None, checker.diagnostics);
+        return Checked::new(path, source, None, None, checker.finish());
     };
     if !matches!(root.value, pao_source::Value::Map(_)) {
         checker.report(
@@ -59,10 +59,10 @@ pub(crate) fn check_file(cx: &FileContext<'_>, path: String, bytes: &[u8]) -> Ch
             "the document is not a mapping",
             "a catalog document is a mapping that starts with `apiVersion: pao/v1`".to_owned(),
         );
-        return Checked::new(path, source, Some(root), None, checker.diagnostics);
+        return Checked::new(path, source, Some(root), None, checker.finish());
     }
     let doc = check_document(cx, text, &root, &path, &mut checker);
-    Checked::new(path, source, Some(root), doc, checker.diagnostics)
+    Checked::new(path, source, Some(root), doc, checker.finish())
 }
 
 fn check_document(
@@ -74,7 +74,7 @@ fn check_document(
 ) -> Option<CatalogDocument> {
     let kind = schema::document_kind(root, path, checker)?;
     naming::check_document(root, kind, path, checker);
-    if !cx.schemas.check(kind, root, path, checker) {
+    if !cx.schemas.check(kind, root, text, path, checker) {
         return None;
     }
     let doc = match read_document(root) {

@@ -3,18 +3,12 @@
 //! without a checkout.
 
 use std::collections::{BTreeSet, HashMap};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use git2::{DiffOptions, ObjectType, Repository};
 use pao_schema::CatalogDocument;
 
 use crate::LintError;
-
-/// The work tree root of the Git repository holding `path`, if any.
-pub(crate) fn repository_root(path: &Path) -> Option<PathBuf> {
-    let repo = Repository::discover(path).ok()?;
-    repo.workdir().map(Path::to_path_buf)
-}
 
 /// What changed since a revision.
 #[derive(Debug, Default)]

@@ -2,14 +2,15 @@
 //! then runs the cross-file rules over per-file summaries, and returns a sorted [`Report`].
 //!
 //! ```text
-//! discover (walkdir) ─► read + check_file (rayon, one parse per file, schemas compiled once)
+//! discover (walk) ──► read + check_file (rayon, one parse per file, schemas compiled once)
 //!                   ─► cross-file rules (ids, CODEOWNERS, bundles, --changed-since)
 //!                   ─► filter to the files asked about ─► sort ─► Report
 //! ```
 //!
 //! Rules are declared with their documentation in `rules/<family>.rs` and listed in
 //! [`codes::RULES`]. Library users: [`Linter::lint_repository`] for a work tree,
-//! [`Linter::lint_sources`] for files held in memory (the orchestrator reads them from Git).
+//! [`Linter::lint_sources`] for files held in memory, which also hands back the typed documents
+//! (the served catalog reads the files from Git and never parses them a second time).
 
 #![deny(missing_docs)]
 
@@ -19,7 +20,9 @@ mod document;
 mod git;
 pub mod registry;
 mod rules;
+pub mod rules_page;
 mod schema;
+pub mod walk;
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -34,7 +37,8 @@ use rayon::prelude::*;
 
 use crate::checker::{Checker, RuleLevels};
 use crate::document::{FileContext, check_file};
-use crate::rules::ownership::{CODEOWNERS_PATHS, CodeOwnersFile};
+pub use crate::rules::ownership::CODEOWNERS_PATHS;
+use crate::rules::ownership::CodeOwnersFile;
 use crate::rules::{bundles, changes, naming, ownership, templates, yaml};
 
 /// Why a lint run could not happen at all (exit status 2).
@@ -115,6 +119,26 @@ pub struct SourceInput {
     pub bytes: Vec<u8>,
 }
 
+/// What [`Linter::lint_sources`] found: the report, and the typed documents it read on the way,
+/// so a caller that needs them (the served catalog) never reads a file twice.
+#[derive(Debug)]
+pub struct LintedSources {
+    /// The diagnostics, sorted, with the sources they point into.
+    pub report: Report,
+    /// Every file that read as a catalog document, in path order, whatever its diagnostics say;
+    /// a file that does not fit the catalog types has none.
+    pub documents: Vec<LintedDocument>,
+}
+
+/// A file that read as a catalog document.
+#[derive(Debug, Clone)]
+pub struct LintedDocument {
+    /// Path relative to the repository root, as given.
+    pub path: String,
+    /// The typed document.
+    pub document: CatalogDocument,
+}
+
 /// What to lint in a repository.
 #[derive(Debug, Clone, Default)]
 pub struct Targets {
@@ -124,10 +148,12 @@ pub struct Targets {
     pub changed_since: Option<String>,
 }
 
-/// A configured linter: schemas compiled, rule levels and exclusions resolved. Build it once,
-/// use it for any number of runs.
+/// A configured linter: rule levels and exclusions resolved. Build it once, use it for any
+/// number of runs. The JSON Schemas are compiled once per process and shared by every linter
+/// ([`schema::Schemas::shared`]), so building one per configuration (the served catalog does, per
+/// revision) costs little.
 pub struct Linter {
-    schemas: schema::Schemas,
+    schemas: &'static schema::Schemas,
     levels: RuleLevels,
     exclude: GlobSet,
     github_org: Option<String>,
@@ -155,7 +181,7 @@ impl Linter {
             .build()
             .map_err(|err| LintError::BadExclude { pattern: String::new(), message: err.to_string() })?;
         Ok(Self {
-            schemas: schema::Schemas::compile(),
+            schemas: schema::Schemas::shared(),
             levels: RuleLevels::new(overrides),
             exclude,
             github_org: config.catalog.github_org.clone(),
@@ -171,27 +197,38 @@ impl Linter {
         if !root.is_dir() {
             return Err(LintError::Path { path: root.to_owned(), message: "not a directory".into() });
         }
-        let (mut paths, walk_errors) = discover(root);
-        paths.retain(|p| !self.exclude.is_match(p));
-        let discovered: std::collections::HashSet<String> = paths.iter().cloned().collect();
+        let mut walk_errors = Vec::new();
+        let mut sources: Vec<(String, Input)> = Vec::new();
+        let mut discovered = std::collections::HashSet::new();
+        for (path, found) in walk::walk(root, &root.join("catalog")) {
+            if self.exclude.is_match(&path) {
+                continue;
+            }
+            discovered.insert(path.clone());
+            match found {
+                walk::Found::File(real) => sources.push((path, Input::Read(real))),
+                walk::Found::Problem(message) => walk_errors.push((path, message)),
+            }
+        }
         for file in &targets.files {
-            if !discovered.contains(file) && !self.exclude.is_match(file) {
-                paths.push(file.clone());
+            if discovered.contains(file) || self.exclude.is_match(file) {
+                continue;
+            }
+            match walk::classify(root, file) {
+                Some(walk::Found::File(real)) => sources.push((file.clone(), Input::Read(real))),
+                Some(walk::Found::Problem(message)) => walk_errors.push((file.clone(), message)),
+                None => sources.push((file.clone(), Input::Read(root.join(file)))),
             }
         }
         let changes = match &targets.changed_since {
             Some(rev) => Some(git::changes_since(root, rev)?),
             None => None,
         };
-        let sources: Vec<(String, Input)> = paths
-            .into_iter()
-            .map(|p| {
-                let path = root.join(&p);
-                (p, Input::Read(path))
-            })
-            .collect();
         let codeowners = CODEOWNERS_PATHS.iter().find_map(|p| {
-            std::fs::read_to_string(root.join(p)).ok().map(|text| CodeOwnersFile { path: (*p).to_owned(), text })
+            // CODEOWNERS is read by the same link rule and size limit as the documents.
+            let Some(walk::Found::File(real)) = walk::classify(root, p) else { return None };
+            let text = pao_source::read_to_string_bounded(&real, pao_source::MAX_INPUT_BYTES).ok()?;
+            Some(CodeOwnersFile { path: (*p).to_owned(), text })
         });
         let mut report_on: Option<BTreeSet<String>> =
             (!targets.files.is_empty()).then(|| targets.files.iter().cloned().collect());
@@ -201,7 +238,8 @@ impl Linter {
                 None => changes.changed.clone(),
             });
         }
-        let mut report = self.run(sources, codeowners.as_ref(), changes.as_ref(), report_on.as_ref());
+        let (mut report, checked) = self.run(sources, codeowners.as_ref(), changes.as_ref(), report_on.as_ref());
+        free_later(checked);
         let mut checker = Checker::new(&self.levels);
         for (path, message) in walk_errors {
             if report_on.as_ref().is_none_or(|set| set.contains(&path)) {
@@ -210,7 +248,7 @@ impl Linter {
                     &path,
                     0..0,
                     message,
-                    "replace the link with a regular file, or remove it".to_owned(),
+                    "replace the link with a regular file inside the repository, or remove it".to_owned(),
                 );
             }
         }
@@ -219,14 +257,21 @@ impl Linter {
         Ok(report)
     }
 
-    /// Lints files held in memory as one catalog (cross-file rules see exactly these files).
-    /// `codeowners` is the CODEOWNERS text, if the repository has one.
-    pub fn lint_sources(&self, files: Vec<SourceInput>, codeowners: Option<String>) -> Report {
+    /// Lints files held in memory as one catalog (cross-file rules see exactly these files), and
+    /// hands back the typed documents with the report. `codeowners` is the repository's
+    /// CODEOWNERS file (at one of [`CODEOWNERS_PATHS`]), if it has one.
+    pub fn lint_sources(&self, files: Vec<SourceInput>, codeowners: Option<SourceInput>) -> LintedSources {
         let sources = files.into_iter().map(|f| (f.path, Input::Bytes(f.bytes))).collect();
-        let codeowners = codeowners.map(|text| CodeOwnersFile { path: CODEOWNERS_PATHS[0].to_owned(), text });
-        let mut report = self.run(sources, codeowners.as_ref(), None, None);
+        let codeowners = codeowners
+            .map(|file| CodeOwnersFile { path: file.path, text: String::from_utf8_lossy(&file.bytes).into_owned() });
+        let (mut report, mut checked) = self.run(sources, codeowners.as_ref(), None, None);
         report.sort();
-        report
+        let documents = checked
+            .iter_mut()
+            .filter_map(|c| Some(LintedDocument { path: c.path.clone(), document: c.doc.take()? }))
+            .collect();
+        free_later(checked);
+        LintedSources { report, documents }
     }
 
     fn run(
@@ -235,14 +280,23 @@ impl Linter {
         codeowners: Option<&CodeOwnersFile>,
         changes: Option<&git::Changes>,
         report_on: Option<&BTreeSet<String>>,
-    ) -> Report {
+    ) -> (Report, Vec<Checked>) {
         let today = rules::lifecycle::today();
-        let cx = FileContext { schemas: &self.schemas, levels: &self.levels, today: &today, engine: &self.engine };
+        let cx = FileContext { schemas: self.schemas, levels: &self.levels, today: &today, engine: &self.engine };
         let mut checked: Vec<Checked> = sources
             .into_par_iter()
             .map(|(path, input)| match input.bytes() {
                 Ok(bytes) => check_file(&cx, path, &bytes),
-                Err(message) => {
+                Err(pao_source::ReadError::TooLarge { limit, .. }) => {
+                    // Reported as `decode` reports a large file held in memory.
+                    let size = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
+                    check_too_large(&self.levels, path, size)
+                }
+                Err(err) => {
+                    let message = match err {
+                        pao_source::ReadError::Io { source, .. } => format!("cannot read the file: {source}"),
+                        other => other.to_string(),
+                    };
                     let mut checker = Checker::new(&self.levels);
                     checker.report(
                         &yaml::UNREADABLE_FILE,
@@ -294,10 +348,14 @@ impl Linter {
             report.diagnostics.push(diagnostic);
         }
         drop(sources);
-        // Freeing ten thousand documents takes a while; the report does not wait for it.
-        rayon::spawn(move || drop(checked));
-        report
+        (report, checked)
     }
+}
+
+/// Frees the per-file results on a rayon task: freeing ten thousand documents takes a while, and
+/// the report does not wait for it.
+fn free_later(checked: Vec<Checked>) {
+    rayon::spawn(move || drop(checked));
 }
 
 impl Linter {
@@ -343,65 +401,30 @@ enum Input {
 }
 
 impl Input {
-    fn bytes(self) -> Result<Vec<u8>, String> {
+    /// The bytes, never more than a catalog document may have (the one bounded reader).
+    fn bytes(self) -> Result<Vec<u8>, pao_source::ReadError> {
         match self {
-            Self::Read(path) => read_bounded(&path),
+            Self::Read(path) => pao_source::read_bounded(&path, pao_source::MAX_FILE_BYTES as u64),
             Self::Bytes(bytes) => Ok(bytes),
         }
     }
 }
 
-/// Reads a file, but never more than one byte past the size a catalog document may have: that
-/// byte is enough for `decode` to report the file as too large, and a huge file costs nothing.
-fn read_bounded(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read;
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    let limit = u64::try_from(pao_source::MAX_FILE_BYTES).unwrap_or(u64::MAX) + 1;
-    // Sized from the file's length: reading through `Take` would otherwise grow the buffer in
-    // steps, one `read` call each.
-    let size = file.metadata().map_or(0, |m| m.len()).min(limit);
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0) + 1);
-    file.take(limit).read_to_end(&mut bytes).map_err(|e| format!("cannot read the file: {e}"))?;
-    Ok(bytes)
-}
-
-/// Every `.yaml`/`.yml` file under `root/catalog`, relative, sorted; and the entries that could
-/// not be walked (symlink loops, unreadable directories) with their messages.
-fn discover(root: &Path) -> (Vec<String>, Vec<(String, String)>) {
-    let catalog = root.join("catalog");
-    let mut files = Vec::new();
-    let mut errors = Vec::new();
-    if !catalog.is_dir() {
-        return (files, errors);
+/// The finding for a file larger than a catalog document may be, read no further than that.
+fn check_too_large(levels: &RuleLevels, path: String, size: usize) -> Checked {
+    let mut checker = Checker::new(levels);
+    let error = pao_source::DecodeError::TooLarge { size, limit: pao_source::MAX_FILE_BYTES };
+    yaml::report_decode(&error, &path, &mut checker);
+    Checked {
+        path,
+        source: Arc::new(SourceFile::new("", "")),
+        root: None,
+        anchors: vec![None; ANCHORED.len()],
+        first_key: 0..0,
+        id: None,
+        doc: None,
+        diagnostics: checker.diagnostics,
     }
-    let relative = |path: &Path| path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
-    // Sorted once at the end, as strings: walkdir's per-directory sort compares paths component
-    // by component, which costs more than the walk.
-    let walker = walkdir::WalkDir::new(&catalog)
-        .follow_links(true)
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
-    for entry in walker {
-        match entry {
-            Ok(entry) => {
-                let name = entry.file_name().to_string_lossy();
-                if entry.file_type().is_file() && (name.ends_with(".yaml") || name.ends_with(".yml")) {
-                    files.push(relative(entry.path()));
-                }
-            }
-            Err(err) => {
-                let path = err.path().map_or_else(|| "catalog".to_owned(), relative);
-                let message = if err.loop_ancestor().is_some() {
-                    "symbolic link loop: this link points at one of its own parent directories".to_owned()
-                } else {
-                    format!("cannot read: {}", err.io_error().map_or_else(|| err.to_string(), ToString::to_string))
-                };
-                errors.push((path, message));
-            }
-        }
-    }
-    files.sort_unstable();
-    (files, errors)
 }
 
 /// PAO306: the same `metadata.id` in two documents.
@@ -421,10 +444,4 @@ fn duplicate_ids(files: &[Checked], checker: &mut Checker<'_>) {
             first.insert(id, &file.path);
         }
     }
-}
-
-/// Finds the repository root for a path argument: the Git work tree holding it, or the
-/// directory itself.
-pub fn repository_root(path: &Path) -> Option<PathBuf> {
-    git::repository_root(path)
 }

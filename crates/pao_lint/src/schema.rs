@@ -12,6 +12,7 @@ use pao_schema::{COMMON_TYPES, generate_schemas};
 use pao_source::Node;
 use pao_source::json::NodeJson;
 use serde_json::Value;
+use std::collections::HashMap;
 
 use crate::checker::{Checker, did_you_mean};
 use crate::rules::{naming, schema as rules};
@@ -36,6 +37,13 @@ pub(crate) enum DocKind {
 }
 
 impl Schemas {
+    /// The schemas, compiled on first use and then shared by every linter of the process: they
+    /// are generated from `pao_schema`'s types, so they never change while it runs.
+    pub(crate) fn shared() -> &'static Self {
+        static SHARED: std::sync::LazyLock<Schemas> = std::sync::LazyLock::new(Schemas::compile);
+        &SHARED
+    }
+
     /// Compiles the schemas generated from `pao_schema`'s types.
     pub(crate) fn compile() -> Self {
         let [item_json, bundle_json, common] = schema_files();
@@ -44,7 +52,7 @@ impl Schemas {
     }
 
     /// Validates a document; reports every error at its place. Returns whether it was valid.
-    pub(crate) fn check(&self, kind: DocKind, root: &Node, file: &str, checker: &mut Checker<'_>) -> bool {
+    pub(crate) fn check(&self, kind: DocKind, root: &Node, text: &str, file: &str, checker: &mut Checker<'_>) -> bool {
         let validator = match kind {
             DocKind::Item => &self.item,
             DocKind::Bundle => &self.bundle,
@@ -52,7 +60,7 @@ impl Schemas {
         let mut valid = true;
         for error in validator.iter_errors(root) {
             valid = false;
-            self.report_error(kind, root, &error, file, checker);
+            self.report_error(kind, root, text, &error, file, checker);
         }
         valid
     }
@@ -64,6 +72,7 @@ impl Schemas {
         &self,
         kind: DocKind,
         root: &Node,
+        text: &str,
         error: &jsonschema::ValidationError<'_>,
         file: &str,
         checker: &mut Checker<'_>,
@@ -91,7 +100,7 @@ impl Schemas {
                 .collect();
             if let Some(options) = constants.filter(|c| !c.is_empty()) {
                 let kind_enum = ValidationErrorKind::Enum { options: std::sync::Arc::new(Value::Array(options)) };
-                self.report(kind, root, &pointer, &kind_enum, file, checker);
+                self.report(kind, root, text, &pointer, &kind_enum, file, checker);
                 return;
             }
             let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
@@ -104,18 +113,20 @@ impl Schemas {
                 .collect();
             if let [branch] = meant.as_slice() {
                 for inner in *branch {
-                    self.report_error(kind, root, inner, file, checker);
+                    self.report_error(kind, root, text, inner, file, checker);
                 }
                 return;
             }
         }
-        self.report(kind, root, &pointer, error.kind(), file, checker);
+        self.report(kind, root, text, &pointer, error.kind(), file, checker);
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn report(
         &self,
         kind: DocKind,
         root: &Node,
+        text: &str,
         pointer: &str,
         error: &ValidationErrorKind,
         file: &str,
@@ -126,9 +137,19 @@ impl Schemas {
         match error {
             ValidationErrorKind::AdditionalProperties { unexpected } => {
                 let allowed = self.allowed_keys(kind, root, pointer);
+                // The mapping's key spans, indexed once: looking each key up by pointer would be
+                // quadratic in the number of keys.
+                let spans: HashMap<&str, &std::ops::Range<usize>> = root
+                    .pointer(pointer)
+                    .map(|node| node.entries().iter().map(|e| (e.key.as_str(), &e.key_span)).collect())
+                    .unwrap_or_default();
                 for key in unexpected {
-                    let child = format!("{pointer}/{}", key.replace('~', "~0").replace('/', "~1"));
-                    let span = root.key_span(&child).unwrap_or_else(|| value_span.clone());
+                    if checker.is_full() {
+                        // Counted, not described.
+                        checker.report(&rules::UNKNOWN_KEY, file, 0..0, String::new(), None);
+                        continue;
+                    }
+                    let span = spans.get(key.as_str()).map_or_else(|| value_span.clone(), |s| (*s).clone());
                     let help = did_you_mean(key, allowed.iter().map(String::as_str)).unwrap_or_else(|| {
                         if allowed.is_empty() {
                             "remove this key".to_owned()
@@ -156,7 +177,7 @@ impl Schemas {
                 );
             }
             ValidationErrorKind::Type { kind: expected } => {
-                let found = root.pointer(pointer).map_or("nothing".to_owned(), found_text);
+                let found = root.pointer(pointer).map_or("nothing".to_owned(), |node| found_text(node, text));
                 let expected = type_text(expected);
                 checker.report(
                     &rules::WRONG_TYPE,
@@ -168,7 +189,7 @@ impl Schemas {
             }
             ValidationErrorKind::Enum { options } => {
                 let options: Vec<String> = options.as_array().map_or_else(Vec::new, |o| o.iter().map(plain).collect());
-                let found = root.pointer(pointer).map_or_else(String::new, found_text);
+                let found = root.pointer(pointer).map_or_else(String::new, |node| found_text(node, text));
                 let given = given(root, pointer);
                 let help = did_you_mean(&given, options.iter().map(String::as_str))
                     .unwrap_or_else(|| format!("use one of: {}", options.join(", ")));
@@ -251,7 +272,7 @@ impl Schemas {
                 );
             }
             ValidationErrorKind::AnyOf { .. } | ValidationErrorKind::OneOfNotValid { .. } => {
-                let found = root.pointer(pointer).map_or("nothing".to_owned(), found_text);
+                let found = root.pointer(pointer).map_or("nothing".to_owned(), |node| found_text(node, text));
                 let (message, help) = if pointer.contains("/options/") {
                     (
                         format!("{what} must be a value or a `{{ value, label }}` mapping, found {found}"),
@@ -404,13 +425,28 @@ fn plain(value: &Value) -> String {
     }
 }
 
-fn found_text(node: &Node) -> String {
+/// How a message names the value found: its kind and, for a scalar, its text as written in the
+/// file (`version: 1.0` is "number `1.0`", not "number `1`"; `0x1F` stays `0x1F`).
+fn found_text(node: &Node, text: &str) -> String {
     use pao_source::Value as Y;
+    let written = || {
+        text.get(node.span.clone())
+            .map(str::trim)
+            .filter(|s| !s.is_empty() && !s.contains('\n') && s.chars().count() <= 40)
+            .map(str::to_owned)
+    };
     match &node.value {
         Y::Null => "nothing (null)".to_owned(),
-        Y::Bool(b) => format!("boolean `{b}`"),
-        Y::Int(i) => format!("number `{i}`"),
-        Y::Float(f) => format!("number `{f}`"),
+        Y::Bool(b) => format!("boolean `{}`", written().unwrap_or_else(|| b.to_string())),
+        Y::Int(i) => format!("number `{}`", written().unwrap_or_else(|| i.to_string())),
+        Y::Float(f) if f.is_nan() => "not-a-number (`.nan`)".to_owned(),
+        Y::Float(f) if f.is_infinite() => {
+            let sign = if *f < 0.0 { "-" } else { "" };
+            format!(
+                "an out-of-range number (`{sign}.inf`, or a literal such as `{sign}1e400` too large for a 64-bit float)"
+            )
+        }
+        Y::Float(f) => format!("number `{}`", written().unwrap_or_else(|| f.to_string())),
         Y::String(s) if s.chars().count() > 40 => format!("text `{}…`", s.chars().take(40).collect::<String>()),
         Y::String(s) => format!("text `{s}`"),
         Y::Seq(_) => "a list".to_owned(),
@@ -441,6 +477,9 @@ fn type_text(kind: &TypeKind) -> String {
 fn type_help(expected: &str, node: Option<&Node>) -> String {
     use pao_source::Value as Y;
     match node.map(|n| &n.value) {
+        Some(Y::Float(f)) if !f.is_finite() && expected != "text" => {
+            format!("write {expected} in range here, e.g. `30`")
+        }
         Some(Y::Float(_) | Y::Int(_)) if expected == "text" => "quote the value, e.g. \"1.4.0\" or \"16\"".to_owned(),
         Some(Y::String(s))
             if expected.contains("true")

@@ -1,7 +1,7 @@
 //! Errors of the request lifecycle, with the stable codes and HTTP statuses the REST API uses.
 
 use pao_form::FieldError;
-use pao_git::{BackendError, GitError, NameError, RequestStatus};
+use pao_git::{BackendError, ErrorKind, GitError, IdentityError, NameError, RequestStatus};
 
 /// Why a request operation failed.
 #[derive(Debug, thiserror::Error)]
@@ -9,6 +9,9 @@ pub enum OrchestratorError {
     /// A team, item, resource or request id failed validation.
     #[error(transparent)]
     InvalidName(#[from] NameError),
+    /// The requester's user id or e-mail address cannot be written to Git.
+    #[error(transparent)]
+    InvalidIdentity(#[from] IdentityError),
     /// The catalog has no such item (or not at that version).
     #[error("catalog item `{item}` not found{}", version.as_ref().map(|v| format!(" at version {v}")).unwrap_or_default())]
     ItemNotFound {
@@ -86,6 +89,7 @@ impl OrchestratorError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::InvalidName(_) => "invalid_name",
+            Self::InvalidIdentity(_) => "invalid_identity",
             Self::ItemNotFound { .. } => "item_not_found",
             Self::NotOrderable { .. } => "item_not_orderable",
             Self::InvalidValues { .. } => "validation_failed",
@@ -96,6 +100,9 @@ impl OrchestratorError {
             Self::Catalog(_) => "catalog_unavailable",
             Self::Backend(err) => match err {
                 BackendError::InvalidName(_) => "invalid_name",
+                BackendError::InvalidBranch { .. } => "invalid_branch",
+                BackendError::NoBaseBranch { .. } => "no_base_branch",
+                BackendError::Locked { .. } => "state_locked",
                 BackendError::NotFound(_) => "request_not_found",
                 BackendError::ResourceBusy { .. } => "resource_busy",
                 BackendError::AlreadyExists(_) => "request_exists",
@@ -106,21 +113,20 @@ impl OrchestratorError {
                 BackendError::DirtyWorkTree { .. } => "dirty_work_tree",
                 BackendError::Corrupt(_) => "corrupt_state",
                 BackendError::Remote { .. } => "forge_error",
-                BackendError::Git(_) | BackendError::Open(_) => "state_unavailable",
+                BackendError::Git { .. } | BackendError::Open { .. } => "state_unavailable",
             },
         }
     }
 
-    /// The HTTP status the REST API answers with.
-    pub fn http_status(&self) -> u16 {
-        match self.code() {
-            "invalid_name" | "unsupported_hint" => 400,
-            "item_not_found" | "request_not_found" | "nothing_to_decommission" => 404,
-            "resource_busy" | "request_exists" | "request_not_open" | "merge_conflict" | "invalid_transition"
-            | "dirty_work_tree" => 409,
-            "item_not_orderable" | "validation_failed" | "render_failed" => 422,
-            "contention" | "forge_error" => 503,
-            _ => 500,
+    /// What kind of failure this is; front ends map kinds to HTTP statuses or exit codes.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidName(_) | Self::InvalidIdentity(_) | Self::UnsupportedHint { .. } => ErrorKind::InvalidInput,
+            Self::InvalidValues { .. } | Self::Render { .. } | Self::NotOrderable { .. } => ErrorKind::Unprocessable,
+            Self::ItemNotFound { .. } | Self::NothingToDecommission { .. } => ErrorKind::NotFound,
+            Self::InvalidTransition { .. } => ErrorKind::Conflict,
+            Self::Catalog(err) => err.kind(),
+            Self::Backend(err) => err.kind(),
         }
     }
 
@@ -132,6 +138,10 @@ impl OrchestratorError {
                 serde_json::json!({ "resource": key, "openRequest": open })
             }
             Self::Backend(BackendError::MergeConflict { paths, .. }) => serde_json::json!({ "paths": paths }),
+            Self::InvalidIdentity(err) => serde_json::json!({ "field": err.field }),
+            Self::Backend(BackendError::Locked { lock_file, age_seconds }) => {
+                serde_json::json!({ "lockFile": lock_file, "ageSeconds": age_seconds })
+            }
             _ => serde_json::Value::Null,
         }
     }

@@ -18,10 +18,10 @@ mod yaml;
 
 pub use error::OrchestratorError;
 pub use orchestrator::{
-    DecommissionRequest, Hint, Orchestrator, RequestDetail, RequestFilter, RequestView, Requester, StatusReport,
-    SubmitRequest, Submitted,
+    DecommissionRequest, Hint, Orchestrator, RequestDetail, RequestFilter, RequestList, RequestView, Requester,
+    StatusReport, SubmitRequest, Submitted,
 };
-pub use pao_git::{ChangeState, Operation, RequestStatus, StatusEvent};
+pub use pao_git::{ChangeState, ErrorKind, IdentityError, Operation, RequestStatus, StatusEvent, UnreadableChange};
 pub use plan::{PlanInput, render_action_plan};
 pub use values::{redact_values, validate_values};
 pub use yaml::to_yaml;

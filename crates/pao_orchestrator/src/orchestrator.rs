@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use pao_git::{
-    BackendError, CatalogReader, ChangeInfo, ChangeSpec, ChangeState, ItemId, Operation, RequestId, RequestStatus,
-    ResourceKey, StateBackend, StatusEvent, format_rfc3339,
+    BackendError, CatalogReader, ChangeInfo, ChangeSpec, ChangeState, Identity, ItemId, Operation, RequestId,
+    RequestStatus, ResourceKey, StateBackend, StatusEvent, UnreadableChange, format_rfc3339, trailers,
 };
 use pao_schema::{CatalogItem, LifecycleStatus, Strategy};
 use serde::Serialize;
@@ -39,13 +39,47 @@ impl Hint {
     }
 }
 
-/// Who asks.
+/// Who asks, as the caller says it (command line, token, gateway header). Checked with
+/// [`Requester::identity`] before anything is written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Requester {
     /// User id, e.g. `alice`.
     pub id: String,
     /// E-mail address, if known.
     pub email: Option<String>,
+}
+
+impl Requester {
+    /// The validated identity ([`pao_git::validate_identity_value`]).
+    ///
+    /// # Errors
+    /// [`OrchestratorError::InvalidIdentity`] naming the field and the character at fault.
+    pub fn identity(&self) -> Result<Identity, OrchestratorError> {
+        Ok(Identity::parse(&self.id, self.email.as_deref())?)
+    }
+}
+
+/// What [`Orchestrator::open`]'s builder makes of a fresh request id: the content of the
+/// change, before the requester's trailers are added.
+struct Draft {
+    /// The request file (`None`: a decommission removes it).
+    content: Option<String>,
+    /// Pull request title.
+    title: String,
+    /// Pull request body.
+    body: String,
+    /// Trailers beyond the identity and requester ones.
+    trailers: Vec<(String, String)>,
+}
+
+/// What a draft is built from.
+struct DraftContext<'a> {
+    /// The fresh request id.
+    id: &'a str,
+    /// When, RFC 3339.
+    created_at: &'a str,
+    /// The correlation id.
+    correlation_id: &'a str,
 }
 
 /// A new or updated resource.
@@ -170,6 +204,16 @@ pub struct Submitted {
     pub replayed: bool,
 }
 
+/// The result of [`Orchestrator::list_report`].
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestList {
+    /// The requests, newest first, filtered.
+    pub requests: Vec<RequestView>,
+    /// Requests that could not be read and were skipped (not filtered: a damaged request's
+    /// team or status is unknown).
+    pub skipped: Vec<UnreadableChange>,
+}
+
 /// Filters of [`Orchestrator::list`]; `None` matches everything.
 #[derive(Debug, Clone, Default)]
 pub struct RequestFilter {
@@ -179,6 +223,15 @@ pub struct RequestFilter {
     pub status: Option<RequestStatus>,
     /// Only this requester's requests.
     pub requestor: Option<String>,
+}
+
+impl RequestFilter {
+    /// Whether `view` passes every filter that is set.
+    pub fn matches(&self, view: &RequestView) -> bool {
+        self.team.as_ref().is_none_or(|t| *t == view.team)
+            && self.status.is_none_or(|s| s == view.status)
+            && self.requestor.as_ref().is_none_or(|r| *r == view.requester)
+    }
 }
 
 /// The request lifecycle over a state backend and a catalog. `Send + Sync`; share it.
@@ -253,6 +306,7 @@ impl Orchestrator {
     /// Invalid names, unknown or retired item, invalid values, an unsupported hint, another open
     /// request for the resource ([`pao_git::BackendError::ResourceBusy`]), backend failures.
     pub fn submit(&self, request: &SubmitRequest) -> Result<Submitted, OrchestratorError> {
+        request.requester.identity()?;
         let key = ResourceKey::parse(&request.team, &request.item, &request.resource)?;
         let (item, catalog_commit) = self.item(&key.item, request.version.as_deref())?;
         if item.metadata.lifecycle.status == LifecycleStatus::Retired {
@@ -277,7 +331,7 @@ impl Orchestrator {
             &request.requester,
             request.idempotency_key.as_deref(),
             request.correlation_id.as_deref(),
-            |id, created_at, correlation_id| {
+            |&DraftContext { id, created_at, correlation_id }| {
                 let mut user = Map::new();
                 user.insert("id".into(), request.requester.id.clone().into());
                 if let Some(email) = &request.requester.email {
@@ -310,11 +364,11 @@ impl Orchestrator {
                     plan: &plan,
                 };
                 let trailers = vec![
-                    ("Pao-Item-Version".to_owned(), item.metadata.version.clone()),
-                    ("Pao-Catalog-Commit".to_owned(), catalog_commit.clone()),
-                    ("Pao-Hint".to_owned(), request.hint.as_str().to_owned()),
+                    (trailers::ITEM_VERSION.to_owned(), item.metadata.version.clone()),
+                    (trailers::CATALOG_COMMIT.to_owned(), catalog_commit.clone()),
+                    (trailers::HINT.to_owned(), request.hint.as_str().to_owned()),
                 ];
-                Ok((Some(document.file()), document.title(), document.body(), trailers))
+                Ok(Draft { content: Some(document.file()), title: document.title(), body: document.body(), trailers })
             },
         )
     }
@@ -325,6 +379,7 @@ impl Orchestrator {
     /// Invalid names, no such file on the base branch, another open request for the resource,
     /// backend failures.
     pub fn decommission(&self, request: &DecommissionRequest) -> Result<Submitted, OrchestratorError> {
+        request.requester.identity()?;
         let key = ResourceKey::parse(&request.team, &request.item, &request.resource)?;
         let Some(current) = self.backend.read_base_file(&key.path())? else {
             return Err(OrchestratorError::NothingToDecommission { path: key.path() });
@@ -335,7 +390,7 @@ impl Orchestrator {
         };
         let (version, commit) = (field("/catalog/version"), field("/catalog/commit"));
         let item = self.catalog.load(&self.catalog_rev)?.catalog.item(key.item.as_str()).cloned();
-        self.open(&key, Operation::Decommission, &request.requester, request.idempotency_key.as_deref(), request.correlation_id.as_deref(), |id, _, correlation_id| {
+        self.open(&key, Operation::Decommission, &request.requester, request.idempotency_key.as_deref(), request.correlation_id.as_deref(), |&DraftContext { id, correlation_id, .. }| {
             let name = item.as_ref().map_or_else(|| key.item.to_string(), |item| item.metadata.name.clone());
             let title = format!("Decommission {} {} for team {}", key.item, key.resource, key.team);
             let body = format!(
@@ -344,10 +399,10 @@ impl Orchestrator {
                 request.requester.id.replace('|', "\\|"),
             );
             let trailers = vec![
-                ("Pao-Item-Version".to_owned(), version.clone()),
-                ("Pao-Catalog-Commit".to_owned(), commit.clone()),
+                (trailers::ITEM_VERSION.to_owned(), version.clone()),
+                (trailers::CATALOG_COMMIT.to_owned(), commit.clone()),
             ];
-            Ok((None, title, body, trailers))
+            Ok(Draft { content: None, title, body, trailers })
         })
     }
 
@@ -374,7 +429,6 @@ impl Orchestrator {
         })
     }
 
-    #[allow(clippy::type_complexity)]
     fn open(
         &self,
         key: &ResourceKey,
@@ -382,12 +436,9 @@ impl Orchestrator {
         requester: &Requester,
         idempotency_key: Option<&str>,
         correlation_id: Option<&str>,
-        build: impl Fn(
-            &str,
-            &str,
-            &str,
-        ) -> Result<(Option<String>, String, String, Vec<(String, String)>), OrchestratorError>,
+        build: impl Fn(&DraftContext<'_>) -> Result<Draft, OrchestratorError>,
     ) -> Result<Submitted, OrchestratorError> {
+        let author = requester.identity()?;
         let correlation_id = correlation_id.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_owned);
         // Keys are scoped to the requester, so one user's key never replays another's request.
         let idempotency_key = idempotency_key.map(|k| format!("{}\n{k}", requester.id));
@@ -395,12 +446,13 @@ impl Orchestrator {
         for _ in 0..ID_ATTEMPTS {
             let now = now_rfc3339();
             let id = new_request_id(&now);
-            let (content, title, body, mut trailers) = build(id.as_str(), &now, &correlation_id)?;
-            trailers.push(("Pao-Requester".to_owned(), requester.id.clone()));
-            if let Some(email) = &requester.email {
-                trailers.push(("Pao-Requester-Email".to_owned(), email.clone()));
+            let Draft { content, title, body, mut trailers } =
+                build(&DraftContext { id: id.as_str(), created_at: &now, correlation_id: &correlation_id })?;
+            trailers.push((trailers::REQUESTER.to_owned(), author.user().to_owned()));
+            if let Some(email) = author.email() {
+                trailers.push((trailers::REQUESTER_EMAIL.to_owned(), email.to_owned()));
             }
-            trailers.push(("Pao-Correlation-Id".to_owned(), correlation_id.clone()));
+            trailers.push((trailers::CORRELATION_ID.to_owned(), correlation_id.clone()));
             let spec = ChangeSpec {
                 id,
                 key: key.clone(),
@@ -410,11 +462,7 @@ impl Orchestrator {
                 body,
                 labels: vec!["pao".to_owned(), format!("pao:{}", operation.as_str()), format!("team:{}", key.team)],
                 trailers,
-                author_name: requester.id.clone(),
-                author_email: requester
-                    .email
-                    .clone()
-                    .unwrap_or_else(|| format!("{}@pao.invalid", sanitize(&requester.id))),
+                author: author.clone(),
                 idempotency_key: idempotency_key.clone(),
             };
             match self.backend.open_change(&spec) {
@@ -461,13 +509,44 @@ impl Orchestrator {
     }
 
     /// Requests from Git: every request branch (pull request), plus request files on the base
-    /// branch that no branch accounts for; newest first, filtered.
+    /// branch that no branch accounts for; newest first, filtered. Requests that cannot be read
+    /// are left out; [`Self::list_report`] says which.
+    ///
+    /// # Errors
+    /// When the backend cannot be read at all.
+    pub fn list(&self, filter: &RequestFilter) -> Result<Vec<RequestView>, OrchestratorError> {
+        Ok(self.list_report(filter)?.requests)
+    }
+
+    /// As [`Self::list`], with the requests that could not be read (skipped, so that one
+    /// damaged request never takes the listing down).
+    ///
+    /// # Errors
+    /// When the backend cannot be read at all.
+    pub fn list_report(&self, filter: &RequestFilter) -> Result<RequestList, OrchestratorError> {
+        let listed = self.backend.changes()?;
+        let mut views: Vec<RequestView> = listed.changes.iter().map(view).collect();
+        let known: std::collections::BTreeSet<String> = views.iter().map(|v| v.id.clone()).collect();
+        views.extend(self.base_requests()?.into_iter().filter(|v| !known.contains(&v.id)));
+        views.retain(|v| filter.matches(v));
+        Ok(RequestList { requests: views, skipped: listed.unreadable })
+    }
+
+    /// One request's summary (what [`Self::list`] shows for it), without its diff or history.
+    ///
+    /// # Errors
+    /// An invalid id, no such request, or a backend failure.
+    pub fn view(&self, id: &str) -> Result<RequestView, OrchestratorError> {
+        Ok(view(&self.backend.change(&RequestId::parse(id)?)?))
+    }
+
+    /// The request files on the base branch, as requests in status `pr_merged` (including those
+    /// a request branch accounts for: [`Self::list`] drops those).
     ///
     /// # Errors
     /// When the backend cannot be read.
-    pub fn list(&self, filter: &RequestFilter) -> Result<Vec<RequestView>, OrchestratorError> {
-        let mut views: Vec<RequestView> = self.backend.changes()?.iter().map(view).collect();
-        let known: std::collections::BTreeSet<String> = views.iter().map(|v| v.id.clone()).collect();
+    pub fn base_requests(&self) -> Result<Vec<RequestView>, OrchestratorError> {
+        let mut views = Vec::new();
         for (path, content) in self.backend.base_request_files()? {
             let Some(key) = ResourceKey::from_path(&path) else { continue };
             let document = parse_document(&content);
@@ -480,9 +559,6 @@ impl Orchestrator {
                     .to_owned()
             };
             let id = field("/metadata/id");
-            if known.contains(&id) {
-                continue;
-            }
             views.push(RequestView {
                 id,
                 team: key.team.to_string(),
@@ -504,11 +580,6 @@ impl Orchestrator {
                 updated_at: field("/metadata/createdAt"),
             });
         }
-        views.retain(|v| {
-            filter.team.as_ref().is_none_or(|t| *t == v.team)
-                && filter.status.is_none_or(|s| s == v.status)
-                && filter.requestor.as_ref().is_none_or(|r| *r == v.requester)
-        });
         Ok(views)
     }
 
@@ -609,10 +680,10 @@ fn view(change: &ChangeInfo) -> RequestView {
         operation: change.operation,
         status: change.status,
         state: change.state,
-        requester: meta("Pao-Requester"),
-        version: meta("Pao-Item-Version"),
-        catalog_commit: meta("Pao-Catalog-Commit"),
-        correlation_id: meta("Pao-Correlation-Id"),
+        requester: meta(trailers::REQUESTER),
+        version: meta(trailers::ITEM_VERSION),
+        catalog_commit: meta(trailers::CATALOG_COMMIT),
+        correlation_id: meta(trailers::CORRELATION_ID),
         branch: change.branch.clone(),
         head: change.head.clone(),
         title: change.title.clone(),
@@ -640,8 +711,4 @@ fn new_request_id(now: &str) -> RequestId {
     let random = uuid::Uuid::new_v4().simple().to_string();
     let text = format!("req-{day}-{}", &random[..12]);
     RequestId::parse(&text).expect("generated ids match the request id pattern")
-}
-
-fn sanitize(text: &str) -> String {
-    text.chars().map(|c| if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') { c } else { '-' }).collect()
 }

@@ -24,6 +24,17 @@ pub struct PlanInput {
     pub environment: BTreeMap<String, String>,
 }
 
+/// The request scope as a real request has it. A requester without an e-mail address has
+/// `request.user.email` empty: left out, the renderer would fill in its dry-run placeholder
+/// (`<request.user.email>`) and the stored plan would carry that text as if it were an address.
+fn complete_request(request: &Map<String, Value>) -> Map<String, Value> {
+    let mut request = request.clone();
+    if let Some(Value::Object(user)) = request.get_mut("user") {
+        user.entry("email").or_insert_with(|| Value::String(String::new()));
+    }
+    request
+}
+
 /// The plan for `item` under `hint`: `{ strategy, hint, rendered: true, automated: [...],
 /// manual: [...] }`, each action as `{ id, name, type, config, retry?, timeoutSeconds? }` with
 /// its config rendered. The lists the hint rules out are empty.
@@ -39,7 +50,7 @@ pub fn render_action_plan(
 ) -> Result<Value, OrchestratorError> {
     let render_input = pao_vars::RenderInput {
         values: input.values.clone(),
-        request: input.request.clone(),
+        request: complete_request(&input.request),
         outputs: BTreeMap::new(),
         environment: input.environment.clone(),
         deterministic: false,
@@ -68,4 +79,41 @@ pub fn render_action_plan(
         "automated": automated,
         "manual": manual,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item() -> CatalogItem {
+        let text = include_str!("../tests/fixtures/pgsql.yaml")
+            .replace("summary: \"Create {{ fields.instanceName }}\"", "summary: \"By [{{ request.user.email }}]\"");
+        assert!(text.contains("request.user.email"), "the fixture's summary changed");
+        match pao_form::parse_document(text.as_bytes()).unwrap() {
+            pao_schema::CatalogDocument::Item(item) => *item,
+            pao_schema::CatalogDocument::Bundle(_) => unreachable!("the fixture is an item"),
+        }
+    }
+
+    fn plan_for(user: Value) -> String {
+        let mut request = Map::new();
+        for key in ["id", "correlationId", "timestamp", "resource"] {
+            request.insert(key.into(), "x".into());
+        }
+        request.insert("user".into(), user);
+        let values = json!({ "instanceName": "orders", "size": "small", "masterPassword": "p" });
+        let input = PlanInput { values: values.as_object().unwrap().clone(), request, ..PlanInput::default() };
+        let plan =
+            render_action_plan(&pao_vars::Engine::new(Vec::<String>::new()), &item(), Hint::Auto, &input).unwrap();
+        plan.to_string()
+    }
+
+    #[test]
+    fn a_requester_without_an_email_has_an_empty_one_not_a_placeholder() {
+        let plan = plan_for(json!({ "id": "bob", "teams": ["data"] }));
+        assert!(!plan.contains("<request.user.email>"), "{plan}");
+        assert!(plan.contains("By []"), "{plan}");
+        let plan = plan_for(json!({ "id": "alice", "email": "alice@example.com", "teams": ["data"] }));
+        assert!(plan.contains("By [alice@example.com]"), "{plan}");
+    }
 }

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pao_git::{BackendError, CatalogReader, LocalBackend};
+use pao_git::{BackendError, CatalogReader, ErrorKind, LocalBackend};
 use pao_orchestrator::{
     ChangeState, DecommissionRequest, Hint, Operation, Orchestrator, OrchestratorError, RequestFilter, RequestStatus,
     Requester, SubmitRequest,
@@ -85,7 +85,7 @@ fn submit_update_decommission_and_list() {
     // The same resource again while the first is open: refused, naming it.
     let err = orch.submit(&submit("payments", "orders-db", json!({ "instanceName": "orders" }))).unwrap_err();
     assert!(matches!(&err, OrchestratorError::Backend(BackendError::ResourceBusy { open, .. }) if *open == request.id));
-    assert_eq!(err.http_status(), 409);
+    assert_eq!(err.kind(), ErrorKind::Conflict);
     assert_eq!(err.details()["openRequest"], json!(request.id));
 
     // Merge, then an update shows a diff; then a decommission removes the file.
@@ -177,7 +177,7 @@ fn invalid_input_is_refused_before_anything_is_written() {
     let OrchestratorError::InvalidValues { errors } = &err else { panic!("{err}") };
     let fields: Vec<&str> = errors.iter().map(|e| e.field.as_str()).collect();
     assert!(fields.contains(&"instanceName") && fields.contains(&"colour") && fields.contains(&"size"), "{fields:?}");
-    assert_eq!(err.http_status(), 422);
+    assert_eq!(err.kind(), ErrorKind::Unprocessable);
 
     for (team, resource) in [
         ("../etc", "x"),
@@ -192,7 +192,7 @@ fn invalid_input_is_refused_before_anything_is_written() {
     ] {
         let err = orch.submit(&submit(team, resource, json!({ "instanceName": "orders" }))).unwrap_err();
         assert!(matches!(err, OrchestratorError::InvalidName(_)), "{team:?}/{resource:?}: {err}");
-        assert_eq!(err.http_status(), 400);
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
     }
     for id in ["../x", "refs/heads/main", "main", "req\n1", "ré-1"] {
         assert!(
@@ -208,6 +208,48 @@ fn invalid_input_is_refused_before_anything_is_written() {
     assert!(matches!(orch.submit(&unknown), Err(OrchestratorError::ItemNotFound { .. })));
     assert!(orch.list(&RequestFilter::default()).unwrap().is_empty());
     assert_eq!(git(&state, &["for-each-ref", "refs/pao", "refs/heads/pao"]), "");
+}
+
+#[test]
+fn identities_that_would_corrupt_a_commit_are_refused_before_anything_is_written() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (catalog, state) = setup(tmp.path());
+    let orch = orchestrator(&catalog, &state);
+    for (id, email, field) in [
+        ("ali\nce", None, "user id"),
+        ("alice\n", None, "user id"),
+        ("eve <root@x>", None, "user id"),
+        ("", None, "user id"),
+        ("alice", Some("alice@example.com\nPao-Status: completed"), "e-mail address"),
+        ("alice", Some("alice>@example.com"), "e-mail address"),
+    ] {
+        let mut request = submit("payments", "orders-db", json!({ "instanceName": "orders" }));
+        request.requester = Requester { id: id.into(), email: email.map(str::to_owned) };
+        let err = orch.submit(&request).unwrap_err();
+        assert!(matches!(err, OrchestratorError::InvalidIdentity(_)), "{id:?} {email:?}: {err}");
+        assert_eq!(err.kind(), ErrorKind::InvalidInput);
+        assert_eq!(err.code(), "invalid_identity");
+        assert!(err.to_string().contains(field), "{err}");
+        let decommission = orch.decommission(&DecommissionRequest {
+            item: "pgsql".into(),
+            team: "payments".into(),
+            resource: "orders-db".into(),
+            requester: request.requester.clone(),
+            idempotency_key: None,
+            correlation_id: None,
+        });
+        assert!(matches!(decommission, Err(OrchestratorError::InvalidIdentity(_))));
+    }
+    assert_eq!(git(&state, &["for-each-ref", "refs/pao", "refs/heads/pao"]), "");
+    // A valid but unusual identity makes a commit `git fsck --strict` accepts.
+    let mut request = submit("payments", "orders-db", json!({ "instanceName": "orders" }));
+    request.requester = Requester { id: "Zoë O'Brien (platform)".into(), email: None };
+    let opened = orch.submit(&request).unwrap();
+    assert_eq!(opened.request.requester, "Zoë O'Brien (platform)");
+    let author = git(&state, &["log", "-1", "--format=%an <%ae>", &opened.request.branch]);
+    assert_eq!(author, "Zoë O'Brien (platform) <Zo--O-Brien--platform-@pao.invalid>");
+    git(&state, &["fsck", "--strict"]);
+    assert_eq!(orch.list_report(&RequestFilter::default()).unwrap().skipped, []);
 }
 
 #[test]
@@ -299,7 +341,7 @@ fn catalog_and_state_in_one_work_tree_repository() {
     write(&catalog, "catalog/databases/pgsql.yaml", &PG.replace("Managed PostgreSQL", "Edited"));
     let err = orch.merge(&second).unwrap_err();
     assert!(matches!(err, OrchestratorError::Backend(BackendError::DirtyWorkTree { .. })), "{err}");
-    assert_eq!(err.http_status(), 409);
+    assert_eq!(err.kind(), ErrorKind::Conflict);
     git(&catalog, &["checkout", "--", "."]);
     orch.merge(&second).unwrap();
     assert_eq!(git(&catalog, &["status", "--porcelain"]), "");
@@ -343,7 +385,7 @@ fn an_item_whose_templates_fail_is_refused_without_writing() {
     match orch.submit(&request) {
         Err(err @ OrchestratorError::Render { .. }) => {
             assert!(err.to_string().contains("masterPassword"), "{err}");
-            assert_eq!(err.http_status(), 422);
+            assert_eq!(err.kind(), ErrorKind::Unprocessable);
         }
         // Once pao_lint checks templates, the item never enters the catalog at all.
         Err(OrchestratorError::ItemNotFound { .. }) => {}

@@ -5,6 +5,14 @@
 //! their root object and point into it with `common-types.json#/$defs/<Type>`. The files carry no
 //! absolute `$id`, so relative references resolve next to wherever the files are read from (a
 //! checkout, an editor's `$schema` comment, or the linter's in-memory registry).
+//!
+//! Two rewrites make the files work well in editors (yaml-language-server, VS Code):
+//! descriptions lose the hard line breaks of the doc comments they come from (a single `\n`
+//! becomes a space; a blank line stays a paragraph break), and an enum whose values are
+//! documented (schemars: `oneOf` of `{ type, const, description }`) becomes `enum` with
+//! `markdownEnumDescriptions`/`enumDescriptions`. With `oneOf`, the editor's hover on a key showed
+//! the description of the value's branch instead of the key's own; with `enum` it shows the key's
+//! description followed by the value's.
 
 use schemars::Schema;
 use schemars::generate::SchemaSettings;
@@ -47,11 +55,66 @@ pub fn generate_schemas() -> Vec<SchemaFile> {
     common.insert("description".into(), "Definitions shared by catalog-item.json and catalog-bundle.json.".into());
     common.insert("$defs".into(), Value::Object(definitions.into_iter().collect()));
 
-    vec![
+    let mut files = vec![
         SchemaFile { name: "catalog-item.json", schema: document_schema(item) },
         SchemaFile { name: "catalog-bundle.json", schema: document_schema(bundle) },
         SchemaFile { name: COMMON_TYPES, schema: Value::Object(common) },
-    ]
+    ];
+    for file in &mut files {
+        for_editors(&mut file.schema);
+    }
+    files
+}
+
+/// A description as one paragraph per blank-line-separated block: the line breaks of a wrapped
+/// doc comment removed.
+fn unwrap_lines(text: &str) -> String {
+    text.split("\n\n")
+        .map(|paragraph| paragraph.split('\n').map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join(" "))
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n\n")
+}
+
+/// `oneOf: [{ type: string, const, description }, ...]` as `enum` with the values' descriptions.
+fn documented_enum(map: &Map<String, Value>) -> Option<(Vec<Value>, Vec<Value>)> {
+    let branches = map.get("oneOf")?.as_array()?;
+    let mut values = Vec::new();
+    let mut descriptions = Vec::new();
+    for branch in branches {
+        let branch = branch.as_object()?;
+        if branch.get("type").and_then(Value::as_str) != Some("string")
+            || branch.keys().any(|k| !matches!(k.as_str(), "type" | "const" | "description"))
+        {
+            return None;
+        }
+        values.push(branch.get("const")?.clone());
+        descriptions.push(Value::String(unwrap_lines(branch.get("description").and_then(Value::as_str).unwrap_or(""))));
+    }
+    (!values.is_empty()).then_some((values, descriptions))
+}
+
+/// The editor rewrites described in the module documentation, applied everywhere in a schema.
+fn for_editors(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if let Some((values, descriptions)) = documented_enum(map) {
+                map.remove("oneOf");
+                map.insert("type".into(), "string".into());
+                map.insert("enum".into(), Value::Array(values));
+                map.insert("markdownEnumDescriptions".into(), Value::Array(descriptions.clone()));
+                map.insert("enumDescriptions".into(), Value::Array(descriptions));
+            }
+            for (key, child) in map.iter_mut() {
+                match child {
+                    Value::String(text) if key == "description" => *text = unwrap_lines(text),
+                    _ => for_editors(child),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(for_editors),
+        _ => {}
+    }
 }
 
 /// A document schema without its `$defs`, its local references pointed at `common-types.json`.
@@ -94,6 +157,62 @@ fn point_refs_at_common(value: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptions_have_no_hard_line_breaks_and_enums_are_plain() {
+        fn walk(value: &Value, path: &str, problems: &mut Vec<String>) {
+            match value {
+                Value::Object(map) => {
+                    if let Some(Value::String(text)) = map.get("description") {
+                        if text.replace("\n\n", "").contains('\n') {
+                            problems.push(format!("{path}: a line break in {text:?}"));
+                        }
+                    }
+                    if map
+                        .get("oneOf")
+                        .and_then(Value::as_array)
+                        .is_some_and(|b| b.iter().all(|b| b.get("const").is_some()))
+                    {
+                        problems.push(format!("{path}: an enum as oneOf of consts"));
+                    }
+                    if let (Some(Value::Array(values)), Some(Value::Array(docs))) =
+                        (map.get("enum"), map.get("markdownEnumDescriptions"))
+                    {
+                        if values.len() != docs.len() {
+                            problems.push(format!("{path}: {} values, {} descriptions", values.len(), docs.len()));
+                        }
+                    }
+                    for (key, child) in map {
+                        walk(child, &format!("{path}/{key}"), problems);
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, child) in items.iter().enumerate() {
+                        walk(child, &format!("{path}/{i}"), problems);
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut problems = Vec::new();
+        for file in generate_schemas() {
+            walk(&file.schema, file.name, &mut problems);
+        }
+        assert!(problems.is_empty(), "{problems:#?}");
+        let common = &generate_schemas()[2].schema;
+        let strategy = &common["$defs"]["Strategy"];
+        assert_eq!(strategy["enum"], serde_json::json!(["failover", "manual", "automated"]));
+        assert_eq!(
+            strategy["markdownEnumDescriptions"][0],
+            "Run the automated actions; on failure, fall back to the manual ones."
+        );
+    }
+
+    #[test]
+    fn unwrap_lines_keeps_paragraphs() {
+        assert_eq!(unwrap_lines("one\ntwo\n\nthree\n four"), "one two\n\nthree four");
+        assert_eq!(unwrap_lines("single"), "single");
+    }
 
     #[test]
     fn document_schemas_reference_common_types_only() {

@@ -4,7 +4,8 @@
 //! range it came from, so any later check (a schema error's JSON Pointer, a template reference)
 //! can point at the exact spot. [`LineIndex`] turns byte offsets into 1-based lines and character
 //! columns when a diagnostic is rendered. [`decode`] guards the parser from input that is not a
-//! text file at all.
+//! text file at all, and [`read_bounded`] is the one reader that keeps every file read within a
+//! size limit.
 //!
 //! The tree is read in place, not through a `serde_json::Value`: [`de`] makes `&Node` a serde
 //! deserializer for the typed documents, and `json` (feature `jsonschema`) makes it an instance the
@@ -24,11 +25,13 @@ pub mod json;
 mod line_index;
 mod node;
 mod parse;
+mod read;
 
 pub use decode::{DecodeError, MAX_FILE_BYTES, decode};
 pub use line_index::{LineCol, LineIndex};
 pub use node::{Entry, Node, Value};
 pub use parse::{MAX_DEPTH, MAX_NODES, ParsedYaml, YamlError, YamlErrorKind, parse_yaml};
+pub use read::{MAX_INPUT_BYTES, ReadError, format_size, read_bounded, read_to_string_bounded};
 
 /// Each of [`parse_yaml`]'s two parsers alone, for the differential fuzz target in `fuzz/`
 /// (feature `fuzzing`). Not API: nothing else may call it.

@@ -297,8 +297,10 @@ fn build_environment(options: &EngineOptions, deterministic: bool) -> Environmen
     env.add_filter("json", functions::json);
     env.add_function("base64", functions::base64);
     env.add_filter("base64", functions::base64);
-    env.add_function("uuid", move |value: Option<Value>| functions::uuid(deterministic, value));
-    env.add_filter("uuid", |value: Value| functions::uuid(false, Some(value)));
+    env.add_function("uuid", move |state: &minijinja::State, value: Option<Value>| {
+        functions::uuid(state, deterministic, value)
+    });
+    env.add_filter("uuid", |state: &minijinja::State, value: Value| functions::uuid(state, false, Some(value)));
     env.add_function("timestamp", move |value: Option<Value>| functions::timestamp(deterministic, value));
     env.add_filter("timestamp", |value: Value| functions::timestamp(false, Some(value)));
     env.add_function("default", functions::default);

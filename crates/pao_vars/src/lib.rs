@@ -76,8 +76,8 @@ pub use engine::{
 };
 pub use harness::{Case, CaseFile, CaseOutcome, TestReport, discover, run_file, run_tests};
 pub use load::{
-    LoadError, LoadedDocument, find_repo_root, load_catalog_items, load_document, outputs_from_json, read_mapping,
-    read_yaml, render_input_from_files,
+    LoadError, LoadedDocument, load_catalog_items, load_document, outputs_from_json, read_mapping, read_yaml,
+    render_input_from_files,
 };
 pub use locate::ScalarMap;
 pub use problem::{TemplateProblem, TemplateProblemKind};

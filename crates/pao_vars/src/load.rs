@@ -31,6 +31,9 @@ pub enum LoadError {
         /// What is wrong.
         message: String,
     },
+    /// A directory, too large, or unreadable (the bounded reader's error, which names the file).
+    #[error(transparent)]
+    Read(#[from] pao_source::ReadError),
     /// Valid YAML of the wrong shape.
     #[error("{}: {message}", path.display())]
     Shape {
@@ -59,7 +62,7 @@ pub struct LoadedDocument {
 /// # Errors
 /// Unreadable file, not text, or a YAML error (the first one, with its position).
 pub fn read_yaml(path: &Path) -> Result<(String, Node), LoadError> {
-    let bytes = std::fs::read(path).map_err(|source| LoadError::Io { path: path.to_owned(), source })?;
+    let bytes = pao_source::read_bounded(path, pao_source::MAX_INPUT_BYTES)?;
     let text = pao_source::decode(&bytes)
         .map_err(|err| LoadError::Shape { path: path.to_owned(), message: err.to_string() })?
         .to_owned();
@@ -165,11 +168,4 @@ pub fn load_catalog_items(dir: &Path) -> BTreeMap<String, pao_schema::CatalogIte
         }
     }
     items
-}
-
-/// The repository root holding `start`: the nearest directory upwards with a `.git` entry or a
-/// `pao.toml`.
-pub fn find_repo_root(start: &Path) -> Option<PathBuf> {
-    let start = start.canonicalize().ok()?;
-    start.ancestors().find(|dir| dir.join(".git").exists() || dir.join("pao.toml").is_file()).map(Path::to_path_buf)
 }

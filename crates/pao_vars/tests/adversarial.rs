@@ -143,3 +143,53 @@ fn html_is_never_escaped() {
     context.fields.insert("name".into(), json!("<b>&'\""));
     assert_eq!(engine().render_str("x {{ fields.name }}", &context).ok(), Some(json!("x <b>&'\"")));
 }
+
+/// A context whose `fields.big` is `len` bytes of text.
+fn big_context(len: usize) -> RenderContext {
+    let mut context = context();
+    context.fields.insert("big".into(), json!("ab".repeat(len / 2)));
+    context
+}
+
+/// Renders with a big value and returns the error kind, quickly.
+fn failing_big_render(template: &str) -> RenderErrorKind {
+    let start = Instant::now();
+    let result = engine().render_str(template, &big_context(100_000));
+    assert!(start.elapsed() < Duration::from_secs(5), "{template} took {:?}", start.elapsed());
+    match result {
+        Ok(value) => panic!("{template}: expected an error, rendered {} bytes", value.to_string().len()),
+        Err(err) => err.kind,
+    }
+}
+
+#[test]
+fn functions_pay_for_their_output_before_allocating_it() {
+    // Each of these would build hundreds of megabytes to gigabytes from a 100 KB value.
+    for template in [
+        "{{ replace(fields.big, '', fields.big) }}",
+        "{{ fields.big | replace('', fields.big) }}",
+        "{{ replace(fields.big, 'a', fields.big) }}",
+        "{{ concat(fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big, fields.big) }}",
+        "{{ base64(base64(base64(base64(base64(base64(base64(base64(base64(base64(fields.big)))))))))) }}",
+        "{{ json([fields.big] * 1000000) }}",
+        "{{ concat([fields.big] * 100000000, [1]) | json }}",
+        "{{ upper([fields.big] * 100000000) }}",
+        "{{ fields.big * 1000000 }}",
+        "{{ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big ~ fields.big }}",
+    ] {
+        assert_eq!(failing_big_render(template), RenderErrorKind::Limit, "{template}");
+    }
+}
+
+#[test]
+fn functions_on_ordinary_values_still_work() {
+    let rendered = engine()
+        .render_str(
+            "{{ replace('a-b', '-', '_') }} {{ base64('hi') }} {{ json({'a': [1, 2]}) }} {{ concat('x', 'y') }}",
+            &context(),
+        )
+        .unwrap();
+    assert_eq!(rendered, json!("a_b aGk= {\"a\":[1,2]} xy"));
+    let rendered = engine().render_str("{{ concat([1], [2, 3]) | json }}", &context()).unwrap();
+    assert_eq!(rendered, json!("[1,2,3]"));
+}

@@ -80,14 +80,14 @@ pub fn run(command: FormCommand) -> anyhow::Result<ExitStatus> {
 }
 
 fn read_item(path: &Path) -> anyhow::Result<FormDescription> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = pao_source::read_bounded(path, pao_source::MAX_INPUT_BYTES)?;
     let document = parse_document(&bytes)
         .with_context(|| format!("{} is not a usable catalog document (run `pao-lint` on it)", path.display()))?;
     Ok(FormDescription::from_document(&document))
 }
 
 fn read_values(path: &Path) -> anyhow::Result<Map<String, Value>> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let bytes = pao_source::read_bounded(path, pao_source::MAX_INPUT_BYTES)?;
     parse_values(&bytes).with_context(|| format!("cannot read values from {}", path.display()))
 }
 

@@ -10,7 +10,7 @@ use pao_lint::codes::{RULES, rule};
 use pao_lint::{Linter, Targets};
 use serde_json::json;
 
-use crate::args::{DocFormat, LintArgs, LintCli, LintSubcommand, OutputFormat};
+use crate::args::{ColorChoice, DocFormat, LintArgs, LintCli, LintSubcommand, OutputFormat};
 use crate::{ExitStatus, print_stdout};
 
 /// Where the rule documentation is published (SARIF `helpUri`s point into it).
@@ -21,7 +21,7 @@ pub fn run_cli(cli: LintCli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Some(LintSubcommand::Rule { code, format }) => explain(&code, format),
         Some(LintSubcommand::Rules { format }) => list(format),
-        None => run(&cli.lint),
+        None => run(&cli.lint, cli.color),
     }
 }
 
@@ -35,17 +35,20 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     let absolute = |p: &Path| if p.is_absolute() { p.to_owned() } else { cwd.join(p) };
     if paths.is_empty() {
+        require_catalog_files(&cwd)?;
         return Ok(Resolved { root: cwd, files: Vec::new() });
     }
     for path in paths {
-        if !path.exists() {
+        if std::fs::symlink_metadata(path).is_err() {
             bail!("{}: no such file or directory", path.display());
         }
     }
     let dirs: Vec<&PathBuf> = paths.iter().filter(|p| p.is_dir()).collect();
     match dirs.as_slice() {
         [dir] if paths.len() == 1 && dir.join("catalog").is_dir() => {
-            return Ok(Resolved { root: absolute(dir), files: Vec::new() });
+            let root = absolute(dir);
+            require_catalog_files(&root)?;
+            return Ok(Resolved { root, files: Vec::new() });
         }
         [] => {}
         [_] if paths.len() == 1 => {}
@@ -55,24 +58,36 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
     // the Git repository that holds them.
     let first = absolute(&paths[0]);
     let anchor = if first.is_dir() { first.clone() } else { first.parent().map_or(cwd.clone(), Path::to_path_buf) };
-    let root = pao_lint::repository_root(&anchor).unwrap_or(anchor);
+    let root = pao_config::find_repository_root(&anchor).unwrap_or(anchor);
     let root = root.canonicalize().unwrap_or(root);
     let mut files = Vec::new();
     for path in paths {
-        let path = absolute(path).canonicalize().with_context(|| format!("cannot read {}", path.display()))?;
-        let mut add = |file: &Path| -> anyhow::Result<()> {
-            let relative = file
-                .strip_prefix(&root)
-                .with_context(|| format!("{} is outside the repository at {}", file.display(), root.display()))?;
-            files.push(relative.to_string_lossy().replace('\\', "/"));
-            Ok(())
+        // The link rule is pao-lint's (`pao_lint::walk`): a named file is not resolved through
+        // its own link here, only its directory, so a link is judged (and named) as itself.
+        let path = absolute(path);
+        let real = match (path.parent(), path.file_name()) {
+            (Some(parent), Some(name)) if !path.is_dir() => parent
+                .canonicalize()
+                .map(|dir| dir.join(name))
+                .with_context(|| format!("cannot read {}", path.display()))?,
+            _ => path.canonicalize().with_context(|| format!("cannot read {}", path.display()))?,
         };
-        if path.is_dir() {
-            for entry in walk_yaml(&path) {
-                add(&entry)?;
+        let relative = real
+            .strip_prefix(&root)
+            .with_context(|| format!("{} is outside the repository at {}", real.display(), root.display()))?;
+        if real.is_dir() && !std::fs::symlink_metadata(&real).is_ok_and(|m| m.file_type().is_symlink()) {
+            files.extend(pao_lint::walk::walk(&root, &real).into_iter().map(|(file, _)| file));
+            let found = pao_lint::walk::walk(&root, &real);
+            if found.is_empty() {
+                bail!(
+                    "{}: no catalog files here (no .yaml or .yml file in this directory or below); give the \
+                     catalog repository's root (the directory that holds catalog/) or the catalog files to lint",
+                    path.display()
+                );
             }
+            files.extend(found.into_iter().map(|(file, _)| file));
         } else {
-            add(&path)?;
+            files.push(pao_lint::walk::slash(relative));
         }
     }
     files.sort();
@@ -80,32 +95,41 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
     Ok(Resolved { root, files })
 }
 
-/// The `.yaml`/`.yml` files under `dir`, sorted, skipping hidden entries (not following links).
-fn walk_yaml(dir: &Path) -> Vec<PathBuf> {
-    walkdir::WalkDir::new(dir)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'))
-        .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file())
-        .map(walkdir::DirEntry::into_path)
-        .filter(|p| p.extension().is_some_and(|e| e == "yaml" || e == "yml"))
-        .collect()
+/// A repository root to lint must have catalog files: linting nothing is never what was meant (a
+/// wrong `path:` in CI would pass silently).
+fn require_catalog_files(root: &Path) -> anyhow::Result<()> {
+    let catalog = root.join("catalog");
+    if !catalog.is_dir() {
+        bail!(
+            "{}: no catalog files to lint: there is no catalog/ directory here; run pao-lint in (or give it) the \
+             catalog repository's root, the directory that holds catalog/, or name the files to lint",
+            root.display()
+        );
+    }
+    if pao_lint::walk::walk(root, &catalog).is_empty() {
+        bail!(
+            "{}: no catalog files to lint: catalog/ holds no .yaml or .yml file; add catalog items \
+             (catalog/<category>/<id>.yaml) or point pao-lint at the right repository",
+            root.display()
+        );
+    }
+    Ok(())
 }
 
 /// Lints and prints the report; exit 1 when it has errors.
-pub fn run(args: &LintArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(args: &LintArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
     let resolved = resolve(&args.paths)?;
     let config = match &args.config {
         Some(path) => Config::load(path)?,
         None => Config::discover(&resolved.root)?,
     };
+    crate::warn_config(&config);
     let linter = Linter::new(&config)?;
     let targets = Targets { files: resolved.files, changed_since: args.changed_since.clone() };
     let report = linter.lint_repository(&resolved.root, &targets)?;
     let output = match args.format {
         OutputFormat::Human => {
-            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            let color = color.enabled(std::io::stdout().is_terminal(), |name| std::env::var_os(name));
             let width = std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).unwrap_or(100);
             render_human(&report, HumanOptions { color, width })
         }
@@ -150,6 +174,29 @@ pub fn explain(code: &str, format: DocFormat) -> anyhow::Result<ExitStatus> {
     };
     print_stdout(&text)?;
     Ok(ExitStatus::Success)
+}
+
+/// The page `docs/rules/<CODE>.md` of one rule (SARIF `helpUri`s point at these pages), made
+/// from the rule's declaration and doc comment. `cargo test -p pao_cli --test rule_pages` checks
+/// the committed pages against this; `PAO_UPDATE_DOCS=1` rewrites them.
+pub fn rule_page(rule: &pao_lint::registry::Rule) -> String {
+    format!(
+        "<!-- Generated from the declaration of {code} in crates/pao_lint/src/rules/ (its doc comment). \
+         Do not edit: change the doc comment, then run `PAO_UPDATE_DOCS=1 cargo test -p pao_cli --test rule_pages`. -->\n\n\
+         # {code} `{name}`\n\n\
+         {summary}.\n\n\
+         - Default severity: **{severity}** (change it in `pao.toml`: `[lint.rules]` `{code} = \"warning\"`, \
+         `\"error\"` or `\"off\"`)\n\
+         - Family: {family} — [all rules](../rules.md)\n\
+         - On the command line: `pao-lint rule {code}` or `pao-lint rule {name}`\n\n\
+         {docs}\n",
+        code = rule.code,
+        name = rule.name,
+        summary = rule.summary.trim_end_matches('.'),
+        severity = rule.default_severity.as_str(),
+        family = rule.family(),
+        docs = rule.docs().trim(),
+    )
 }
 
 /// `pao-lint rules`.

@@ -1,10 +1,15 @@
 //! One module per subcommand.
 
+pub mod completions;
+pub mod doctor;
 pub mod form;
+pub mod fulfil;
 pub mod lint;
 pub mod request;
 pub mod schema;
+pub mod serve;
 pub mod vars;
+pub mod worker;
 
 use crate::ExitStatus;
 use crate::args::{PaoCli, PaoCommand};
@@ -12,11 +17,16 @@ use crate::args::{PaoCli, PaoCommand};
 /// Runs a `pao` subcommand.
 pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
     match cli.command {
-        PaoCommand::Lint(args) => lint::run(&args),
+        PaoCommand::Lint(args) => lint::run(&args, cli.color),
         PaoCommand::Rule { code } => lint::explain(&code, crate::args::DocFormat::Text),
         PaoCommand::Schema(command) => schema::run(command),
         PaoCommand::Form(command) => form::run(command),
         PaoCommand::Request(args) => request::run(*args),
+        PaoCommand::Doctor(args) => doctor::run(&args),
         PaoCommand::Vars(command) => vars::run(command),
+        PaoCommand::Serve(args) => serve::run(&args),
+        PaoCommand::Completions { shell, program } => completions::completions(shell, program),
+        PaoCommand::Man { out_dir } => completions::man_pages(&out_dir),
+        PaoCommand::Worker(args) => worker::run(&args),
     }
 }

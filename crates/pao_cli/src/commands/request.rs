@@ -3,15 +3,12 @@
 //! GitHub pull requests. Human output by default, `--json` for tools.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
-use pao_git::{CatalogReader, LocalBackend, StateBackend, discover_repository};
-use pao_github::{GithubBackend, GithubConfig};
 use pao_orchestrator::{
-    DecommissionRequest, Hint, Orchestrator, OrchestratorError, RequestFilter, RequestStatus, RequestView, Requester,
+    DecommissionRequest, Hint, OrchestratorError, RequestFilter, RequestList, RequestStatus, RequestView, Requester,
     SubmitRequest, Submitted,
 };
 use serde_json::json;
@@ -24,8 +21,20 @@ pub struct RequestArgs {
     /// What to do.
     #[command(subcommand)]
     pub command: RequestCommand,
+    /// Where the repositories are.
+    #[command(flatten)]
+    pub repository: RepositoryArgs,
+    /// Print JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+/// The repository options every orchestrator command shares (`pao request`, `pao serve`,
+/// `pao worker`); [`RepositoryArgs::options`] hands them to the composition root.
+#[derive(Debug, Clone, Args)]
+pub struct RepositoryArgs {
     /// The state repository requests are written to (bare or not; default: the Git repository
-    /// of the current directory).
+    /// of the current directory). Its `pao.toml` applies wherever the command runs from.
     #[arg(long, global = true, value_name = "PATH")]
     pub state_repo: Option<PathBuf>,
     /// Branch requests merge into.
@@ -37,16 +46,28 @@ pub struct RequestArgs {
     /// The catalog revision requests are checked against.
     #[arg(long, global = true, value_name = "REV", default_value = "HEAD")]
     pub catalog_rev: String,
-    /// Print JSON instead of text.
-    #[arg(long, global = true)]
-    pub json: bool,
-    /// Configuration file (default: `pao.toml` in the current directory, if present). With a
-    /// `[github]` table, requests become GitHub pull requests (token from `GITHUB_TOKEN`).
+    /// Configuration file (default: `pao.toml` of the state repository: its work tree's, or the
+    /// one committed on the base branch of a bare repository). With a `[github]` table,
+    /// requests become GitHub pull requests (token from `GITHUB_TOKEN`).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Write to the local state repository even when the configuration names a GitHub one.
     #[arg(long, global = true)]
     pub local: bool,
+}
+
+impl RepositoryArgs {
+    /// The options as the composition root takes them.
+    pub fn options(&self) -> pao_app::RepositoryOptions {
+        pao_app::RepositoryOptions {
+            state_repo: self.state_repo.clone(),
+            base: self.base.clone(),
+            catalog_repo: self.catalog_repo.clone(),
+            catalog_rev: self.catalog_rev.clone(),
+            config: self.config.clone(),
+            local: self.local,
+        }
+    }
 }
 
 /// `pao request` subcommands.
@@ -72,7 +93,7 @@ pub enum RequestCommand {
         /// Request id.
         id: String,
     },
-    /// Abort a request (closes an open pull request).
+    /// Abort a request (closes an open pull request; stops a failed or running fulfilment).
     Abort {
         /// Request id.
         id: String,
@@ -80,18 +101,33 @@ pub enum RequestCommand {
         #[arg(long, default_value = "aborted from the command line")]
         reason: String,
     },
-    /// Hand a request to people (manual fulfilment); recorded in its status history.
+    /// Hand a request to people: a ticket from `[escalation]` with what succeeded, the error
+    /// and cleanup guidance; status `escalated`.
     Escalate {
         /// Request id.
         id: String,
-        /// Why, recorded in the status history.
+        /// Why, recorded in the status history and the ticket.
         #[arg(long, default_value = "escalated from the command line")]
         reason: String,
     },
-    /// Run a failed (or escalated) request's fulfilment again (to `in_progress`).
+    /// Run a failed (or escalated) request's failed action again, then the rest.
     Retry {
         /// Request id.
         id: String,
+    },
+    /// Run a merged request's fulfilment now (returns when every action has finished or the
+    /// request waits on something outside: an open ticket, a running workflow).
+    Execute {
+        /// Request id.
+        id: String,
+    },
+    /// Show a request's fulfilment log (every attempt, with times, references and errors).
+    Logs {
+        /// Request id.
+        id: String,
+        /// Keep printing records as they are written, until the request stops running.
+        #[arg(long, short = 'f')]
+        follow: bool,
     },
     /// Request removal of a resource: a pull request deleting its desired-state file.
     Decommission(DecommissionArgs),
@@ -191,11 +227,15 @@ fn parse_status(text: &str) -> Result<RequestStatus, String> {
 /// When the repositories cannot be opened or a file cannot be read (exit 2); refusals
 /// (invalid values, busy resource, unknown request) are reported and exit 1.
 pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
-    let orchestrator = open(&args)?;
+    let app = pao_app::App::open(&args.repository.options())?;
+    let orchestrator = &app.orchestrator;
     let json = args.json;
+    if let Some(command) = crate::commands::fulfil::FulfilCommand::from_request(&args.command) {
+        return crate::commands::fulfil::run(&app, command, &requester(&WhoArgs { user: None, email: None }).id, json);
+    }
     let result = match args.command {
         RequestCommand::Submit(submit) => {
-            let bytes = std::fs::read(&submit.values)
+            let bytes = pao_source::read_bounded(&submit.values, pao_source::MAX_INPUT_BYTES)
                 .with_context(|| format!("cannot read values file {}", submit.values.display()))?;
             let values = pao_form::parse_values(&bytes)
                 .with_context(|| format!("cannot read values file {}", submit.values.display()))?;
@@ -229,7 +269,7 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
         }
         RequestCommand::List(list) => {
             let filter = RequestFilter { team: list.team, status: list.status, requestor: list.requestor };
-            orchestrator.list(&filter).map(|views| if json { pretty(&json!({ "data": views })) } else { table(&views) })
+            orchestrator.list_report(&filter).map(|listed| listing(&listed, json))
         }
         RequestCommand::Get { id } => orchestrator.get(&id).map(|detail| {
             if json {
@@ -243,29 +283,19 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
             let _ = write!(out, "\ndiff:\n{}", detail.diff);
             out
         }),
-        RequestCommand::Status { id } => orchestrator.status(&id).map(|report| {
-            if json {
-                return pretty(&report);
-            }
-            let mut out = format!("{}: {}\n", report.id, report.status);
-            for event in &report.history {
-                let note = if event.note.is_empty() { String::new() } else { format!("  {}", event.note) };
-                let _ = writeln!(out, "  {}  {:<12}{note}", event.at, event.status.as_str());
-            }
-            out
-        }),
         RequestCommand::Merge { id } => orchestrator.merge(&id).map(|view| {
-            if json { pretty(&view) } else { format!("Merged {} into {}: {}\n", view.id, args.base, view.status) }
+            if json {
+                pretty(&view)
+            } else {
+                format!("Merged {} into {}: {}\n", view.id, args.repository.base, view.status)
+            }
         }),
-        RequestCommand::Abort { id, reason } => orchestrator
-            .abort(&id, &reason)
-            .map(|view| if json { pretty(&view) } else { format!("Aborted {}: {}\n", view.id, view.status) }),
-        RequestCommand::Escalate { id, reason } => orchestrator
-            .transition(&id, RequestStatus::Escalated, &reason)
-            .map(|view| if json { pretty(&view) } else { format!("Escalated {}: {}\n", view.id, view.status) }),
-        RequestCommand::Retry { id } => orchestrator
-            .transition(&id, RequestStatus::InProgress, "retried from the command line")
-            .map(|view| if json { pretty(&view) } else { format!("Retrying {}: {}\n", view.id, view.status) }),
+        RequestCommand::Abort { .. }
+        | RequestCommand::Escalate { .. }
+        | RequestCommand::Retry { .. }
+        | RequestCommand::Execute { .. }
+        | RequestCommand::Status { .. }
+        | RequestCommand::Logs { .. } => unreachable!("handled by commands::fulfil"),
     };
     match result {
         Ok(text) => {
@@ -279,32 +309,6 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
     }
 }
 
-fn open(args: &RequestArgs) -> anyhow::Result<Orchestrator> {
-    let config = match &args.config {
-        Some(path) => pao_config::Config::load(path)?,
-        None => pao_config::Config::discover(Path::new("."))?,
-    };
-    let state = match &args.state_repo {
-        Some(path) => path.clone(),
-        None => discover_repository(".").context("not inside a Git repository; pass --state-repo")?,
-    };
-    let backend: Arc<dyn StateBackend> = match config.github.clone().filter(|_| !args.local) {
-        Some(github) => {
-            let settings = GithubConfig::from_env(&github.repository, Some(&github.api_url), Some(&args.base))?;
-            Arc::new(GithubBackend::new(settings).context("cannot reach GitHub")?)
-        }
-        None => Arc::new(
-            LocalBackend::open(&state, Some(&args.base))
-                .with_context(|| format!("cannot open state repository {}", state.display()))?,
-        ),
-    };
-    let catalog_path: &Path = args.catalog_repo.as_deref().unwrap_or(&state);
-    let catalog = CatalogReader::open(catalog_path)
-        .with_context(|| format!("cannot open catalog repository {}", catalog_path.display()))?;
-    Ok(Orchestrator::new(backend, Arc::new(catalog), args.catalog_rev.clone())
-        .with_template_environment(config.templates.environment.iter().cloned()))
-}
-
 fn requester(who: &WhoArgs) -> Requester {
     let id = who
         .user
@@ -313,6 +317,26 @@ fn requester(who: &WhoArgs) -> Requester {
         .or_else(|| std::env::var("USER").ok())
         .unwrap_or_else(|| "unknown".to_owned());
     Requester { id, email: who.email.clone() }
+}
+
+/// The listing; requests that could not be read are named (in `skipped`, or on stderr) and
+/// `pao doctor` is suggested.
+#[allow(clippy::print_stderr)]
+fn listing(listed: &RequestList, json: bool) -> String {
+    if json {
+        return if listed.skipped.is_empty() {
+            pretty(&json!({ "data": listed.requests }))
+        } else {
+            pretty(&json!({ "data": listed.requests, "skipped": listed.skipped }))
+        };
+    }
+    for skipped in &listed.skipped {
+        eprintln!("warning: skipped {}: {}", skipped.location, skipped.error);
+    }
+    if !listed.skipped.is_empty() {
+        eprintln!("warning: {} request(s) could not be read; run `pao doctor` for details", listed.skipped.len());
+    }
+    table(&listed.requests)
 }
 
 fn submitted(done: &Submitted, json: bool) -> String {
@@ -391,6 +415,13 @@ fn refused(err: &OrchestratorError, json: bool) -> anyhow::Result<()> {
         return print_stdout(&pretty(&body));
     }
     eprintln!("error: {err}");
+    if let OrchestratorError::InvalidIdentity(invalid) = err {
+        let from = match invalid.field {
+            pao_git::IdentityField::User => "--user, else $PAO_USER, else $USER",
+            pao_git::IdentityField::Email => "--email",
+        };
+        eprintln!("  the {} comes from {from}", invalid.field);
+    }
     if let OrchestratorError::InvalidValues { errors } = err {
         for field in errors {
             eprintln!("  {}: {}", field.field, field.message);

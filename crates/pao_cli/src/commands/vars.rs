@@ -64,12 +64,13 @@ pub fn run(command: VarsCommand) -> anyhow::Result<ExitStatus> {
 fn repo_root(start: &Path) -> PathBuf {
     let dir = if start.is_dir() { start.to_path_buf() } else { start.parent().unwrap_or(Path::new(".")).to_path_buf() };
     let dir = if dir.as_os_str().is_empty() { PathBuf::from(".") } else { dir };
-    pao_vars::find_repo_root(&dir).unwrap_or(dir)
+    pao_config::find_repository_root(&dir).unwrap_or(dir)
 }
 
 /// The engine configured from `pao.toml` at `root`.
 fn engine(root: &Path) -> anyhow::Result<Engine> {
     let config = pao_config::Config::discover(root).context("cannot read pao.toml")?;
+    crate::warn_config(&config);
     Ok(Engine::new(config.templates.environment))
 }
 
@@ -103,11 +104,8 @@ fn test(args: &TestArgs) -> anyhow::Result<ExitStatus> {
     let cwd = std::env::current_dir().context("cannot read the current directory")?;
     // The repository of the first PATH, else of the current directory (a case file kept
     // outside any repository still uses the catalog's pao.toml).
-    let root = args
-        .paths
-        .first()
-        .and_then(|path| pao_vars::find_repo_root(if path.is_dir() { path } else { path.parent().unwrap_or(path) }))
-        .unwrap_or_else(|| repo_root(&cwd));
+    let root =
+        args.paths.first().and_then(|path| pao_config::find_repository_root(path)).unwrap_or_else(|| repo_root(&cwd));
     let paths = if args.paths.is_empty() { vec![root.join("tests").join("vars")] } else { args.paths.clone() };
     let files = pao_vars::discover(&paths)?;
     let engine = engine(&root)?;

@@ -13,15 +13,15 @@ pub fn render_github(report: &Report) -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let mut message = d.message.clone();
+        let mut message = super::escape_text(&d.message, true).into_owned();
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");
-            message.push_str(help);
+            message.push_str(&super::escape_text(help, true));
         }
         let _ = writeln!(
             out,
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
-            escape_property(&d.file),
+            escape_property(&super::escape_text(&d.file, false)),
             located.start.line,
             located.start.column,
             located.end.line,

@@ -27,9 +27,24 @@ pub fn render_human(report: &Report, options: HumanOptions) -> String {
     let theme = if options.color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     let handler = GraphicalReportHandler::new_themed(theme).with_width(options.width).with_links(false);
     let mut out = String::new();
-    for diagnostic in &report.diagnostics {
-        let source = report.sources.get(&diagnostic.file).cloned();
-        let adapter = MietteAdapter::new(diagnostic, source);
+    // Sources holding control characters, masked once per file.
+    let mut masked: std::collections::HashMap<&str, Arc<SourceFile>> = std::collections::HashMap::new();
+    for original in &report.diagnostics {
+        let source = report.sources.get(&original.file).map(|file| {
+            if let Some(done) = masked.get(original.file.as_str()) {
+                return Arc::clone(done);
+            }
+            match super::mask_source(&file.text) {
+                std::borrow::Cow::Borrowed(_) => Arc::clone(file),
+                std::borrow::Cow::Owned(text) => {
+                    let clean = Arc::new(SourceFile::new(file.path.clone(), text));
+                    masked.insert(original.file.as_str(), Arc::clone(&clean));
+                    clean
+                }
+            }
+        });
+        let diagnostic = escaped(original);
+        let adapter = MietteAdapter::new(&diagnostic, source);
         if handler.render_report(&mut out, &adapter).is_err() {
             out.push_str(&format!("{}: {} {}\n", diagnostic.file, diagnostic.code, diagnostic.message));
         }
@@ -45,6 +60,18 @@ pub fn render_human(report: &Report, options: HumanOptions) -> String {
         if warnings == 1 { "warning" } else { "warnings" },
     ));
     out
+}
+
+/// The diagnostic with control characters in its file name, message, help and labels escaped.
+fn escaped(d: &Diagnostic) -> Diagnostic {
+    let mut d = d.clone();
+    d.file = super::escape_text(&d.file, false).into_owned();
+    d.message = super::escape_text(&d.message, true).into_owned();
+    d.help = d.help.map(|help| super::escape_text(&help, true).into_owned());
+    for label in &mut d.labels {
+        label.message = super::escape_text(&label.message, true).into_owned();
+    }
+    d
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {

@@ -33,5 +33,5 @@ pub fn to_json(report: &Report) -> Value {
 pub fn render_json(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(&to_json(report)).expect("a JSON value always serialises");
     text.push('\n');
-    text
+    super::escape_json_c1(text)
 }

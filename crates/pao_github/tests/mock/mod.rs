@@ -34,13 +34,16 @@ pub struct Mock {
     pub repo: PathBuf,
     pub pulls: Vec<MockPull>,
     pub log: Vec<String>,
+    /// Calls to answer with 502 once, as (method, text the path contains).
+    pub fail: Vec<(String, String)>,
 }
 
 pub type Shared = Arc<Mutex<Mock>>;
 
 /// Starts the server on 127.0.0.1; returns its API URL (with the GHE `/api/v3` prefix).
 pub fn start(repo: &Path) -> (String, Shared) {
-    let shared = Arc::new(Mutex::new(Mock { repo: repo.to_path_buf(), pulls: Vec::new(), log: Vec::new() }));
+    let shared =
+        Arc::new(Mutex::new(Mock { repo: repo.to_path_buf(), pulls: Vec::new(), log: Vec::new(), fail: Vec::new() }));
     let state = Arc::clone(&shared);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -76,6 +79,11 @@ async fn handle(State(state): State<Shared>, request: Request) -> Response {
     let Some(rest) = path.strip_prefix(PREFIX) else {
         return not_found();
     };
+    if let Some(at) = mock.fail.iter().position(|(method, part)| method == parts.method.as_str() && rest.contains(part))
+    {
+        mock.fail.remove(at);
+        return reply(502, json!({ "message": "injected failure" }));
+    }
     let segments: Vec<&str> = rest.split('/').collect();
     let (status, value) = mock.route(parts.method.as_str(), &segments, &query, &body);
     reply(status, value)

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use pao_form::{FieldValidator, FieldView, Rule as FormRule};
 use pao_schema::{Condition, Field, FieldType, Form, OptionEntry, Scalar};
 use pao_source::Node;
 use serde_json::Value;
@@ -149,17 +150,20 @@ declare_rule! {
 declare_rule! {
     /// ## What it does
     /// Flags a conditional whose `value` does not fit its `condition` or the field it depends
-    /// on: `in`/`notIn` without a list, `equals` without a value, a value the other field can
-    /// never take (not among its options, or the wrong type). A multiselect's value is the list
-    /// of selected options and is compared whole, so its conditions compare with lists
-    /// (`equals: [a]`, `in: [[a], [a, b]]`) or use `truthy`/`falsy`.
+    /// on: `equals`, `in` (and their negations) without a value, a value the other field can
+    /// never hold — one request validation refuses for that field (not among its options, the
+    /// wrong type, outside its validation) or stores as something else (`16` for option `"16"`).
+    /// `in: x` is `in: [x]`. A multiselect's value is the list of selected options and is
+    /// compared whole, so its conditions compare with lists (`equals: [a]`,
+    /// `in: [[a], [a, b]]`) or use `truthy`/`falsy`.
     ///
     /// ## Why is this bad?
     /// The field would never (or always) be shown.
     ///
     /// ## Example
     /// ```yaml
-    /// conditional: { dependsOn: engineVersion, condition: in, value: "16" }
+    /// # engineVersion: { type: select, options: ["15", "16"] }
+    /// conditional: { dependsOn: engineVersion, condition: in, value: [16, "17"] }
     /// ```
     ///
     /// Use instead: `value: ["16"]`.
@@ -168,7 +172,9 @@ declare_rule! {
 
 declare_rule! {
     /// ## What it does
-    /// Flags a `default` that breaks the field's own `validation` (pattern, length or range).
+    /// Flags a `default` that breaks the field's own `validation` (pattern, length, range,
+    /// `step`, `minItems`/`maxItems`, date bounds, a choice listed twice), exactly as request
+    /// validation would refuse it.
     ///
     /// ## Why is this bad?
     /// Requesters who keep the default get an error they did not cause.
@@ -346,9 +352,14 @@ fn check_options(field: &Field, at: At<'_>, file: &str, checker: &mut Checker<'_
             );
         }
         (Some(options), true) => {
+            // Two options are one when request validation cannot tell them apart: equal as it
+            // compares values (`pao_form::same_value`: numbers by value, so `1` and `1.0`).
             let mut seen: HashMap<String, usize> = HashMap::new();
             for (i, option) in options.iter().enumerate() {
-                let key = option.value().to_json().to_string();
+                let key = match option.value().to_json() {
+                    Value::Number(n) => n.as_f64().map_or_else(|| n.to_string(), |f| format!("{f:?}")),
+                    other => other.to_string(),
+                };
                 if seen.insert(key, i).is_some() {
                     let span = at.node(&["options"]).and_then(|n| n.items().get(i)).map_or(0..0, |n| n.span.clone());
                     checker.report(
@@ -369,51 +380,97 @@ fn option_values(field: &Field) -> Vec<&Scalar> {
     field.options.iter().flatten().map(OptionEntry::value).collect()
 }
 
+/// The option values as JSON, for help texts.
+fn shown_options(field: &Field) -> String {
+    let values: Vec<String> = option_values(field).iter().map(|v| v.to_json().to_string()).collect();
+    values.join(", ")
+}
+
+/// Whether the value of a field of this type is valid is decided by request validation itself
+/// (`pao_form`), field by field, so lint and `pao form validate` cannot disagree. The item's own
+/// `validation.message` is left out: it tells requesters what the constraint wants, while lint
+/// says which constraint a default breaks.
+fn value_validator(field: &Field) -> FieldValidator {
+    let mut view = FieldView::from_field(field);
+    if let Some(validation) = &mut view.validation {
+        validation.message = None;
+    }
+    FieldValidator::from_view(view)
+}
+
+/// What a value of this field type is, for help texts.
+fn expected(field_type: FieldType) -> &'static str {
+    match field_type {
+        FieldType::String | FieldType::Textarea | FieldType::Password => "text",
+        FieldType::Number => "a number",
+        FieldType::Integer => "a whole number",
+        FieldType::Boolean => "`true` or `false`",
+        FieldType::Select => "one option value",
+        FieldType::Multiselect => "a list of option values",
+        FieldType::Date => "a date `YYYY-MM-DD`",
+    }
+}
+
+/// A validator message as the second half of a lint message: `Must be at least 7` → `must be
+/// at least 7`.
+fn lowercase_first(message: &str) -> String {
+    let mut chars = message.chars();
+    chars.next().map_or_else(String::new, |first| first.to_lowercase().chain(chars).collect())
+}
+
 fn check_default(field: &Field, at: At<'_>, file: &str, checker: &mut Checker<'_>) {
-    let Some(default) = field.default.as_ref().filter(|d| !d.is_null()) else { return };
+    let Some(default) = field.default.as_ref() else { return };
+    if ![&DEFAULT_TYPE_MISMATCH, &DEFAULT_NOT_IN_OPTIONS, &DEFAULT_FAILS_VALIDATION].iter().any(|r| checker.enabled(r))
+    {
+        return;
+    }
+    // `null`, `""` and an empty selection are no value: the field starts empty.
+    let Err(error) = value_validator(field).check(default) else { return };
     let span = at.span(&["default"]);
-    if let Some(expected) = type_problem(field.field_type, default) {
-        checker.report(
-            &DEFAULT_TYPE_MISMATCH,
-            file,
-            span,
-            format!("the default of {} field `{}` must be {expected}", field.field_type.as_str(), field.id),
-            format!("write {expected}"),
-        );
-        return;
-    }
-    if field.field_type.has_options() && field.options.as_ref().is_some_and(|o| !o.is_empty()) {
-        let values = option_values(field);
-        let given: Vec<&Value> = match default {
-            Value::Array(items) => items.iter().collect(),
-            other => vec![other],
-        };
-        for value in given {
-            if !values.iter().any(|option| same_value(&option.to_json(), value)) {
-                let shown: Vec<String> = values.iter().map(|v| v.to_json().to_string()).collect();
-                let help = match values.iter().find(|o| o.to_text() == plain(value)) {
-                    Some(close) => format!("the option is {}; write it with the same type", close.to_json()),
-                    None => format!("use one of {}", shown.join(", ")),
-                };
-                checker.report(
-                    &DEFAULT_NOT_IN_OPTIONS,
-                    file,
-                    span.clone(),
-                    format!("default {value} of `{}` is not one of its options", field.id),
-                    help,
-                );
-            }
+    let (id, kind) = (&field.id, field.field_type.as_str());
+    let said = lowercase_first(&error.message);
+    let not_one_value = field.field_type == FieldType::Select && (default.is_array() || default.is_object());
+    match error.rule {
+        // PAO506 reports the pattern itself.
+        FormRule::InvalidPattern => {}
+        FormRule::Type => {
+            checker.report(
+                &DEFAULT_TYPE_MISMATCH,
+                file,
+                span,
+                format!("the default of {kind} field `{id}` does not fit its type: {said}"),
+                format!("write {}", expected(field.field_type)),
+            );
         }
-        return;
-    }
-    // An empty text default is no value at all (the field starts empty), so it is not validated.
-    if let Some(validation) = field.validation.as_ref().filter(|_| default.as_str() != Some("")) {
-        if let Some(problem) = validation_problem(field.field_type, validation, default) {
+        FormRule::Option if not_one_value => {
+            checker.report(
+                &DEFAULT_TYPE_MISMATCH,
+                file,
+                span,
+                format!("the default of {kind} field `{id}` must be one option value, not a list"),
+                format!("write {}", expected(field.field_type)),
+            );
+        }
+        FormRule::Option => {
+            let help = if option_values(field).is_empty() {
+                "the field has no options yet; add them, then pick the default among them".to_owned()
+            } else {
+                format!("use one of {}", shown_options(field))
+            };
+            checker.report(
+                &DEFAULT_NOT_IN_OPTIONS,
+                file,
+                span,
+                format!("the default of `{id}` is not one of its options: {said}"),
+                help,
+            );
+        }
+        _ => {
             checker.report(
                 &DEFAULT_FAILS_VALIDATION,
                 file,
                 span,
-                format!("the default of `{}` fails its validation: {problem}", field.id),
+                format!("the default of `{id}` fails its validation: {said}"),
                 "change the default or the validation".to_owned(),
             );
         }
@@ -427,56 +484,9 @@ fn plain(value: &Value) -> String {
     }
 }
 
-/// Equality as the form evaluates it: numbers by value (`1` is `1.0`), anything else exactly.
-fn same_value(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
-        _ => a == b,
-    }
-}
-
 /// "a" or "an" before a field type name.
 fn article(word: &str) -> &'static str {
     if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
-}
-
-/// What a value of this field type must be, when `value` is not that.
-fn type_problem(field_type: FieldType, value: &Value) -> Option<&'static str> {
-    let ok = match field_type {
-        FieldType::String | FieldType::Textarea | FieldType::Password => value.is_string(),
-        FieldType::Number => value.is_number(),
-        FieldType::Integer => {
-            value.as_i64().is_some() || value.as_u64().is_some() || value.as_f64().is_some_and(|f| f.fract() == 0.0)
-        }
-        FieldType::Boolean => value.is_boolean(),
-        FieldType::Select => value.is_string() || value.is_number() || value.is_boolean(),
-        FieldType::Multiselect => value.is_array(),
-        FieldType::Date => value.as_str().is_some_and(is_date),
-    };
-    (!ok).then_some(match field_type {
-        FieldType::String | FieldType::Textarea | FieldType::Password => "text",
-        FieldType::Number => "a number",
-        FieldType::Integer => "a whole number",
-        FieldType::Boolean => "`true` or `false`",
-        FieldType::Select => "one option value",
-        FieldType::Multiselect => "a list of option values",
-        FieldType::Date => "a date `YYYY-MM-DD`",
-    })
-}
-
-/// A validation pattern compiled as request validation compiles it, cached for the process:
-/// catalogs repeat a few patterns in many items, and building a regex costs more than checking
-/// a whole file.
-fn compiled(pattern: &str) -> Result<regex::Regex, String> {
-    use std::collections::HashMap;
-    use std::sync::{LazyLock, PoisonError, RwLock};
-    static CACHE: LazyLock<RwLock<HashMap<String, Result<regex::Regex, String>>>> = LazyLock::new(Default::default);
-    if let Some(hit) = CACHE.read().unwrap_or_else(PoisonError::into_inner).get(pattern) {
-        return hit.clone();
-    }
-    let result = pao_form::pattern::compile(pattern);
-    CACHE.write().unwrap_or_else(PoisonError::into_inner).insert(pattern.to_owned(), result.clone());
-    result
 }
 
 /// `YYYY-MM-DD` naming a real calendar day: the same check request validation applies.
@@ -496,40 +506,13 @@ fn date(scalar: Option<&Scalar>) -> Option<&str> {
     }
 }
 
-/// Why `value` fails the constraints, if it does.
-fn validation_problem(field_type: FieldType, v: &pao_schema::Validation, value: &Value) -> Option<String> {
-    if let Some(text) = value.as_str().filter(|_| field_type.is_text()) {
-        let len = text.chars().count() as u64;
-        if let Some(min) = v.min_length.filter(|min| len < *min) {
-            return Some(format!("it has {len} characters, fewer than `minLength` {min}"));
-        }
-        if let Some(max) = v.max_length.filter(|max| len > *max) {
-            return Some(format!("it has {len} characters, more than `maxLength` {max}"));
-        }
-        if let Some(pattern) = &v.pattern {
-            if compiled(pattern).is_ok_and(|re| !re.is_match(text)) {
-                return Some(format!("`{text}` does not match `{pattern}`"));
-            }
-        }
-    }
-    if let Some(n) = value.as_f64().filter(|_| field_type.is_numeric()) {
-        if let Some(min) = number(v.min.as_ref()).filter(|min| n < *min) {
-            return Some(format!("{n} is less than `min` {min}"));
-        }
-        if let Some(max) = number(v.max.as_ref()).filter(|max| n > *max) {
-            return Some(format!("{n} is more than `max` {max}"));
-        }
-    }
-    None
-}
-
 fn check_validation(field: &Field, v: &pao_schema::Validation, at: At<'_>, file: &str, checker: &mut Checker<'_>) {
     let key = |name: &str| at.key_span(&["validation", name]).unwrap_or(0..0);
     let value_span = |name: &str| at.span(&["validation", name]);
     let t = field.field_type;
     if let Some(pattern) = &v.pattern {
         // Compiled exactly as request validation (CLI, API, HTML page) compiles it.
-        if let Err(detail) = compiled(pattern) {
+        if let Err(detail) = pao_form::pattern::compile_cached(pattern) {
             checker.report(
                 &INVALID_REGEX,
                 file,
@@ -622,6 +605,9 @@ fn check_validation(field: &Field, v: &pao_schema::Validation, at: At<'_>, file:
 
 fn check_conditional_value(field: &Field, target: &Field, at: At<'_>, file: &str, checker: &mut Checker<'_>) {
     let Some(conditional) = &field.conditional else { return };
+    if !checker.enabled(&INVALID_CONDITIONAL_VALUE) {
+        return;
+    }
     let span = at
         .node(&["conditional", "value"])
         .or_else(|| at.node(&["conditional", "condition"]))
@@ -629,33 +615,43 @@ fn check_conditional_value(field: &Field, target: &Field, at: At<'_>, file: &str
     let mut report = |message: String, help: String| {
         checker.report(&INVALID_CONDITIONAL_VALUE, file, span.clone(), message, help);
     };
-    let value = conditional.value.as_ref();
-    let compared: Vec<&Value> = match (conditional.condition, value) {
-        (Condition::Truthy | Condition::Falsy, _) => return,
-        (Condition::In | Condition::NotIn, Some(Value::Array(items))) => items.iter().collect(),
-        (Condition::In | Condition::NotIn, _) => {
+    let condition = conditional.condition;
+    let listed = matches!(condition, Condition::In | Condition::NotIn);
+    let compared: Vec<&Value> = match conditional.value.as_ref() {
+        _ if matches!(condition, Condition::Truthy | Condition::Falsy) => return,
+        None | Some(Value::Null) => {
+            let help = if listed { "add `value: [a, b]`" } else { "add `value:`, or use `truthy`/`falsy`" };
             return report(
-                format!("condition `{}` on `{}` needs a list `value`", conditional.condition.as_str(), field.id),
-                "write e.g. `value: [a, b]`".to_owned(),
+                format!("condition `{}` on `{}` needs a `value`", condition.as_str(), field.id),
+                help.to_owned(),
             );
         }
-        (Condition::Equals | Condition::NotEquals, None | Some(Value::Null)) => {
-            return report(
-                format!("condition `{}` on `{}` needs a `value`", conditional.condition.as_str(), field.id),
-                "add `value:`, or use `truthy`/`falsy`".to_owned(),
-            );
-        }
-        (_, Some(v)) => vec![v],
+        Some(Value::Array(items)) if listed => items.iter().collect(),
+        // `in: x` is `in: [x]` (docs/forms.md): request validation reads a single value so.
+        Some(value) => vec![value],
     };
-    let element_type = if target.field_type == FieldType::Multiselect { FieldType::Select } else { target.field_type };
-    // A multiselect's value is the list of selected options, and conditions compare it whole
-    // (`equals: [a]`, `in: [[a], [a, b]]`): a plain value can never match it.
-    let mut elements = Vec::new();
+    let multiselect = target.field_type == FieldType::Multiselect;
+    let validator = value_validator(target);
     for value in compared {
-        match value {
-            Value::Array(selection) if target.field_type == FieldType::Multiselect => elements.extend(selection),
-            _ if target.field_type == FieldType::Multiselect => {
-                let example = if matches!(conditional.condition, Condition::In | Condition::NotIn) {
+        // A value the field can never hold is one request validation refuses, or one it stores
+        // as something else (`16` chooses option `"16"`, and the condition then compares `"16"`).
+        let error = match validator.check(value) {
+            Ok(None) => continue,
+            Ok(Some(stored)) if pao_form::same_value(&stored, value) => continue,
+            Ok(Some(stored)) => {
+                return report(
+                    format!("`{}` can never be {value}: its value would be {stored}", target.id),
+                    format!("write {stored}, with the option's type"),
+                );
+            }
+            Err(error) => error,
+        };
+        match error.rule {
+            FormRule::InvalidPattern => {}
+            // A multiselect's value is the list of selected options, and conditions compare it
+            // whole (`equals: [a]`, `in: [[a], [a, b]]`): a plain value can never match it.
+            FormRule::Type if multiselect => {
+                let example = if listed {
                     format!("`value: [[{}]]`", plain(value))
                 } else {
                     format!("`value: [{}]`", plain(value))
@@ -668,32 +664,36 @@ fn check_conditional_value(field: &Field, target: &Field, at: At<'_>, file: &str
                     format!("compare with a whole selection, e.g. {example}, or use `truthy`/`falsy`"),
                 );
             }
-            other => elements.push(other),
-        }
-    }
-    for value in elements {
-        if target.field_type.has_options() && target.options.as_ref().is_some_and(|o| !o.is_empty()) {
-            let values = option_values(target);
-            if !values.iter().any(|o| same_value(&o.to_json(), value)) {
-                let help = match values.iter().find(|o| o.to_text() == plain(value)) {
-                    Some(close) => format!("the option is {}; write it with the same type", close.to_json()),
-                    None => {
-                        let shown: Vec<String> = values.iter().map(|v| v.to_json().to_string()).collect();
-                        format!("compare with one of {}", shown.join(", "))
-                    }
-                };
-                return report(format!("`{}` can never be {value}: it is not one of its options", target.id), help);
+            FormRule::Type => {
+                return report(
+                    format!(
+                        "`{}` is {} {} field, so it can never be {value}: {}",
+                        target.id,
+                        article(target.field_type.as_str()),
+                        target.field_type.as_str(),
+                        lowercase_first(&error.message)
+                    ),
+                    format!("write {}", expected(target.field_type)),
+                );
             }
-        } else if let Some(expected) = type_problem(element_type, value) {
-            return report(
-                format!(
-                    "`{}` is {} {} field, so the compared value must be {expected}, found {value}",
-                    target.id,
-                    article(target.field_type.as_str()),
-                    target.field_type.as_str()
-                ),
-                format!("write {expected}"),
-            );
+            FormRule::Option => {
+                let why =
+                    if multiselect { lowercase_first(&error.message) } else { "it is not one of its options".into() };
+                return report(
+                    format!("`{}` can never be {value}: {why}", target.id),
+                    format!("compare with one of {}", shown_options(target)),
+                );
+            }
+            _ => {
+                return report(
+                    format!(
+                        "`{}` can never be {value}: its validation refuses it ({})",
+                        target.id,
+                        lowercase_first(&error.message)
+                    ),
+                    "compare with a value the field accepts".to_owned(),
+                );
+            }
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::checker::Checker;
 use crate::declare_rule;
 
 /// Where GitHub looks for CODEOWNERS, in its order.
-pub(crate) const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
+pub const CODEOWNERS_PATHS: [&str; 3] = [".github/CODEOWNERS", "CODEOWNERS", "docs/CODEOWNERS"];
 
 declare_rule! {
     /// ## What it does

@@ -138,6 +138,23 @@ declare_rule! {
     pub(crate) static UNSUPPORTED_TAG = ("PAO106", "unsupported-tag", Error, "A YAML tag PAO does not interpret");
 }
 
+declare_rule! {
+    /// ## What it does
+    /// Says how many more findings a file has when it has more than pao-lint shows for one file
+    /// (200). The findings past that are counted, not described.
+    ///
+    /// ## Why is this bad?
+    /// A file with hundreds of findings is usually generated or pasted wrongly; a wall of output
+    /// helps nobody, and describing each finding of a hostile file costs time and memory.
+    ///
+    /// ## Example
+    /// A 2 MB file with 160,000 unknown keys: 200 `unknown-key` findings, then
+    /// "159800 more findings in this file are not shown".
+    ///
+    /// Use instead: fix the findings shown and run pao-lint again.
+    pub(crate) static TOO_MANY_FINDINGS = ("PAO107", "too-many-findings", Warning, "The file has more findings than are shown");
+}
+
 /// Reports why the bytes of `file` are not text.
 pub(crate) fn report_decode(error: &DecodeError, file: &str, checker: &mut Checker<'_>) {
     let help = match error {
@@ -145,7 +162,7 @@ pub(crate) fn report_decode(error: &DecodeError, file: &str, checker: &mut Check
             "catalog documents are a few kilobytes; split the file or remove it from catalog/"
         }
         DecodeError::Binary { .. } => "this looks like a binary file; remove it from catalog/",
-        DecodeError::InvalidUtf8 { .. } => "save the file as UTF-8",
+        DecodeError::InvalidUtf8 { .. } | DecodeError::Utf16 { .. } => "save the file as UTF-8",
     };
     checker.report(&NOT_TEXT, file, error.range(), error.to_string(), help.to_owned());
 }

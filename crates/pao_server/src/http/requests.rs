@@ -1,0 +1,274 @@
+//! `/requests`: submit, list, get, status, logs and the lifecycle actions, each limited to the
+//! caller's teams (administrators: every team).
+//!
+//! `logs`, `retry`, `abort`, `escalate` and `escalation` are thin: over what the orchestrator
+//! offers today (the status history is the log; `abort` and `transition`), in one small
+//! handler each, so they can be pointed at the fulfilment executor without touching the rest.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use pao_orchestrator::{Hint, RequestFilter, RequestStatus, RequestView, Requester, SubmitRequest};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::Identity;
+use crate::context::ApiContext;
+use crate::correlation;
+use crate::error::ApiError;
+use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
+use crate::model::{NoteBody, Request, RequestEnvelope, RequestFull, StatusDto, SubmitBody};
+use crate::pagination::{Page, paginate};
+
+/// `GET /requests` query.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    status: Option<String>,
+    team: Option<String>,
+    requestor: Option<String>,
+    limit: Option<usize>,
+    cursor: Option<String>,
+}
+
+/// Runs blocking orchestrator work off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, pao_orchestrator::OrchestratorError> + Send + 'static,
+) -> Result<T, ApiError> {
+    Ok(tokio::task::spawn_blocking(work).await??)
+}
+
+/// The `Idempotency-Key` header: 1-200 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else { return Ok(None) };
+    let text =
+        value.to_str().ok().filter(|t| !t.is_empty() && t.len() <= 200 && t.bytes().all(|b| b.is_ascii_graphic()));
+    text.map(|t| Some(t.to_owned())).ok_or_else(|| {
+        ApiError::bad_request(
+            "invalid_idempotency_key",
+            "Idempotency-Key must be 1 to 200 visible ASCII characters (a UUID is a good choice)",
+        )
+    })
+}
+
+fn requester(who: &Identity) -> Requester {
+    Requester { id: who.user.clone(), email: who.email.clone() }
+}
+
+/// The request, when the caller may see it: 404 when there is none, 403 outside their teams.
+async fn visible(ctx: &ApiContext, who: &Identity, id: String) -> Result<RequestView, ApiError> {
+    let orchestrator = ctx.orchestrator().clone();
+    let view = blocking(move || orchestrator.view(&id)).await?;
+    who.require_team(&view.team)?;
+    Ok(view)
+}
+
+/// `POST /requests`: 202 with the opened request.
+pub async fn submit(
+    State(ctx): State<ApiContext>,
+    who: Identity,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<SubmitBody>,
+) -> Result<(StatusCode, Json<RequestEnvelope<Request>>), ApiError> {
+    who.require_team(&body.team)?;
+    let request = SubmitRequest {
+        item: body.item,
+        version: body.version,
+        team: body.team,
+        resource: body.resource,
+        values: body.values,
+        requester: requester(&who),
+        hint: match body.fulfillment_hint {
+            None => Hint::Auto,
+            Some(crate::model::HintDto::Manual) => Hint::Manual,
+            Some(crate::model::HintDto::Automated) => Hint::Automated,
+        },
+        idempotency_key: idempotency_key(&headers)?,
+        correlation_id: correlation::current(),
+    };
+    let orchestrator = ctx.orchestrator().clone();
+    let done = blocking(move || orchestrator.submit(&request)).await?;
+    if !done.replayed {
+        ctx.metrics().observe_request(done.request.status.as_str(), &done.request.item);
+    }
+    tracing::info!(request_id = %done.request.id, team = %done.request.team, item = %done.request.item, replayed = done.replayed, "request submitted");
+    Ok((StatusCode::ACCEPTED, Json(RequestEnvelope { request: done.request.into(), replayed: Some(done.replayed) })))
+}
+
+/// `GET /requests`: newest first; `team` must be one of the caller's (administrators: any);
+/// without `team`, the caller's teams' requests. `requestor=me` is the caller.
+pub async fn list(
+    State(ctx): State<ApiContext>,
+    who: Identity,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Json<Page<Request>>, ApiError> {
+    if let Some(team) = &query.team {
+        who.require_team(team)?;
+    }
+    let status = query
+        .status
+        .as_deref()
+        .map(|s| {
+            RequestStatus::parse(s).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!(
+                        "status `{}` is not one of submitted, validating, pr_open, pr_merged, in_progress, completed, failed, aborted, escalated, pr_closed",
+                        s.escape_debug()
+                    ),
+                )
+            })
+        })
+        .transpose()?;
+    let requestor = match query.requestor.as_deref() {
+        Some("me") => Some(who.user.clone()),
+        other => other.map(str::to_owned),
+    };
+    let filter = RequestFilter { team: query.team.clone(), status, requestor };
+    let index_ctx = ctx.clone();
+    let views = blocking(move || index_ctx.index().list(&filter)).await?;
+    let visible: Vec<Request> = views.into_iter().filter(|v| who.may_act_for(&v.team)).map(Request::from).collect();
+    let page = paginate(
+        visible,
+        "requests",
+        query.cursor.as_deref(),
+        query.limit,
+        |r| format!("{}\u{1f}{}", r.created_at, r.id),
+        |a, b| a < b,
+    )?;
+    Ok(Json(page))
+}
+
+/// `GET /requests/{id}`: the request in full.
+pub async fn get(
+    State(ctx): State<ApiContext>,
+    who: Identity,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<RequestEnvelope<RequestFull>>, ApiError> {
+    visible(&ctx, &who, id.clone()).await?;
+    let orchestrator = ctx.orchestrator().clone();
+    let detail = blocking(move || orchestrator.get(&id)).await?;
+    Ok(Json(RequestEnvelope { request: detail.into(), replayed: None }))
+}
+
+/// `GET /requests/{id}/status`.
+pub async fn status(
+    State(ctx): State<ApiContext>,
+    who: Identity,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<StatusDto>, ApiError> {
+    let view = visible(&ctx, &who, id.clone()).await?;
+    let orchestrator = ctx.orchestrator().clone();
+    let report = blocking(move || orchestrator.status(&view.id)).await?;
+    Ok(Json(report.into()))
+}
+
+/// `GET /requests/{id}/logs`: the status history as log entries (the executor's action
+/// outcomes join it once fulfilment lands).
+pub async fn logs(
+    State(ctx): State<ApiContext>,
+    who: Identity,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let view = visible(&ctx, &who, id).await?;
+    let orchestrator = ctx.orchestrator().clone();
+    let report = blocking(move || orchestrator.status(&view.id)).await?;
+    let entries: Vec<Value> =
+        report.history.iter().map(|e| json!({ "at": e.at, "status": e.status, "message": e.note })).collect();
+    Ok(Json(json!({ "id": report.id, "entries": entries })))
+}
+
+async fn transition(
+    ctx: &ApiContext,
+    who: &Identity,
+    id: String,
+    to: RequestStatus,
+    note: String,
+) -> Result<Json<RequestEnvelope<Request>>, ApiError> {
+    let view = visible(ctx, who, id).await?;
+    let orchestrator = ctx.orchestrator().clone();
+    let note = format!("{note} (by {})", who.user);
+    let updated = blocking(move || match to {
+        RequestStatus::Aborted => orchestrator.abort(&view.id, &note),
+        other => orchestrator.transition(&view.id, other, &note),
+    })
+    .await?;
+    ctx.metrics().observe_request(updated.status.as_str(), &updated.item);
+    tracing::info!(request_id = %updated.id, status = updated.status.as_str(), "request status changed");
+    Ok(Json(RequestEnvelope { request: updated.into(), replayed: None }))
+}
+
+fn note(body: Option<NoteBody>, default: &str) -> String {
+    body.and_then(|b| b.reason).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
+/// `POST /requests/{id}/retry`: a failed or escalated request runs again (`in_progress`).
+pub async fn retry(
+    State(ctx): State<ApiContext>,
+    who: Identity,
+    ApiPath(id): ApiPath<String>,
+    OptionalJson(body): OptionalJson<NoteBody>,
+) -> Result<Json<RequestEnvelope<Request>>, ApiError> {
+    transition(&ctx, &who, id, RequestStatus::InProgress, note(body, "retried through the API")).await
+}
+
+/// `POST /requests/{id}/abort`: an open pull request is closed; a merged request stops.
+pub async fn abort(
+    State(ctx): State<ApiContext>,
+    who: Identity,
+    ApiPath(id): ApiPath<String>,
+    OptionalJson(body): OptionalJson<NoteBody>,
+) -> Result<Json<RequestEnvelope<Request>>, ApiError> {
+    transition(&ctx, &who, id, RequestStatus::Aborted, note(body, "aborted through the API")).await
+}
+
+/// `POST /requests/{id}/escalate`: the request is handed to people (`escalated`).
+pub async fn escalate(
+    State(ctx): State<ApiContext>,
+    who: Identity,
+    ApiPath(id): ApiPath<String>,
+    OptionalJson(body): OptionalJson<NoteBody>,
+) -> Result<Json<RequestEnvelope<Request>>, ApiError> {
+    transition(&ctx, &who, id, RequestStatus::Escalated, note(body, "escalated through the API")).await
+}
+
+/// `GET /requests/{id}/escalation`: whether and when the request was escalated, and why.
+pub async fn escalation(
+    State(ctx): State<ApiContext>,
+    who: Identity,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Value>, ApiError> {
+    let view = visible(&ctx, &who, id).await?;
+    let orchestrator = ctx.orchestrator().clone();
+    let report = blocking(move || orchestrator.status(&view.id)).await?;
+    let last = report.history.iter().rev().find(|e| e.status == RequestStatus::Escalated);
+    Ok(Json(json!({
+        "id": report.id,
+        "escalated": last.is_some(),
+        "at": last.map(|e| e.at.clone()),
+        "reason": last.map(|e| e.note.clone()),
+        "ticket": Value::Null,
+    })))
+}
+
+/// `DELETE /requests/{id}`: a pull request removing the resource's desired-state file (202).
+pub async fn decommission(
+    State(ctx): State<ApiContext>,
+    who: Identity,
+    headers: HeaderMap,
+    ApiPath(id): ApiPath<String>,
+) -> Result<(StatusCode, Json<RequestEnvelope<Request>>), ApiError> {
+    let view = visible(&ctx, &who, id).await?;
+    let key = idempotency_key(&headers)?;
+    let orchestrator = ctx.orchestrator().clone();
+    let requester = requester(&who);
+    let correlation_id = correlation::current();
+    let done = blocking(move || {
+        orchestrator.decommission_by_id(&view.id, &requester, key.as_deref(), correlation_id.as_deref())
+    })
+    .await?;
+    if !done.replayed {
+        ctx.metrics().observe_request(done.request.status.as_str(), &done.request.item);
+    }
+    Ok((StatusCode::ACCEPTED, Json(RequestEnvelope { request: done.request.into(), replayed: Some(done.replayed) })))
+}

@@ -1,0 +1,213 @@
+//! The PAO REST API behind `pao serve` (SPEC section 7): the catalog, the platform-team tools
+//! and the request lifecycle over HTTP, on top of the orchestrator.
+//!
+//! One stateless process: everything it knows it reads from Git, so several can run side by
+//! side (with the GitHub backend GitHub is the shared store; with the local backend, processes
+//! on one host share the repository through its ref locks). Design: `docs/server.md`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let app = pao_app::App::open(&pao_app::RepositoryOptions::default())?;
+//! let server = pao_server::Server::new(&app, pao_server::WebhookSecrets::from_env())?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! server.run(listener, pao_server::shutdown_signal()).await?;
+//! # Ok(()) }
+//! ```
+
+#![deny(missing_docs)]
+
+pub mod auth;
+pub mod catalog_state;
+pub mod context;
+pub mod correlation;
+pub mod error;
+pub mod extract;
+pub mod http;
+pub mod index;
+pub mod metrics;
+pub mod model;
+pub mod openapi;
+pub mod pagination;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+pub use auth::{AuthConfigError, Identity};
+pub use context::{ApiContext, WebhookSecrets};
+pub use error::{ApiError, status_code};
+pub use http::{Limits, app};
+
+/// A configured server: the shared context and its limits.
+#[derive(Debug, Clone)]
+pub struct Server {
+    ctx: ApiContext,
+    limits: Limits,
+    poll: Option<Duration>,
+    grace: Duration,
+}
+
+impl Server {
+    /// A server over the composition root's parts, with `[server]` of its configuration.
+    ///
+    /// # Errors
+    /// When `[auth]` is malformed.
+    pub fn new(app: &pao_app::App, secrets: WebhookSecrets) -> Result<Self, AuthConfigError> {
+        let config = &app.config.server;
+        Ok(Self {
+            ctx: ApiContext::new(app, secrets)?,
+            limits: Limits::from_config(config),
+            poll: (config.catalog_poll_seconds > 0).then(|| Duration::from_secs(config.catalog_poll_seconds)),
+            grace: Duration::from_secs(config.shutdown_grace_seconds),
+        })
+    }
+
+    /// The shared context.
+    pub fn context(&self) -> &ApiContext {
+        &self.ctx
+    }
+
+    /// The REST API under `/api/v1` with every layer, for in-process use (tests:
+    /// `tower::ServiceExt::oneshot`).
+    pub fn api_router(&self) -> axum::Router {
+        app(self.ctx.clone(), self.limits)
+    }
+
+    /// What `pao serve` serves: the web portal at `/` (`pao_portal`, a client of the API through
+    /// in-process calls, so it can do nothing the API would refuse) and everything else, the API
+    /// included, answered by [`Server::api_router`].
+    pub fn router(&self) -> axum::Router {
+        let api = self.api_router();
+        pao_portal::router(api.clone(), pao_portal::PortalOptions::default()).fallback_service(api)
+    }
+
+    /// Calls the API in process as `who`, through the same router, handlers and error envelope
+    /// as over HTTP: `pao catalog` without `--api` answers exactly what a server would.
+    /// `path` is below `/api/v1` (`/catalog?q=pg`). Returns the status and the JSON body
+    /// (`null` when the body is empty or not JSON).
+    pub async fn call_as(
+        &self,
+        who: Identity,
+        method: axum::http::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+    ) -> (axum::http::StatusCode, serde_json::Value) {
+        use tower::ServiceExt as _;
+        let mut request = axum::http::Request::builder().method(method).uri(format!("{}{path}", http::PREFIX));
+        if body.is_some() {
+            request = request.header(axum::http::header::CONTENT_TYPE, "application/json");
+        }
+        let body = body.map_or_else(axum::body::Body::empty, |b| axum::body::Body::from(b.to_string()));
+        let response = match request.body(body) {
+            Ok(mut request) => {
+                request.extensions_mut().insert(auth::InProcessIdentity(who));
+                match self.api_router().oneshot(request).await {
+                    Ok(response) => response,
+                    Err(never) => match never {},
+                }
+            }
+            Err(err) => axum::response::IntoResponse::into_response(ApiError::bad_request(
+                "invalid_path",
+                format!("`{}` is not a valid API path: {err}", path.escape_debug()),
+            )),
+        };
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap_or_default();
+        (status, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+    }
+
+    /// Loads the catalog once (readiness turns green when it succeeds).
+    pub async fn load_catalog(&self) -> bool {
+        self.ctx.refresh_catalog("start").await.is_ok()
+    }
+
+    /// Serves on `listener` until `shutdown` completes, then lets in-flight requests finish
+    /// (up to `[server] shutdown-grace-seconds`). Loads the catalog first (a failure is logged
+    /// and retried by the poll; `/health/ready` stays 503 meanwhile) and polls it every
+    /// `[server] catalog-poll-seconds`.
+    ///
+    /// # Errors
+    /// When the listener fails.
+    pub async fn run(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        self.load_catalog().await;
+        let poller = self.poll.map(|every| {
+            let ctx = self.ctx.clone();
+            tokio::spawn(async move {
+                let mut ticks = tokio::time::interval(every);
+                ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+                ticks.tick().await;
+                loop {
+                    ticks.tick().await;
+                    let _ = ctx.refresh_catalog("poll").await;
+                }
+            })
+        });
+        let address = listener.local_addr()?;
+        tracing::info!(address = %address, "serving the PAO API");
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let grace = self.grace;
+        let service = self.router().into_make_service_with_connect_info::<SocketAddr>();
+        let mut stopped = stop_rx.clone();
+        let server = axum::serve(listener, service).with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        });
+        tokio::spawn(async move {
+            shutdown.await;
+            tracing::info!("shutting down: finishing in-flight requests");
+            let _ = stop_tx.send(true);
+        });
+        let mut forced = stop_rx;
+        let result = tokio::select! {
+            result = server => result,
+            () = async move {
+                let _ = forced.wait_for(|s| *s).await;
+                tokio::time::sleep(grace).await;
+            } => {
+                tracing::warn!(grace_seconds = grace.as_secs(), "in-flight requests did not finish in time");
+                Ok(())
+            }
+        };
+        if let Some(poller) = poller {
+            poller.abort();
+        }
+        result
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}
+
+/// Structured JSON logs on standard error (`RUST_LOG` filters; default `info`).
+pub fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(false)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
