@@ -47,8 +47,22 @@ pub fn assert_well_formed(text: &str, parsed: &ParsedYaml) {
         assert!(at.line as usize <= index.line_count().max(1), "line {} of {}", at.line, index.line_count());
         assert!(!error.message.is_empty(), "an error without a message");
     }
+    if parsed.root.is_none()
+        && let Some(last) = parsed.errors.last()
+    {
+        // No tree because of an error (an empty text has none): the last error stopped the parse.
+        use pao_source::YamlErrorKind::{AliasBudget, ComplexKey, Syntax, TooDeep};
+        assert!(matches!(last.kind, Syntax | TooDeep | AliasBudget | ComplexKey), "no tree, yet the last error is {last:?}");
+    }
     if let Some(root) = &parsed.root {
-        assert!(parsed.errors.iter().all(|e| e.kind == pao_source::YamlErrorKind::DuplicateKey));
+        // With a tree, only the errors the loader recovers from: a duplicate key, a tag it
+        // does not interpret, a second document (the first is kept).
+        use pao_source::YamlErrorKind::{DuplicateKey, MultipleDocuments, UnsupportedTag};
+        assert!(
+            parsed.errors.iter().all(|e| matches!(e.kind, DuplicateKey | UnsupportedTag | MultipleDocuments)),
+            "a tree with a fatal error: {:?}",
+            parsed.errors
+        );
         let mut stack: Vec<&Node> = vec![root];
         while let Some(node) = stack.pop() {
             assert_range(text, &node.span, "node span");
