@@ -17,15 +17,26 @@
 use std::str::FromStr;
 
 use libfuzzer_sys::fuzz_target;
-use pao_git::{ItemId, NameError, Operation, REQUEST_BRANCH_PREFIX, RequestId, RequestStatus, ResourceKey, ResourceName, Team};
+use pao_git::{
+    ItemId, NameError, Operation, REQUEST_BRANCH_PREFIX, RequestId, RequestStatus, ResourceKey, ResourceName, Team,
+};
 
 /// The checks every kind of name shares.
 fn check_name<T>(text: &str, parse: fn(&str) -> Result<T, NameError>, as_str: fn(&T) -> &str)
 where
-    T: std::fmt::Display + FromStr<Err = NameError> + serde::Serialize + serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+    T: std::fmt::Display
+        + FromStr<Err = NameError>
+        + serde::Serialize
+        + serde::de::DeserializeOwned
+        + PartialEq
+        + std::fmt::Debug,
 {
     let parsed = parse(text);
-    assert_eq!(T::from_str(text).ok(), parsed.as_ref().ok().and_then(|_| parse(text).ok()), "FromStr disagrees with parse");
+    assert_eq!(
+        T::from_str(text).ok(),
+        parsed.as_ref().ok().and_then(|_| parse(text).ok()),
+        "FromStr disagrees with parse"
+    );
     let json = serde_json::to_string(text).expect("a string serialises");
     match parsed {
         Ok(name) => {
@@ -34,9 +45,15 @@ where
             assert_eq!(serde_json::to_string(&name).ok(), Some(json.clone()), "serde writes another text");
             assert_eq!(serde_json::from_str::<T>(&json).ok(), Some(name), "serde reads it back differently");
             assert!(text.is_ascii() && !text.is_empty() && text.len() <= 64, "accepted `{text:?}`");
-            assert!(!text.contains('/') && !text.contains("..") && !text.starts_with(['-', '.']), "accepted `{text:?}`");
+            assert!(
+                !text.contains('/') && !text.contains("..") && !text.starts_with(['-', '.']),
+                "accepted `{text:?}`"
+            );
             assert!(!text.ends_with(".lock") && !text.contains("@{"), "accepted `{text:?}`");
-            assert!(git2::Reference::is_valid_name(&format!("refs/pao/x/{text}")), "`{text}` makes an invalid ref name");
+            assert!(
+                git2::Reference::is_valid_name(&format!("refs/pao/x/{text}")),
+                "`{text}` makes an invalid ref name"
+            );
         }
         Err(error) => {
             assert!(serde_json::from_str::<T>(&json).is_err(), "serde accepts what parse rejects: {text:?}");

@@ -48,7 +48,8 @@ fuzz_target!(|data: &[u8]| {
         let secrets: BTreeMap<String, String> = [("platform-api-token".to_owned(), "t0ken-value".to_owned())].into();
         let automated = item.fulfillment.automated.as_ref().map_or(0, |list| list.actions.len());
         for index in 0..=automated {
-            let rendered = pao_vars::render_action_for_execution(engine, item, ListKind::Automated, index, &input, &secrets);
+            let rendered =
+                pao_vars::render_action_for_execution(engine, item, ListKind::Automated, index, &input, &secrets);
             if let Ok(rendered) = rendered {
                 let _ = rendered.redacted();
             }

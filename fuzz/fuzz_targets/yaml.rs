@@ -24,7 +24,9 @@ fuzz_target!(|data: &[u8]| {
         let in_place = pao_schema::CatalogDocument::from_deserializer(kind.as_deref(), root);
         let via_json = pao_schema::CatalogDocument::from_value(json);
         match (in_place, via_json) {
-            (Ok(a), Ok(b)) => assert_eq!(format!("{a:?}"), format!("{b:?}"), "the tree and its JSON deserialise differently"),
+            (Ok(a), Ok(b)) => {
+                assert_eq!(format!("{a:?}"), format!("{b:?}"), "the tree and its JSON deserialise differently")
+            }
             (Err(_), Err(_)) => {}
             (a, b) => panic!("the tree and its JSON disagree: in place {:?}, via JSON {:?}", a.is_ok(), b.is_ok()),
         }

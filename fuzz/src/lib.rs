@@ -52,7 +52,10 @@ pub fn assert_well_formed(text: &str, parsed: &ParsedYaml) {
     {
         // No tree because of an error (an empty text has none): the last error stopped the parse.
         use pao_source::YamlErrorKind::{AliasBudget, ComplexKey, Syntax, TooDeep};
-        assert!(matches!(last.kind, Syntax | TooDeep | AliasBudget | ComplexKey), "no tree, yet the last error is {last:?}");
+        assert!(
+            matches!(last.kind, Syntax | TooDeep | AliasBudget | ComplexKey),
+            "no tree, yet the last error is {last:?}"
+        );
     }
     if let Some(root) = &parsed.root {
         // With a tree, only the errors the loader recovers from: a duplicate key, a tag it
