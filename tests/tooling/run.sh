@@ -212,10 +212,10 @@ fi
 # --- 5. scripts -----------------------------------------------------------
 section "5. scripts/ on the example catalog (exit 0) and a broken copy (exit 1)"
 s="$root/scripts"
-for script in validate-catalog.sh validate-all.sh validate-changed.sh integration-test.sh pre-commit-hook.sh; do
+for script in validate-catalog.sh validate-all.sh validate-changed.sh integration-test.sh pre-commit-hook.sh fuzz.sh; do
     expect 0 "$script --help" "$s/$script" --help
 done
-for script in validate-catalog.sh validate-all.sh validate-changed.sh integration-test.sh; do
+for script in validate-catalog.sh validate-all.sh validate-changed.sh integration-test.sh fuzz.sh; do
     expect 2 "$script --no-such-option" "$s/$script" --no-such-option
 done
 expect 2 "validate-catalog.sh without a path" "$s/validate-catalog.sh"

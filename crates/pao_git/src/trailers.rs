@@ -57,11 +57,16 @@ pub fn with_trailers(message: &str, trailers: &[(String, String)]) -> String {
 }
 
 /// Reads the `Key: value` lines of a message's last paragraph; the last value of a key wins.
+/// An empty value may have lost its space after the colon (`Key:` ending the message, which is
+/// trimmed), so the separator is the first `:`; a key never holds one.
 pub fn parse_trailers(message: &str) -> BTreeMap<String, String> {
     let last = message.trim_end().rsplit("\n\n").next().unwrap_or_default();
     last.lines()
         .filter_map(|line| {
-            let (key, value) = line.split_once(": ")?;
+            let (key, value) = line.split_once(':')?;
+            if !(value.is_empty() || value.starts_with(' ')) {
+                return None;
+            }
             let valid = !key.is_empty() && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
             valid.then(|| (key.to_owned(), value.trim().to_owned()))
         })
@@ -71,6 +76,20 @@ pub fn parse_trailers(message: &str) -> BTreeMap<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Found by the `names` fuzz target: an empty value written last (`Key: ` then the end of
+    /// the message) did not read back.
+    #[test]
+    fn empty_values_read_back_even_last() {
+        let trailers =
+            vec![("Pao-Requester".to_owned(), String::new()), ("Pao-Requester-Email".to_owned(), String::new())];
+        let message = with_trailers("\n\n", &trailers);
+        let read = parse_trailers(&message);
+        assert_eq!(read.get("Pao-Requester").map(String::as_str), Some(""));
+        assert_eq!(read.get("Pao-Requester-Email").map(String::as_str), Some(""));
+        // `Key:value` without the space is no trailer, as before.
+        assert!(parse_trailers("m\n\nPao-Team:dba").is_empty());
+    }
 
     #[test]
     fn round_trip() {

@@ -32,3 +32,21 @@ pub use line_index::{LineCol, LineIndex};
 pub use node::{Entry, Node, Value};
 pub use parse::{MAX_DEPTH, MAX_NODES, ParsedYaml, YamlError, YamlErrorKind, parse_yaml};
 pub use read::{MAX_INPUT_BYTES, ReadError, format_size, read_bounded, read_to_string_bounded};
+
+/// Each of [`parse_yaml`]'s two parsers alone, for the differential fuzz target in `fuzz/`
+/// (feature `fuzzing`). Not API: nothing else may call it.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    use crate::ParsedYaml;
+
+    /// The fast path: `None` when `text` is outside the subset it reads.
+    pub fn fast(text: &str) -> Option<ParsedYaml> {
+        crate::fast::parse(text)
+    }
+
+    /// saphyr-parser, which reads all of YAML.
+    pub fn saphyr(text: &str) -> ParsedYaml {
+        crate::parse::parse_with_saphyr(text)
+    }
+}

@@ -85,8 +85,34 @@ impl RenderError {
             Some(expr) if !base.contains(&format!("`{expr}`")) => format!("{base} (in `{expr}`)"),
             _ => base,
         };
-        Self { kind, message, range: err.range() }
+        let range = match (err.template_source(), err.range()) {
+            (Some(source), Some(range)) => Some(char_range(source, range)),
+            (None, range) => range,
+            (Some(_), None) => None,
+        };
+        Self { kind, message, range }
     }
+}
+
+/// `range` widened to whole characters of `text` and kept inside it: minijinja reports some
+/// errors ("unexpected character") as one byte at a character of several.
+pub(crate) fn char_range(text: &str, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+    let floor = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ceil = |mut i: usize| {
+        i = i.min(text.len());
+        while !text.is_char_boundary(i) {
+            i += 1;
+        }
+        i
+    };
+    let start = floor(range.start);
+    start..ceil(range.end).max(start)
 }
 
 fn kind_text(kind: ErrorKind) -> &'static str {

@@ -259,7 +259,7 @@ fn resolve_with_minijinja(engine: &crate::Engine, text: &str, scope: &ScopeInfo)
                 kind: TemplateProblemKind::Syntax,
                 message: format!("template syntax error: {detail}"),
                 help,
-                range: err.range().unwrap_or(0..0),
+                range: crate::engine::char_range(text, err.range().unwrap_or(0..0)),
             });
         }
     }

@@ -193,3 +193,24 @@ fn functions_on_ordinary_values_still_work() {
     let rendered = engine().render_str("{{ concat([1], [2, 3]) | json }}", &context()).unwrap();
     assert_eq!(rendered, json!("[1,2,3]"));
 }
+
+/// Found by the `template` fuzz target: a syntax error right after an identifier, at a
+/// character of more than one byte, was reported with a range inside that character.
+#[test]
+fn problem_ranges_never_split_a_character() {
+    for template in [
+        "https://hooks.example.le.bom/{{ outputs.create_d\u{fffd}.enop tdn}}/{{ outputs.make_db.endpoinA",
+        "{{ fields.a\u{e9} }}",
+        "{{ \u{1f600} }}",
+        "{% if \u{fffd} %}x{% endif %}",
+    ] {
+        for problem in check_template(&engine(), template, &scope()) {
+            assert!(
+                template.get(problem.range.clone()).is_some(),
+                "{template:?}: range {:?} splits a character ({})",
+                problem.range,
+                problem.message
+            );
+        }
+    }
+}
