@@ -69,9 +69,11 @@ git -C "$WORK/catalog" -c user.name=bench -c user.email=bench@example.com commit
 rm -rf "$WORK/state.git"
 git clone -q --bare "$WORK/catalog" "$WORK/state.git"
 
+# The server's stdout goes to /dev/null: `PID=$(start_server ...)` would otherwise wait for the
+# server to close the pipe, i.e. forever.
 start_server() { # port logfile
   "$PAO" serve --state-repo "$WORK/state.git" --catalog-repo "$WORK/catalog" --catalog-rev main \
-    --config "$WORK/catalog/pao.toml" --local --addr "127.0.0.1:$1" 2>"$2" &
+    --config "$WORK/catalog/pao.toml" --local --addr "127.0.0.1:$1" >/dev/null 2>"$2" &
   local pid=$!
   for _ in $(seq 1 100); do
     curl -sf "http://127.0.0.1:$1/api/v1/health/ready" >/dev/null && { echo "$pid"; return; }

@@ -232,6 +232,30 @@ async fn two_servers_on_one_state_repository_lose_nothing() {
         assert_eq!(ids.len(), accepted.len(), "{base}");
         assert!(accepted.iter().all(|id| ids.contains(&id.as_str())), "{base}");
     }
+    // Once the refs have settled, a listing answers from the index without reading them all;
+    // a write by the other server is still seen at the next listing.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let count = |base: String| {
+        let client = client.clone();
+        async move {
+            let listed: Value = client
+                .get(format!("{base}/requests?limit=200"))
+                .bearer_auth(ALICE)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            listed["data"].as_array().unwrap().len()
+        }
+    };
+    assert_eq!(count(bases[0].clone()).await, accepted.len());
+    assert_eq!(count(bases[0].clone()).await, accepted.len(), "the fast path answers the same");
+    let body = json!({ "item": "pgsql", "resource": "db-late", "team": "streaming", "values": pg_values() });
+    let late = client.post(format!("{}/requests", bases[1])).bearer_auth(ALICE).json(&body).send().await.unwrap();
+    assert_eq!(late.status().as_u16(), 202);
+    assert_eq!(count(bases[0].clone()).await, accepted.len() + 1, "the other server's write is seen");
     for stop in stops {
         stop.send(()).unwrap();
     }
