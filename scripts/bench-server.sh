@@ -84,7 +84,10 @@ start_server() { # port logfile
 
 # POST /requests with unique resources; counts statuses. Arguments: tag (keeps two runs apart).
 cat > "$LUA/submit.lua" <<'LUA'
-local counter, tag, thread_id = 0, "a", 0
+-- thread_id is a global: setup() sets it in each thread (a local here would shadow it, and
+-- both threads would submit the same resources).
+local counter, tag = 0, "a"
+thread_id = 0
 local threads = {}
 function setup(thread)
   thread:set("thread_id", #threads)
@@ -163,8 +166,8 @@ RSS1=$(ps -o rss= -p "$PID")
 # --- two processes on one state repository --------------------------------------------------
 PORT2=18481
 PID2=$(start_server $PORT2 "$WORK/server2.log")
-wrk -t1 -c50 -d"${SECONDS_PER_PHASE}s" --timeout 10s -s "$LUA/submit.lua" "$BASE" -- twoA | grep RESULT > "$WORK/two-a" &
-wrk -t1 -c50 -d"${SECONDS_PER_PHASE}s" --timeout 10s -s "$LUA/submit.lua" "http://127.0.0.1:$PORT2" -- twoB | grep RESULT > "$WORK/two-b"
+wrk -t1 -c50 -d"${SECONDS_PER_PHASE}s" --timeout 10s -s "$LUA/submit.lua" "$BASE" -- two-a | grep RESULT > "$WORK/two-a" &
+wrk -t1 -c50 -d"${SECONDS_PER_PHASE}s" --timeout 10s -s "$LUA/submit.lua" "http://127.0.0.1:$PORT2" -- two-b | grep RESULT > "$WORK/two-b"
 wait %%  2>/dev/null || true
 sleep 1
 a=$(sed -E 's/.*accepted=([0-9]+).*/\1/' "$WORK/two-a"); b=$(sed -E 's/.*accepted=([0-9]+).*/\1/' "$WORK/two-b")
@@ -175,10 +178,17 @@ kill "$PID" "$PID2"; wait "$PID" "$PID2" 2>/dev/null || true
 
 # --- nothing lost ---------------------------------------------------------------------------
 branches=$(git -C "$WORK/state.git" for-each-ref --format=x refs/heads/pao/requests/ | wc -l)
-expected=$((created + single + a + b))
-echo "request branches: $branches (accepted: $expected)"
+# wrk counts only the answers it read before its time ran out; the servers' access logs count
+# every 202 they sent, those still in flight at wrk's end included. Each must be a branch.
+expected=$(cat "$WORK/server1.log" "$WORK/server2.log" | grep -c '"route":"/api/v1/requests","status":202' || true)
+echo "request branches: $branches (202 answers in the servers' logs: $expected; counted by wrk: $((created + single + a + b)))"
 fsck=ok
 git -C "$WORK/state.git" fsck --strict --no-progress >/dev/null 2>&1 || fsck=FAILED
 echo "git fsck --strict: $fsck"
 echo "RSS after the run: server 1 $((RSS1 / 1024)) MiB, server 2 $((RSS2 / 1024)) MiB"
-[ "$branches" -eq "$expected" ] && [ "$fsck" = ok ]
+# Nothing lost: every 202 is a branch. More branches than 202s are submissions whose answer was
+# not a 202 although they were written (an answer cut off by a timeout); they are reported.
+if [ "$branches" -gt "$expected" ]; then
+  echo "note: $((branches - expected)) branches whose submission was not answered 202 (see the access logs)"
+fi
+[ "$branches" -ge "$expected" ] && [ "$fsck" = ok ]
