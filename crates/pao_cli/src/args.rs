@@ -91,6 +91,17 @@ pub struct LintArgs {
     /// Configuration file (default: pao.toml at the repository root, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Report only findings this baseline does not hold, and name its entries that no longer
+    /// occur (on standard error).
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE (by rule, file and fingerprint) instead of reporting
+    /// them; exit 0 unless pao-lint could not run.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Neither read nor write the cache (.pao-cache/ at the repository root).
+    #[arg(long)]
+    pub no_cache: bool,
 }
 
 /// Output formats of `pao-lint`.

@@ -8,6 +8,7 @@
 #![deny(missing_docs)]
 
 mod model;
+pub mod fingerprint;
 pub mod render;
 
-pub use model::{Diagnostic, Label, Located, Report, RuleMeta, Severity, SourceFile};
+pub use model::{intern_code, Diagnostic, Label, Located, Report, RuleMeta, Severity, SourceFile};

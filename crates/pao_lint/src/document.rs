@@ -120,7 +120,7 @@ impl Checked {
         let first_key = root.as_ref().and_then(|r| r.entries().first()).map_or(0..0, |e| e.key_span.clone());
         let id = root.as_ref().and_then(|r| r.pointer("/metadata/id")).and_then(Node::as_str).map(str::to_owned);
         let root = root.filter(|_| !matches!(doc, Some(CatalogDocument::Item(_))));
-        Self { path, source: Arc::new(source), root, anchors, first_key, id, doc, diagnostics }
+        Self { path, source: Arc::new(source), root, anchors, first_key, id, doc, diagnostics, cached: None }
     }
 }
 

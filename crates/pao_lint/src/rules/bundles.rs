@@ -101,14 +101,14 @@ declare_rule! {
 /// Cross-file checks over every parsed document: bundle references and deprecation replacements.
 /// `removed` holds ids that existed at the `--changed-since` revision but are gone now.
 pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker<'_>) {
-    let by_id: HashMap<&str, &CatalogDocument> =
-        files.iter().filter_map(|f| f.doc.as_ref()).map(|d| (d.metadata().id.as_str(), d)).collect();
+    // Files the cache answered have no parsed document, only its summary; the driver parses
+    // every item a bundle reported on refers to (`incremental`), so `target.doc` below is only
+    // `None` for bundles whose findings are not reported.
+    let by_id: HashMap<&str, &Checked> = files.iter().filter_map(|f| Some((f.doc_id()?, f))).collect();
     for file in files {
-        let Some(doc) = &file.doc else { continue };
+        let Some(own_id) = file.doc_id() else { continue };
         let span = |p: &str| file.span(p);
-        if let Some(replacement) = doc.metadata().lifecycle.deprecation.as_ref().and_then(|d| d.replacement.as_deref())
-        {
-            let own_id = doc.metadata().id.as_str();
+        if let Some(replacement) = file.replacement() {
             let at = span("/metadata/lifecycle/deprecation/replacement");
             if replacement == own_id {
                 checker.report(
@@ -130,7 +130,7 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                 );
             }
         }
-        let (CatalogDocument::Bundle(bundle), Some(root)) = (doc, &file.root) else { continue };
+        let (Some(CatalogDocument::Bundle(bundle)), Some(root)) = (&file.doc, &file.root) else { continue };
         for (i, component) in bundle.components.iter().enumerate() {
             let p = format!("/components/{i}");
             let Some(target) = by_id.get(component.item.as_str()) else {
@@ -158,7 +158,11 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                 }
                 continue;
             };
-            let CatalogDocument::Item(item) = target else {
+            let Some(CatalogDocument::Item(item)) = &target.doc else {
+                if !target.is_bundle() {
+                    // A summarised item: this bundle is not reported on (see above).
+                    continue;
+                }
                 checker.report(
                     &NESTED_BUNDLE,
                     &file.path,
