@@ -145,10 +145,12 @@ def main():
     parser.add_argument("--skip-check-jsonschema", action="store_true", help="it takes minutes on 10,000 files")
     parser.add_argument("--skip-ajv", action="store_true")
     parser.add_argument("--skip-cache", action="store_true", help="skip the cache measurements")
+    parser.add_argument("--no-build", action="store_true", help="use target/release/pao-lint as it is")
     parser.add_argument("--compare-with", metavar="PAO_LINT", help="an older pao-lint binary for the cold lint")
     args = parser.parse_args()
 
-    subprocess.run(["cargo", "build", "--release", "-q", "-p", "pao_cli", "--bin", "pao-lint"], cwd=REPO, check=True)
+    if not args.no_build:
+        subprocess.run(["cargo", "build", "--release", "-q", "-p", "pao_cli", "--bin", "pao-lint"], cwd=REPO, check=True)
     pao_lint = REPO / "target" / "release" / "pao-lint"
     ajv = None if args.skip_ajv else ensure_ajv()
     check_jsonschema = None if args.skip_check_jsonschema else shutil.which("check-jsonschema")

@@ -73,7 +73,8 @@ fn a_baseline_reports_only_new_findings() {
 
     // A new finding is reported; the fixed one is named as no longer occurring.
     let text = std::fs::read_to_string(&file).unwrap();
-    let text = text.replace("  version: 1.4\n", "  version: \"1.4.0\"\n").replace("strategy: failover", "strategy: nope");
+    let text =
+        text.replace("  version: 1.4\n", "  version: \"1.4.0\"\n").replace("strategy: failover", "strategy: nope");
     std::fs::write(&file, text).unwrap();
     assert_cmd_snapshot!("new_and_gone", pao_lint(dir).args(["--baseline", "baseline.json", "--format", "github"]));
 }

@@ -7,8 +7,8 @@
 
 #![deny(missing_docs)]
 
-mod model;
 pub mod fingerprint;
+mod model;
 pub mod render;
 
-pub use model::{intern_code, Diagnostic, Label, Located, Report, RuleMeta, Severity, SourceFile};
+pub use model::{Diagnostic, Label, Located, Report, RuleMeta, Severity, SourceFile, intern_code};

@@ -91,7 +91,8 @@ pub fn intern_code(code: &str) -> Option<&'static str> {
 
 fn deserialize_code<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
     let code = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-    intern_code(&code).ok_or_else(|| serde::de::Error::custom(format!("`{code}` is not a rule code (`PAO` and three digits)")))
+    intern_code(&code)
+        .ok_or_else(|| serde::de::Error::custom(format!("`{code}` is not a rule code (`PAO` and three digits)")))
 }
 
 impl Diagnostic {

@@ -44,13 +44,23 @@ pub struct Entry {
 /// Why a baseline could not be read or written (exit status 2).
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    /// The file cannot be read or written.
-    #[error("{}: cannot {action} the baseline: {source}", path.display())]
-    Io {
+    /// The file cannot be read.
+    #[error(
+        "{}: cannot read the baseline: {source}; check the path, or make one with `pao-lint --write-baseline {}`",
+        path.display(),
+        path.display()
+    )]
+    Read {
         /// The baseline file.
         path: PathBuf,
-        /// `read` or `write`.
-        action: &'static str,
+        /// What failed.
+        source: std::io::Error,
+    },
+    /// The file cannot be written.
+    #[error("{}: cannot write the baseline: {source}; check that its directory exists and is writable", path.display())]
+    Write {
+        /// The baseline file.
+        path: PathBuf,
         /// What failed.
         source: std::io::Error,
     },
@@ -91,10 +101,8 @@ impl Baseline {
     /// # Errors
     /// When it cannot be read or is not a baseline of this version.
     pub fn read(path: &Path) -> Result<Self, BaselineError> {
-        let bytes = pao_source::read_bounded(path, pao_source::MAX_INPUT_BYTES as u64).map_err(|err| match err {
-            pao_source::ReadError::Io { source, .. } => {
-                BaselineError::Io { path: path.to_owned(), action: "read", source }
-            }
+        let bytes = pao_source::read_bounded(path, pao_source::MAX_INPUT_BYTES).map_err(|err| match err {
+            pao_source::ReadError::Io { source, .. } => BaselineError::Read { path: path.to_owned(), source },
             other => BaselineError::Invalid { path: path.to_owned(), message: other.to_string() },
         })?;
         let invalid = |message: String| BaselineError::Invalid { path: path.to_owned(), message };
@@ -111,7 +119,7 @@ impl Baseline {
     /// # Errors
     /// When the file cannot be written.
     pub fn write(&self, path: &Path) -> Result<(), BaselineError> {
-        let io = |source| BaselineError::Io { path: path.to_owned(), action: "write", source };
+        let io = |source| BaselineError::Write { path: path.to_owned(), source };
         let mut text = serde_json::to_string_pretty(self).map_err(|e| io(std::io::Error::other(e)))?;
         text.push('\n');
         let dir = match path.parent() {

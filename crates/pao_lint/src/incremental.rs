@@ -65,8 +65,11 @@ impl Linter {
         let wanted = |path: &str| report_on.is_none_or(|set| set.contains(path));
 
         // 1. Which files the cache vouches for.
-        let mut slots: Vec<Slot> =
-            prepared.sources.into_par_iter().map(|(path, input)| self.probe(&store, &today, started_ns, path, input)).collect();
+        let mut slots: Vec<Slot> = prepared
+            .sources
+            .into_par_iter()
+            .map(|(path, input)| self.probe(&store, &today, started_ns, path, input))
+            .collect();
         slots.sort_by(|a, b| a.checked.path.cmp(&b.checked.path));
 
         // 2. Parse what the cross-file rules need in full: bundles reported on and files compared
@@ -84,7 +87,9 @@ impl Linter {
             .iter()
             .filter(|s| wanted(&s.checked.path))
             .filter_map(|s| match &s.checked.doc {
-                Some(pao_schema::CatalogDocument::Bundle(bundle)) => Some(bundle.components.iter().map(|c| c.item.clone())),
+                Some(pao_schema::CatalogDocument::Bundle(bundle)) => {
+                    Some(bundle.components.iter().map(|c| c.item.clone()))
+                }
                 _ => None,
             })
             .flatten()
@@ -288,10 +293,7 @@ fn build_identity() -> String {
     let Some(metadata) = std::env::current_exe().ok().and_then(|exe| std::fs::metadata(exe).ok()) else {
         return "unknown build".to_owned();
     };
-    let modified = metadata
-        .modified()
-        .ok()
-        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-        .map_or(0, |d| d.as_nanos());
+    let modified =
+        metadata.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
     format!("{} {modified}", metadata.len())
 }

@@ -38,9 +38,9 @@ use pao_schema::CatalogDocument;
 use pao_source::Node;
 use rayon::prelude::*;
 
+pub use crate::cache::CacheStats;
 use crate::checker::{Checker, RuleLevels};
 use crate::document::{FileContext, check_file};
-pub use crate::cache::CacheStats;
 pub use crate::rules::ownership::CODEOWNERS_PATHS;
 use crate::rules::ownership::CodeOwnersFile;
 use crate::rules::{bundles, changes, naming, ownership, templates, yaml};
@@ -459,8 +459,7 @@ impl Linter {
             changes::check(&checked, &changes.previous, &mut cross);
         }
 
-        let mut report = Report::default();
-        report.files = checked.iter().filter(|c| wanted(&c.path)).count();
+        let mut report = Report { files: checked.iter().filter(|c| wanted(&c.path)).count(), ..Report::default() };
         let all: Vec<Diagnostic> =
             checked.iter_mut().flat_map(|c| std::mem::take(&mut c.diagnostics)).chain(cross.diagnostics).collect();
         let sources: HashMap<&str, &Checked> = checked.iter().map(|c| (c.path.as_str(), c)).collect();

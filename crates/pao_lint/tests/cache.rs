@@ -69,7 +69,8 @@ fn copy_tree(from: &Path, to: &Path) {
 
 /// The catalog files, relative to the root, sorted.
 fn catalog_files(root: &Path) -> Vec<String> {
-    let mut files: Vec<String> = pao_lint::walk::walk(root, &root.join("catalog")).into_iter().map(|(p, _)| p).collect();
+    let mut files: Vec<String> =
+        pao_lint::walk::walk(root, &root.join("catalog")).into_iter().map(|(p, _)| p).collect();
     files.sort();
     files
 }
@@ -323,6 +324,9 @@ fn a_warm_cache_answers_for_every_unchanged_item() {
     assert_eq!(git(root, &["status", "--porcelain"]).trim(), "");
 }
 
+/// A way to break a shard's bytes.
+type Breakage = fn(&[u8]) -> Vec<u8>;
+
 #[test]
 fn a_broken_cache_is_ignored_and_rewritten() {
     let repo = example_repository();
@@ -336,7 +340,7 @@ fn a_broken_cache_is_ignored_and_rewritten() {
     assert_eq!(shards.len(), 64);
     let linter = linter(root);
     let expected = seen(&linter.lint_repository(root, &Targets::default()).unwrap());
-    let breakages: [(&str, fn(&[u8]) -> Vec<u8>); 5] = [
+    let breakages: [(&str, Breakage); 5] = [
         ("truncated", |b| b[..b.len() / 2].to_vec()),
         ("empty", |_| Vec::new()),
         ("garbage", |_| b"\x00\xff not json".to_vec()),

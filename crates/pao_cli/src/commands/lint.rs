@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use pao_config::Config;
 use pao_diagnostics::render::{HumanOptions, SarifTool, render_github, render_human, render_json, render_sarif};
-use pao_lint::codes::{RULES, rule};
 use pao_lint::baseline::{Baseline, Entry};
+use pao_lint::codes::{RULES, rule};
 use pao_lint::{CacheStats, Linter, Targets};
 use serde_json::json;
 
@@ -211,7 +211,11 @@ fn gone_note(gone: &[Entry], path: &Path) -> String {
     if gone.len() > 20 {
         text.push_str(&format!("  … and {} more\n", gone.len() - 20));
     }
-    text.push_str(&format!("  run `pao-lint --write-baseline {}` to drop them from the baseline\n", path.display()));
+    text.push_str(&format!(
+        "  run `pao-lint --write-baseline {}` to drop {} from the baseline\n",
+        path.display(),
+        if gone.len() == 1 { "it" } else { "them" }
+    ));
     text
 }
 

@@ -8,8 +8,8 @@
 
 use serde_json::{Value, json};
 
-use crate::{Located, Report, RuleMeta, Severity};
 use crate::fingerprint::fingerprints;
+use crate::{Located, Report, RuleMeta, Severity};
 
 /// GitHub code scanning rejects a run with more results than this.
 pub const MAX_RESULTS: usize = 25_000;
