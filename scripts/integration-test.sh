@@ -20,6 +20,9 @@ this script):
                                                    if `pao form` exists
   5. pao request submit + merge against a temporary state repository
                                                    if `pao request` exists
+  6. the full path: submit, merge, pao request execute against a loopback
+     REST target (python3 http.server), completed  if `pao request execute` exists
+  7. the same inside the server: submit, merge, `pao serve --worker` completes it
 A step whose subcommand is missing prints `SKIP <step>: <why>`; the script
 grows with the tools.
 
@@ -203,6 +206,125 @@ else
             fail "request merge: exit $status $(head -c 500 "$work/merge.out")"
         fi
     fi
+fi
+
+# 6 ----------------------------------------------------------------------
+step "6. fulfilment: submit, merge, execute, completed (pao request execute)"
+if ! "$pao" request execute --help >/dev/null 2>&1; then
+    skip "fulfilment: \`pao request execute\` does not exist yet"
+elif ! command -v python3 >/dev/null 2>&1; then
+    skip "fulfilment: python3 (the loopback REST target) is not installed"
+else
+    target_log="$work/target.log"
+    cat >"$work/target.py" <<'PY'
+import http.server, json, sys
+log = open(sys.argv[1], "a", buffering=1)
+class Handler(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("content-length", 0)))
+        log.write(json.dumps({"path": self.path, "key": self.headers.get("idempotency-key"), "body": body.decode()}) + "\n")
+        out = json.dumps({"queue": {"url": "https://sqs.local/integration"}}).encode()
+        self.send_response(201); self.send_header("content-type", "application/json"); self.end_headers(); self.wfile.write(out)
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+print(server.server_address[1], flush=True)
+server.serve_forever()
+PY
+    python3 "$work/target.py" "$target_log" >"$work/target.port" &
+    target_pid=$!
+    for _ in $(seq 50); do [[ -s $work/target.port ]] && break; sleep 0.1; done
+    port=$(head -n1 "$work/target.port")
+    fcat="$work/fulfil-catalog"
+    mkdir -p "$fcat/catalog/messaging"
+    cat >"$fcat/catalog/messaging/echo-queue.yaml" <<YAML
+apiVersion: pao/v1
+kind: CatalogItem
+metadata:
+  id: echo-queue
+  name: Echo Queue
+  description: A queue created through a REST call (integration test)
+  version: 1.0.0
+  category: messaging
+  owner: { team: platform, contact: platform@example.com }
+  lifecycle: { status: stable }
+presentation:
+  form:
+    groups:
+      - id: basic
+        name: Basic
+        fields:
+          - { id: queueName, name: Queue Name, type: string, required: true }
+fulfillment:
+  strategy: automated
+  automated:
+    actions:
+      - id: create_queue
+        name: Create the queue
+        type: rest-api
+        retry: { maxAttempts: 2, backoffSeconds: 1 }
+        config:
+          method: POST
+          url: "http://127.0.0.1:$port/queues"
+          body: { name: "{{ fields.queueName }}" }
+          expectStatus: [201]
+          outputs: { url: /queue/url }
+YAML
+    pao_git -C "$fcat" init -q
+    pao_git -C "$fcat" add -A
+    pao_git -C "$fcat" commit -q -m "fulfilment catalog"
+    printf 'queueName: integration-echo\n' >"$work/echo-values.yaml"
+    freq=(request --state-repo "$fcat")
+    status=0
+    PAO_USER=integration "$pao" "${freq[@]}" submit --item echo-queue --resource echo --team platform \
+        --values "$work/echo-values.yaml" --json >"$work/fsubmit.json" 2>"$work/fsubmit.err" || status=$?
+    fid=$(jq -r '.request.id // empty' "$work/fsubmit.json" 2>/dev/null || true)
+    if [[ $status -ne 0 || -z $fid ]]; then
+        fail "fulfilment submit: exit $status $(head -c 500 "$work/fsubmit.err")"
+    elif ! PAO_USER=integration "$pao" "${freq[@]}" merge "$fid" >"$work/fmerge.out" 2>&1; then
+        fail "fulfilment merge: $(head -c 500 "$work/fmerge.out")"
+    else
+        status=0
+        "$pao" "${freq[@]}" execute "$fid" --json >"$work/fexec.json" 2>"$work/fexec.err" || status=$?
+        fstatus=$(jq -r '.status // empty' "$work/fexec.json" 2>/dev/null || true)
+        if [[ $status -eq 0 && $fstatus == completed ]] && grep -q "\"key\": \"$fid.create_queue\"" "$target_log"; then
+            ok "fulfilment: $fid completed; the target got one call with Idempotency-Key $fid.create_queue"
+        else
+            fail "fulfilment execute: exit $status, status '$fstatus' $(head -c 500 "$work/fexec.err")"
+        fi
+        if "$pao" "${freq[@]}" logs "$fid" | grep -q "create_queue: attempt 1 succeeded"; then
+            ok "fulfilment: the log in refs/pao/fulfilment/$fid shows the attempt"
+        else
+            fail "fulfilment logs: no succeeded attempt"
+        fi
+    fi
+
+    step "7. fulfilment inside the server: pao serve --worker completes a merged request"
+    status=0
+    PAO_USER=integration "$pao" "${freq[@]}" submit --item echo-queue --resource echo-served --team platform \
+        --values "$work/echo-values.yaml" --json >"$work/ssubmit.json" 2>"$work/ssubmit.err" || status=$?
+    sid=$(jq -r '.request.id // empty' "$work/ssubmit.json" 2>/dev/null || true)
+    if [[ $status -ne 0 || -z $sid ]] || ! PAO_USER=integration "$pao" "${freq[@]}" merge "$sid" >"$work/smerge.out" 2>&1; then
+        fail "serve --worker: submit or merge failed $(head -c 500 "$work/ssubmit.err" "$work/smerge.out" 2>/dev/null)"
+    else
+        sport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+        "$pao" serve --addr "127.0.0.1:$sport" --worker --state-repo "$fcat" >"$work/serve.out" 2>"$work/serve.err" &
+        serve_pid=$!
+        sstatus=""
+        for _ in $(seq 100); do
+            sstatus=$("$pao" "${freq[@]}" status "$sid" --json 2>/dev/null | jq -r '.status // .request.status // empty' 2>/dev/null || true)
+            [[ $sstatus == completed ]] && break
+            sleep 0.2
+        done
+        kill "$serve_pid" 2>/dev/null || true
+        wait "$serve_pid" 2>/dev/null || true
+        if [[ $sstatus == completed ]] && grep -q "\"key\": \"$sid.create_queue\"" "$target_log"; then
+            ok "serve --worker: $sid completed by the server's worker loop"
+        else
+            fail "serve --worker: $sid is '$sstatus' after 20 s; server log: $(tail -c 800 "$work/serve.err")"
+        fi
+    fi
+    kill "$target_pid" 2>/dev/null || true
 fi
 
 printf '\nintegration: %d passed, %d skipped, %d failed\n' "$passed" "$skipped" "$failed"

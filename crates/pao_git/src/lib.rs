@@ -16,10 +16,14 @@ mod backend;
 mod catalog;
 mod doctor;
 mod error;
+mod followup;
 mod history;
 mod kind;
+mod lease;
 mod local;
 mod names;
+mod outcomes;
+mod refs;
 mod time;
 pub mod trailers;
 mod validate;
@@ -31,13 +35,16 @@ pub use backend::{
 pub use catalog::{Catalog, CatalogEntry, CatalogReader, CatalogSnapshot, discover_repository};
 pub use doctor::{DoctorReport, Problem, ProblemKind};
 pub use error::GitError;
+pub use followup::{FOLLOW_UP_BRANCH_PREFIX, FilesAt, FollowUps};
 pub use history::{ItemVersion, ItemVersions};
 pub use kind::ErrorKind;
+pub use lease::{Acquired, LEASE_REF_PREFIX, Lease, LeaseInfo, LeaseStore};
 pub use local::{LocalBackend, REQUEST_BRANCH_PREFIX, STALE_LOCK_SECONDS, idempotency_digest};
 pub use names::{
     IDENTITY_MAX_CHARS, Identity, IdentityError, IdentityField, ItemId, NameError, RequestId, ResourceKey,
     ResourceName, Team, validate_identity_value,
 };
+pub use outcomes::{FULFILMENT_REF_PREFIX, FulfilmentLog, LogEntry};
 pub use time::format_rfc3339;
 pub use trailers::{parse_trailers, with_trailers};
 pub use validate::{

@@ -192,6 +192,10 @@ impl LocalBackend {
             }
             None => return Err(BackendError::NoSuchFile { path }),
         }
+        for (extra, content) in &spec.extra_files {
+            let blob = repo.blob(content.as_bytes()).during(writing)?;
+            update.upsert(extra, blob, FileMode::Blob);
+        }
         let tree = repo.find_tree(update.create_updated(repo, &base_tree).during(writing)?).during(writing)?;
         let mut trailers = spec.identity_trailers();
         if !spec.labels.is_empty() {
@@ -332,11 +336,12 @@ impl LocalBackend {
             let current = read_ref(repo, &name)?;
             let (commit, _) = self.status_commit(repo, id, status, note, current)?;
             let result = match current {
-                Some(old) => repo.reference_matching(&name, commit, true, old, "pao: status"),
-                None => repo.reference(&name, commit, false, "pao: status"),
+                Some(old) => repo.reference_matching(&name, commit, true, old, "pao: status").map(|_| true),
+                None => crate::refs::create_exclusively(repo, &name, commit, "pao: status"),
             };
             match result {
-                Ok(_) => return Ok(()),
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
                 Err(err) if is_race(&err) => wait_for_lock(&err, started, attempt)?,
                 Err(err) => return Err(BackendError::git(&format!("updating {name}"), &err)),
             }

@@ -40,6 +40,7 @@ fn spec(id: &str, resource: &str, content: Option<&str>) -> ChangeSpec {
         key: ResourceKey::parse("payments", "pgsql", resource).unwrap(),
         operation: if content.is_some() { Operation::Create } else { Operation::Decommission },
         content: content.map(str::to_owned),
+        extra_files: Vec::new(),
         title: format!("Request {id}"),
         body: "body".to_owned(),
         labels: vec!["pao".to_owned()],

@@ -373,8 +373,16 @@ impl GithubBackend {
                 json!({ "path": path, "mode": "100644", "type": "blob", "sha": null })
             }
         };
+        let mut entries = vec![entry];
+        for (extra, content) in &spec.extra_files {
+            let blob: GitObject = self
+                .post(&self.repo_route("git/blobs"), &json!({ "content": content, "encoding": "utf-8" }))
+                .await
+                .map_err(|e| remote("create blob", &e))?;
+            entries.push(json!({ "path": extra, "mode": "100644", "type": "blob", "sha": blob.sha }));
+        }
         let tree: GitObject = self
-            .post(&self.repo_route("git/trees"), &json!({ "base_tree": base.tree.sha, "tree": [entry] }))
+            .post(&self.repo_route("git/trees"), &json!({ "base_tree": base.tree.sha, "tree": entries }))
             .await
             .map_err(|e| remote("create tree", &e))?;
         let mut commit_trailers = spec.identity_trailers();

@@ -64,6 +64,8 @@ impl Requester {
 struct Draft {
     /// The request file (`None`: a decommission removes it).
     content: Option<String>,
+    /// Files of `terraform` actions that need nothing known only at execution.
+    files: Vec<(String, String)>,
     /// Pull request title.
     title: String,
     /// Pull request body.
@@ -124,7 +126,7 @@ pub struct DecommissionRequest {
 }
 
 /// A request as listed.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestView {
     /// Request id.
@@ -166,7 +168,7 @@ pub struct RequestView {
 }
 
 /// One request in full.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RequestDetail {
     /// The summary.
@@ -181,7 +183,7 @@ pub struct RequestDetail {
 }
 
 /// A request's status and its transitions.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusReport {
     /// Request id.
@@ -195,12 +197,13 @@ pub struct StatusReport {
 }
 
 /// The result of a submit or decommission.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Submitted {
     /// The request.
     pub request: RequestView,
     /// Whether an earlier call with the same idempotency key created it.
+    #[serde(default)]
     pub replayed: bool,
 }
 
@@ -368,7 +371,14 @@ impl Orchestrator {
                     (trailers::CATALOG_COMMIT.to_owned(), catalog_commit.clone()),
                     (trailers::HINT.to_owned(), request.hint.as_str().to_owned()),
                 ];
-                Ok(Draft { content: Some(document.file()), title: document.title(), body: document.body(), trailers })
+                let files = crate::plan::terraform_files(&item.metadata.id, &plan)?;
+                Ok(Draft {
+                    content: Some(document.file()),
+                    files,
+                    title: document.title(),
+                    body: document.body(),
+                    trailers,
+                })
             },
         )
     }
@@ -402,7 +412,7 @@ impl Orchestrator {
                 (trailers::ITEM_VERSION.to_owned(), version.clone()),
                 (trailers::CATALOG_COMMIT.to_owned(), commit.clone()),
             ];
-            Ok(Draft { content: None, title, body, trailers })
+            Ok(Draft { content: None, files: Vec::new(), title, body, trailers })
         })
     }
 
@@ -446,7 +456,7 @@ impl Orchestrator {
         for _ in 0..ID_ATTEMPTS {
             let now = now_rfc3339();
             let id = new_request_id(&now);
-            let Draft { content, title, body, mut trailers } =
+            let Draft { content, files, title, body, mut trailers } =
                 build(&DraftContext { id: id.as_str(), created_at: &now, correlation_id: &correlation_id })?;
             trailers.push((trailers::REQUESTER.to_owned(), author.user().to_owned()));
             if let Some(email) = author.email() {
@@ -458,6 +468,7 @@ impl Orchestrator {
                 key: key.clone(),
                 operation,
                 content,
+                extra_files: files,
                 title,
                 body,
                 labels: vec!["pao".to_owned(), format!("pao:{}", operation.as_str()), format!("team:{}", key.team)],

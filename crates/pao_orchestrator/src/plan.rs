@@ -54,6 +54,7 @@ pub fn render_action_plan(
         outputs: BTreeMap::new(),
         environment: input.environment.clone(),
         deterministic: false,
+        failure: Default::default(),
     };
     let rendered = pao_vars::render_item(engine, item, &render_input).map_err(|failure| OrchestratorError::Render {
         item: item.metadata.id.clone(),
@@ -79,6 +80,42 @@ pub fn render_action_plan(
         "automated": automated,
         "manual": manual,
     }))
+}
+
+/// The files of the plan's `terraform` actions that can be written with the request: those
+/// whose rendered config holds no placeholder of an output of an earlier action
+/// (`<outputs.…>`) and no masked secret (`***`). The executor writes the others as a follow-up
+/// change when it runs them.
+///
+/// # Errors
+/// [`OrchestratorError::Render`] for a `path` that leaves its directory (`..`, absolute):
+/// nothing is written.
+pub(crate) fn terraform_files(item: &str, plan: &Value) -> Result<Vec<(String, String)>, OrchestratorError> {
+    let mut files = Vec::new();
+    for list in ["automated", "manual"] {
+        for action in plan.get(list).and_then(Value::as_array).into_iter().flatten() {
+            if action.get("type").and_then(Value::as_str) != Some("terraform") {
+                continue;
+            }
+            let Some(config) = action.get("config") else { continue };
+            let text = config.to_string();
+            if text.contains("<outputs.") || text.contains("***") {
+                continue;
+            }
+            let Ok(config) = serde_json::from_value::<pao_schema::TerraformConfig>(config.clone()) else { continue };
+            let action_id = action.get("id").and_then(Value::as_str).unwrap_or_default();
+            let written = config.files().map_err(|message| OrchestratorError::Render {
+                item: item.to_owned(),
+                message: format!("action `{action_id}`: {message}"),
+            })?;
+            for (path, content) in written {
+                if !files.iter().any(|(p, _): &(String, String)| p == &path) {
+                    files.push((path, content));
+                }
+            }
+        }
+    }
+    Ok(files)
 }
 
 #[cfg(test)]

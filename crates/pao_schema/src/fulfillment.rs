@@ -367,6 +367,46 @@ pub struct TerraformConfig {
     pub variables: Option<BTreeMap<String, serde_json::Value>>,
 }
 
+impl TerraformConfig {
+    /// The files this configuration writes under `path`, as `(path, content)`:
+    /// `<path>/main.tf.json` (a `module "pao"` block with `source` and one input per variable,
+    /// only with `module`) and `<path>/terraform.tfvars.json` (the variables).
+    ///
+    /// # Errors
+    /// A `path` that is empty, absolute, or has an empty, `.`, `..` or `.git` part, or a
+    /// backslash: what is wrong and an example of a good one.
+    pub fn files(&self) -> Result<Vec<(String, String)>, String> {
+        use serde_json::{Map, Value, json};
+        let dir = self.path.trim_end_matches('/');
+        let bad_part = |part: &str| part.is_empty() || part == "." || part == ".." || part.eq_ignore_ascii_case(".git");
+        if dir.is_empty() || dir.starts_with('/') || dir.contains('\\') || dir.split('/').any(bad_part) {
+            return Err(format!(
+                "terraform action: path `{}` must be a relative directory inside the state repository (no `..`, `.`, empty or absolute parts), e.g. `infra/databases/orders`",
+                self.path.escape_debug()
+            ));
+        }
+        let pretty = |value: &Value| {
+            let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+            text.push('\n');
+            text
+        };
+        let variables: Map<String, Value> = self.variables.clone().unwrap_or_default().into_iter().collect();
+        let mut out = Vec::new();
+        if let Some(source) = &self.module {
+            let mut module = Map::new();
+            module.insert("source".into(), source.clone().into());
+            for name in variables.keys() {
+                module.insert(name.clone(), format!("${{var.{name}}}").into());
+            }
+            let variable_blocks: Map<String, Value> = variables.keys().map(|k| (k.clone(), json!({}))).collect();
+            let main = json!({ "variable": variable_blocks, "module": { "pao": module } });
+            out.push((format!("{dir}/main.tf.json"), pretty(&main)));
+        }
+        out.push((format!("{dir}/terraform.tfvars.json"), pretty(&Value::Object(variables))));
+        Ok(out)
+    }
+}
+
 /// Dispatches a GitHub Actions workflow.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -30,6 +30,23 @@ pub enum Source {
     Token,
     /// Headers set by a trusted gateway.
     Gateway,
+    /// A command of the same process (`pao catalog` without `--api`): set as an
+    /// [`InProcessIdentity`] request extension, which no HTTP client can send.
+    InProcess,
+}
+
+/// The caller of an in-process call ([`crate::Server::call_as`]). A request extension, never
+/// read from the wire: whoever can set it already runs this process with the repository's
+/// access, so the API treats it as that identity without a token.
+#[derive(Debug, Clone)]
+pub struct InProcessIdentity(pub Identity);
+
+impl Identity {
+    /// The local user of a command-line call: an administrator (whoever runs `pao` on the
+    /// repository can read and write it directly anyway).
+    pub fn local_user(user: &str) -> Self {
+        Self { user: user.to_owned(), email: None, teams: Vec::new(), admin: true, source: Source::InProcess }
+    }
 }
 
 /// The caller.
@@ -234,6 +251,9 @@ impl FromRequestParts<ApiContext> for Identity {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &ApiContext) -> Result<Self, Self::Rejection> {
+        if let Some(InProcessIdentity(who)) = parts.extensions.get::<InProcessIdentity>() {
+            return Ok(who.clone());
+        }
         let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
         state.auth().identify(&parts.headers, peer)
     }

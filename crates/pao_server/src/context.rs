@@ -1,5 +1,6 @@
 //! The state every handler shares: the orchestrator, the configuration, the authenticator, the
-//! catalog in service, the request index and the metrics. Cheap to clone (one `Arc`).
+//! catalog in service, the request index, the metrics and the fulfilment executor. Cheap to
+//! clone (one `Arc`).
 
 use std::sync::Arc;
 
@@ -69,6 +70,7 @@ struct Inner {
     metrics: Metrics,
     secrets: WebhookSecrets,
     build: BuildInfo,
+    fulfilment: crate::fulfilment::Fulfilment,
 }
 
 /// The handlers' shared state.
@@ -82,11 +84,16 @@ impl std::fmt::Debug for ApiContext {
 }
 
 impl ApiContext {
-    /// The context of a server over `app` (the composition root's parts).
+    /// The context of a server over `app` (the composition root's parts), executing requests
+    /// with `fulfilment`.
     ///
     /// # Errors
     /// When `[auth]` is malformed.
-    pub fn new(app: &pao_app::App, secrets: WebhookSecrets) -> Result<Self, AuthConfigError> {
+    pub fn new(
+        app: &pao_app::App,
+        secrets: WebhookSecrets,
+        fulfilment: crate::fulfilment::Fulfilment,
+    ) -> Result<Self, AuthConfigError> {
         let auth = Authenticator::new(&app.config.auth)?;
         let catalog = CatalogState::new(Arc::clone(&app.catalog), app.catalog_rev.clone());
         let index =
@@ -100,6 +107,7 @@ impl ApiContext {
             metrics: Metrics::default(),
             secrets,
             build: BuildInfo::default(),
+            fulfilment,
         })))
     }
 
@@ -136,6 +144,11 @@ impl ApiContext {
     /// The webhook secrets.
     pub fn secrets(&self) -> &WebhookSecrets {
         &self.0.secrets
+    }
+
+    /// The executor and the worker loop's wake-up handle.
+    pub fn fulfilment(&self) -> &crate::fulfilment::Fulfilment {
+        &self.0.fulfilment
     }
 
     /// The build.

@@ -273,6 +273,10 @@ pub struct CatalogSummary {
     pub tags: Vec<String>,
     pub lifecycle: pao_schema::LifecycleStatus,
     pub owner: String,
+    /// Response and fulfilment times the owning team commits to, when the item states them.
+    pub sla: Option<pao_schema::Sla>,
+    /// Since when, until when and what to use instead, for a deprecated entry.
+    pub deprecation: Option<pao_schema::Deprecation>,
     /// The file it was read from.
     pub path: String,
 }
@@ -291,30 +295,54 @@ pub struct CatalogEntryDto {
     pub commit: String,
 }
 
-/// One catalog validation error.
+/// One catalog validation error, as `pao-lint --format json` reports a diagnostic.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[allow(missing_docs)]
 pub struct ValidationErrorDto {
+    /// The rule code (`PAO201`), or `config` for a broken `pao.toml`.
     pub code: String,
+    /// `error` (warnings never leave a file out, so they are not listed).
+    pub severity: String,
+    /// Path relative to the repository root.
     pub file: String,
     pub line: u32,
     pub column: u32,
+    pub end_line: u32,
+    pub end_column: u32,
     pub message: String,
+    /// How to fix it, when the rule has advice.
+    pub help: Option<String>,
 }
 
 impl From<&pao_git::ValidationError> for ValidationErrorDto {
     fn from(err: &pao_git::ValidationError) -> Self {
-        // Until validation errors carry their code as a field, it leads the message (`PAO201: ...`).
-        let code = err
-            .message
-            .split_once(':')
-            .map(|(code, _)| code.trim())
-            .filter(|c| c.starts_with("PAO") && c.len() <= 8)
-            .unwrap_or("invalid")
-            .to_owned();
-        Self { code, file: err.file.clone(), line: err.line, column: err.column, message: err.message.clone() }
+        Self {
+            code: err.code.clone(),
+            severity: err.severity.as_str().to_owned(),
+            file: err.file.clone(),
+            line: err.line,
+            column: err.column,
+            end_line: err.end_line,
+            end_column: err.end_column,
+            message: err.message.clone(),
+            help: err.help.clone(),
+        }
     }
+}
+
+/// The caller, as `GET /me` describes them.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MeDto {
+    /// User id.
+    pub user: String,
+    /// E-mail address, when the token or gateway gives one.
+    pub email: Option<String>,
+    /// The caller's teams: the teams they may submit for and whose requests they see.
+    pub teams: Vec<String>,
+    /// Whether one of the teams is an admin team (`[auth] admin-teams`): every team's requests.
+    pub admin: bool,
 }
 
 /// The result of a catalog refresh.

@@ -148,7 +148,9 @@ async fn request_lifecycle_with_team_isolation() {
     );
 
     let logs = call(&router, request("GET", &format!("/api/v1/requests/{id}/logs"), Some(ALICE), None)).await;
-    assert_eq!(logs.body["entries"].as_array().unwrap().len(), 3, "{}", logs.text);
+    // Not merged, so not executed: an empty fulfilment log that will grow only after a merge.
+    assert_eq!(logs.body["entries"], json!([]), "{}", logs.text);
+    assert_eq!(logs.body["status"], "pr_open", "{}", logs.text);
     let escalate = call(
         &router,
         request(
@@ -163,7 +165,8 @@ async fn request_lifecycle_with_team_isolation() {
     let escalation =
         call(&router, request("GET", &format!("/api/v1/requests/{id}/escalation"), Some(ALICE), None)).await;
     assert_eq!(escalation.body["escalated"], true);
-    assert!(escalation.body["reason"].as_str().unwrap().contains("needs a DBA"));
+    assert_eq!(escalation.body["escalation"]["note"], "needs a DBA", "{}", escalation.text);
+    assert_eq!(escalation.body["escalation"]["by"], "alice", "{}", escalation.text);
     let abort = call(&router, request("POST", &format!("/api/v1/requests/{id}/abort"), Some(ALICE), None)).await;
     assert_eq!(abort.body["request"]["status"], "aborted", "{}", abort.text);
     let retry = call(&router, request("POST", &format!("/api/v1/requests/{id}/retry"), Some(ALICE), None)).await;
@@ -546,4 +549,26 @@ async fn overload_is_shed_with_retry_after() {
         }
     }
     assert!(shed > 0, "30 concurrent requests with a limit of 1: none was shed");
+}
+
+#[tokio::test]
+async fn me_says_who_the_token_is_and_the_portal_is_served_beside_the_api() {
+    let fx = fixture("");
+    let server = fx.server(pao_server::WebhookSecrets::default()).await;
+    let router = server.router();
+    let me = call(&router, request("GET", "/api/v1/me", Some(ALICE), None)).await;
+    assert_eq!(me.status, StatusCode::OK, "{}", me.text);
+    assert_eq!((me.body["user"].as_str(), me.body["admin"].as_bool()), (Some("alice"), Some(false)), "{}", me.text);
+    assert_eq!(me.body["teams"], json!(["streaming"]));
+    assert!(!me.text.contains(ALICE), "the token is never echoed");
+    let stranger = call(&router, request("GET", "/api/v1/me", None, None)).await;
+    assert_eq!(stranger.status, StatusCode::UNAUTHORIZED, "{}", stranger.text);
+    // `/` is the portal: a stranger is sent to its sign-in page; the API keeps its 404 envelope.
+    let portal = call(&router, request("GET", "/", None, None)).await;
+    assert_eq!(portal.status, StatusCode::SEE_OTHER, "{}", portal.text);
+    assert_eq!(portal.headers["location"], "/sign-in");
+    let sign_in = call(&router, request("GET", "/sign-in", None, None)).await;
+    assert!(sign_in.text.contains("Token"), "{}", sign_in.text);
+    let unknown = call(&router, request("GET", "/api/v1/nothing-here", Some(ALICE), None)).await;
+    assert_eq!(unknown.body["error"]["code"], "route_not_found", "{}", unknown.text);
 }

@@ -3,6 +3,9 @@
 
 #![deny(missing_docs)]
 
+#[cfg(feature = "http")]
+pub mod http;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

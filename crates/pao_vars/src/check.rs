@@ -154,7 +154,7 @@ fn scope_of_action(
             });
         }
     }
-    ScopeInfo { fields, environment: engine.environment_shared(), outputs }
+    ScopeInfo { fields, environment: engine.environment_shared(), outputs, failure: list == ListKind::Manual }
 }
 
 fn check_item_sites(engine: &Engine, source: &str, item: &CatalogItem, sites: &[TemplateSite]) -> Vec<TemplateProblem> {
@@ -166,7 +166,12 @@ fn check_item_sites(engine: &Engine, source: &str, item: &CatalogItem, sites: &[
                 outputs.earlier.insert(action.id.clone(), Some(action_outputs(action)));
             }
         }
-        ScopeInfo { fields: field_ids(Some(&item.presentation)), environment: engine.environment_shared(), outputs }
+        ScopeInfo {
+            fields: field_ids(Some(&item.presentation)),
+            environment: engine.environment_shared(),
+            outputs,
+            failure: false,
+        }
     };
     // Sites come action by action: build each action's scope once, not once per string.
     let mut action: Option<((ListKind, usize), ScopeInfo)> = None;
@@ -227,7 +232,8 @@ fn check_bundle_sites(
                 outputs.unavailable.entry(component.id.clone()).or_insert((TemplateProblemKind::BundleCycle, message));
             }
         }
-        let scope = ScopeInfo { fields: fields.clone(), environment: engine.environment_shared(), outputs };
+        let scope =
+            ScopeInfo { fields: fields.clone(), environment: engine.environment_shared(), outputs, failure: false };
         problems.extend(locate(source, site, resolve(engine, &site.text, &scope).problems));
     }
     problems

@@ -115,6 +115,8 @@ pub struct RenderContext {
     pub environment: BTreeMap<String, String>,
     /// `outputs`: `action id → name → value` of the actions that ran before.
     pub outputs: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
+    /// `failure.action`, `failure.error`, `failure.timestamp` (manual actions after failover).
+    pub failure: BTreeMap<String, String>,
     /// `secrets`.
     pub secrets: Secrets,
     /// Whether `uuid()` and `timestamp()` return the fixed `system` values.
@@ -130,6 +132,7 @@ impl Default for RenderContext {
             system: SystemValues::deterministic(),
             environment: BTreeMap::new(),
             outputs: BTreeMap::new(),
+            failure: BTreeMap::new(),
             secrets: Secrets::Masked,
             deterministic: true,
         }
@@ -157,6 +160,7 @@ impl RenderContext {
             ("environment", environment),
             ("outputs", outputs),
             ("secrets", secrets),
+            ("failure", Value::from_pairs(self.failure.iter().map(|(k, v)| (k.as_str(), v.as_str())))),
         ]);
         Prepared { value, deterministic: self.deterministic }
     }

@@ -231,6 +231,7 @@ fn run_case(
         outputs,
         environment,
         deterministic: true,
+        failure: Default::default(),
     };
     let mut failures = Vec::new();
     match (render_document(engine, doc, catalog, &input), &case.expect_error) {

@@ -151,7 +151,7 @@ pub fn render_input_from_files(
     } else {
         environment_allowlist.iter().filter_map(|name| std::env::var(name).ok().map(|v| (name.clone(), v))).collect()
     };
-    Ok(RenderInput { values, request, outputs, environment, deterministic })
+    Ok(RenderInput { values, request, outputs, environment, deterministic, failure: BTreeMap::new() })
 }
 
 /// Every valid catalog item under `dir` (a `catalog/` directory), by id; files that do not load

@@ -34,6 +34,9 @@ pub struct RenderInput {
     pub environment: BTreeMap<String, String>,
     /// Fix `system.*`, `uuid()` and `timestamp()` for reproducible output.
     pub deterministic: bool,
+    /// `failure.*` (`action`, `error`, `timestamp`) for the manual list; names left out render
+    /// as the visible placeholder `<failure.NAME>`.
+    pub failure: BTreeMap<String, String>,
 }
 
 /// Rendering failed for one or more strings.
@@ -313,6 +316,13 @@ fn base_context(
         system: if input.deterministic { SystemValues::deterministic() } else { SystemValues::now() },
         environment,
         outputs: BTreeMap::new(),
+        failure: crate::scopes::FAILURE_KEYS
+            .iter()
+            .map(|key| {
+                let value = input.failure.get(key.name).cloned().unwrap_or_else(|| format!("<failure.{}>", key.name));
+                (key.name.to_owned(), value)
+            })
+            .collect(),
         secrets: Secrets::Masked,
         deterministic: input.deterministic,
     }

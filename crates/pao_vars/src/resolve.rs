@@ -13,7 +13,9 @@ use std::sync::Arc;
 use minijinja::machinery::ast::{self, Expr, Stmt};
 
 use crate::problem::TemplateProblemKind;
-use crate::scopes::{FUNCTIONS, KeyTree, METADATA_KEYS, REQUEST_KEYS, SCOPES, SYSTEM_KEYS, TESTS, closest};
+use crate::scopes::{
+    FAILURE_KEYS, FUNCTIONS, KeyTree, METADATA_KEYS, REQUEST_KEYS, SCOPES, SYSTEM_KEYS, TESTS, closest,
+};
 
 /// What the scopes hold for one template, as far as can be known without rendering.
 #[derive(Debug, Clone, Default)]
@@ -24,6 +26,8 @@ pub struct ScopeInfo {
     pub environment: Arc<BTreeSet<String>>,
     /// What `outputs.*` may name.
     pub outputs: OutputScope,
+    /// Whether `failure.*` is in scope (the manual list's actions).
+    pub failure: bool,
 }
 
 /// What `outputs.<id>.<name>` may name in one template.
@@ -585,6 +589,13 @@ impl<'s> Walker<'_, 's> {
                 }
             }
             "secrets" => {}
+            "failure" if self.scope.failure => self.tree("failure", FAILURE_KEYS, segments),
+            "failure" => self.problem(
+                TemplateProblemKind::UnknownScope,
+                root,
+                "`failure` is only set in the manual list's actions: it holds the automated action that failed before failover".to_owned(),
+                Some("read `failure.action`, `failure.error` or `failure.timestamp` from an action under `fulfillment.manual`".to_owned()),
+            ),
             _ => {
                 let (message, help) = if FUNCTIONS.contains(&name) {
                     (format!("`{name}` is a function, not a value"), Some(format!("call it: `{name}(...)`")))

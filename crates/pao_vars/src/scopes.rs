@@ -8,7 +8,12 @@ use std::collections::BTreeSet;
 use pao_schema::{Action, ActionConfig, ActionType, CatalogItem};
 
 /// The scopes a template may read, in documentation order.
-pub const SCOPES: [&str; 7] = ["fields", "metadata", "request", "system", "environment", "outputs", "secrets"];
+pub const SCOPES: [&str; 8] =
+    ["fields", "metadata", "request", "system", "environment", "outputs", "secrets", "failure"];
+
+/// `failure.*`: in the manual list's actions, the automated failure that sent the request there
+/// (SPEC section 9).
+pub const FAILURE_KEYS: &[KeyTree] = &[leaf("action"), leaf("error"), leaf("timestamp")];
 
 /// The functions; each is also a filter (`upper(x)` and `x | upper`).
 pub const FUNCTIONS: [&str; 9] =

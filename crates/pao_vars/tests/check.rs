@@ -297,3 +297,17 @@ fn bundle_self_reference() {
     assert_eq!(problems[0].kind, Kind::BundleCycle);
     assert!(problems[0].message.contains("db → db"), "{}", problems[0].message);
 }
+
+#[test]
+fn failure_is_in_scope_in_the_manual_list_only() {
+    let (problems, _) =
+        check(&item(OK, OK, "failure.action ~ failure.timestamp", "failure.error | default('none')"), &NoItems);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let (problems, yaml) = check(&item("failure.error", OK, "failure.eror", OK), &NoItems);
+    let found = summary(&problems, &yaml);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!((found[0].0, found[0].2.as_str()), (Kind::UnknownScope, "failure"));
+    assert!(problems[0].message.contains("only set in the manual list"), "{}", problems[0].message);
+    assert_eq!((found[1].0, found[1].2.as_str()), (Kind::UnknownKey, "failure.eror"));
+    assert_eq!(problems[1].help.as_deref(), Some("did you mean `failure.error`?"));
+}

@@ -26,6 +26,7 @@ fn input() -> RenderInput {
         // do not read secrets from them.
         request: json!({ "id": SECRET }).as_object().cloned().unwrap_or_default(),
         deterministic: true,
+        failure: Default::default(),
         ..RenderInput::default()
     }
 }

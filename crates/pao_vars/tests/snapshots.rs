@@ -30,6 +30,7 @@ fn rendered_catalog_items() {
                 outputs: outputs_from_json(&case.outputs).expect("outputs"),
                 environment,
                 deterministic: true,
+                failure: Default::default(),
             };
             let value = render_document(&engine, &loaded.doc, &catalog, &input).expect("the case renders");
             rendered.insert(case.name.clone(), value);

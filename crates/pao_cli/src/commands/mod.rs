@@ -1,13 +1,17 @@
 //! One module per subcommand.
 
+pub mod catalog;
 pub mod completions;
 pub mod doctor;
 pub mod form;
+pub mod fulfil;
 pub mod lint;
+pub mod remote;
 pub mod request;
 pub mod schema;
 pub mod serve;
 pub mod vars;
+pub mod worker;
 
 use crate::ExitStatus;
 use crate::args::{PaoCli, PaoCommand};
@@ -23,7 +27,9 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Doctor(args) => doctor::run(&args),
         PaoCommand::Vars(command) => vars::run(command),
         PaoCommand::Serve(args) => serve::run(&args),
+        PaoCommand::Catalog(args) => catalog::run(*args),
         PaoCommand::Completions { shell, program } => completions::completions(shell, program),
         PaoCommand::Man { out_dir } => completions::man_pages(&out_dir),
+        PaoCommand::Worker(args) => worker::run(&args),
     }
 }

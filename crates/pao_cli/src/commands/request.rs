@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::{Args, Subcommand, ValueEnum};
 use pao_orchestrator::{
-    DecommissionRequest, Hint, OrchestratorError, RequestFilter, RequestList, RequestStatus, RequestView, Requester,
-    SubmitRequest, Submitted,
+    DecommissionRequest, Hint, OrchestratorError, RequestDetail, RequestFilter, RequestList, RequestStatus,
+    RequestView, Requester, SubmitRequest, Submitted,
 };
 use serde_json::json;
 
@@ -24,6 +24,9 @@ pub struct RequestArgs {
     /// Where the repositories are.
     #[command(flatten)]
     pub repository: RepositoryArgs,
+    /// Or: the server to ask instead.
+    #[command(flatten)]
+    pub remote: crate::commands::remote::RemoteArgs,
     /// Print JSON instead of text.
     #[arg(long, global = true)]
     pub json: bool,
@@ -57,6 +60,26 @@ pub struct RepositoryArgs {
 }
 
 impl RepositoryArgs {
+    /// An error when a repository option is given beside `--api` (which of the two was meant?).
+    ///
+    /// # Errors
+    /// Naming the option.
+    pub fn refuse_with_api(&self) -> anyhow::Result<()> {
+        let given = [
+            ("--state-repo", self.state_repo.is_some()),
+            ("--catalog-repo", self.catalog_repo.is_some()),
+            ("--config", self.config.is_some()),
+            ("--local", self.local),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, set)| *set) {
+            anyhow::bail!(
+                "{flag} names a repository, and --api (or PAO_API_URL) a server: give one of them (unset PAO_API_URL to \
+                 work on the repository)"
+            );
+        }
+        Ok(())
+    }
+
     /// The options as the composition root takes them.
     pub fn options(&self) -> pao_app::RepositoryOptions {
         pao_app::RepositoryOptions {
@@ -93,7 +116,7 @@ pub enum RequestCommand {
         /// Request id.
         id: String,
     },
-    /// Abort a request (closes an open pull request).
+    /// Abort a request (closes an open pull request; stops a failed or running fulfilment).
     Abort {
         /// Request id.
         id: String,
@@ -101,18 +124,33 @@ pub enum RequestCommand {
         #[arg(long, default_value = "aborted from the command line")]
         reason: String,
     },
-    /// Hand a request to people (manual fulfilment); recorded in its status history.
+    /// Hand a request to people: a ticket from `[escalation]` with what succeeded, the error
+    /// and cleanup guidance; status `escalated`.
     Escalate {
         /// Request id.
         id: String,
-        /// Why, recorded in the status history.
+        /// Why, recorded in the status history and the ticket.
         #[arg(long, default_value = "escalated from the command line")]
         reason: String,
     },
-    /// Run a failed (or escalated) request's fulfilment again (to `in_progress`).
+    /// Run a failed (or escalated) request's failed action again, then the rest.
     Retry {
         /// Request id.
         id: String,
+    },
+    /// Run a merged request's fulfilment now (returns when every action has finished or the
+    /// request waits on something outside: an open ticket, a running workflow).
+    Execute {
+        /// Request id.
+        id: String,
+    },
+    /// Show a request's fulfilment log (every attempt, with times, references and errors).
+    Logs {
+        /// Request id.
+        id: String,
+        /// Keep printing records as they are written, until the request stops running.
+        #[arg(long, short = 'f')]
+        follow: bool,
     },
     /// Request removal of a resource: a pull request deleting its desired-state file.
     Decommission(DecommissionArgs),
@@ -212,9 +250,16 @@ fn parse_status(text: &str) -> Result<RequestStatus, String> {
 /// When the repositories cannot be opened or a file cannot be read (exit 2); refusals
 /// (invalid values, busy resource, unknown request) are reported and exit 1.
 pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(client) = args.remote.client()? {
+        args.repository.refuse_with_api()?;
+        return crate::commands::remote::run_request(&client, args.command, args.json);
+    }
     let app = pao_app::App::open(&args.repository.options())?;
     let orchestrator = &app.orchestrator;
     let json = args.json;
+    if let Some(command) = crate::commands::fulfil::FulfilCommand::from_request(&args.command) {
+        return crate::commands::fulfil::run(&app, command, &requester(&WhoArgs { user: None, email: None }).id, json);
+    }
     let result = match args.command {
         RequestCommand::Submit(submit) => {
             let bytes = pao_source::read_bounded(&submit.values, pao_source::MAX_INPUT_BYTES)
@@ -253,29 +298,7 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
             let filter = RequestFilter { team: list.team, status: list.status, requestor: list.requestor };
             orchestrator.list_report(&filter).map(|listed| listing(&listed, json))
         }
-        RequestCommand::Get { id } => orchestrator.get(&id).map(|detail| {
-            if json {
-                return pretty(&detail);
-            }
-            let mut out = summary(&detail.request);
-            if let Some(document) = &detail.document {
-                let _ =
-                    write!(out, "\ndesired state ({}):\n{}", detail.request.item, pao_orchestrator::to_yaml(document));
-            }
-            let _ = write!(out, "\ndiff:\n{}", detail.diff);
-            out
-        }),
-        RequestCommand::Status { id } => orchestrator.status(&id).map(|report| {
-            if json {
-                return pretty(&report);
-            }
-            let mut out = format!("{}: {}\n", report.id, report.status);
-            for event in &report.history {
-                let note = if event.note.is_empty() { String::new() } else { format!("  {}", event.note) };
-                let _ = writeln!(out, "  {}  {:<12}{note}", event.at, event.status.as_str());
-            }
-            out
-        }),
+        RequestCommand::Get { id } => orchestrator.get(&id).map(|detail| detail_text(&detail, json)),
         RequestCommand::Merge { id } => orchestrator.merge(&id).map(|view| {
             if json {
                 pretty(&view)
@@ -283,15 +306,12 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
                 format!("Merged {} into {}: {}\n", view.id, args.repository.base, view.status)
             }
         }),
-        RequestCommand::Abort { id, reason } => orchestrator
-            .abort(&id, &reason)
-            .map(|view| if json { pretty(&view) } else { format!("Aborted {}: {}\n", view.id, view.status) }),
-        RequestCommand::Escalate { id, reason } => orchestrator
-            .transition(&id, RequestStatus::Escalated, &reason)
-            .map(|view| if json { pretty(&view) } else { format!("Escalated {}: {}\n", view.id, view.status) }),
-        RequestCommand::Retry { id } => orchestrator
-            .transition(&id, RequestStatus::InProgress, "retried from the command line")
-            .map(|view| if json { pretty(&view) } else { format!("Retrying {}: {}\n", view.id, view.status) }),
+        RequestCommand::Abort { .. }
+        | RequestCommand::Escalate { .. }
+        | RequestCommand::Retry { .. }
+        | RequestCommand::Execute { .. }
+        | RequestCommand::Status { .. }
+        | RequestCommand::Logs { .. } => unreachable!("handled by commands::fulfil"),
     };
     match result {
         Ok(text) => {
@@ -318,7 +338,7 @@ fn requester(who: &WhoArgs) -> Requester {
 /// The listing; requests that could not be read are named (in `skipped`, or on stderr) and
 /// `pao doctor` is suggested.
 #[allow(clippy::print_stderr)]
-fn listing(listed: &RequestList, json: bool) -> String {
+pub(crate) fn listing(listed: &RequestList, json: bool) -> String {
     if json {
         return if listed.skipped.is_empty() {
             pretty(&json!({ "data": listed.requests }))
@@ -335,7 +355,20 @@ fn listing(listed: &RequestList, json: bool) -> String {
     table(&listed.requests)
 }
 
-fn submitted(done: &Submitted, json: bool) -> String {
+/// One request in full: summary, desired state and diff.
+pub(crate) fn detail_text(detail: &RequestDetail, json: bool) -> String {
+    if json {
+        return pretty(detail);
+    }
+    let mut out = summary(&detail.request);
+    if let Some(document) = &detail.document {
+        let _ = write!(out, "\ndesired state ({}):\n{}", detail.request.item, pao_orchestrator::to_yaml(document));
+    }
+    let _ = write!(out, "\ndiff:\n{}", detail.diff);
+    out
+}
+
+pub(crate) fn submitted(done: &Submitted, json: bool) -> String {
     if json {
         return pretty(done);
     }
@@ -398,7 +431,7 @@ fn table(views: &[RequestView]) -> String {
     out
 }
 
-fn pretty<T: serde::Serialize>(value: &T) -> String {
+pub(crate) fn pretty<T: serde::Serialize>(value: &T) -> String {
     let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
     text.push('\n');
     text

@@ -32,12 +32,11 @@ pub struct ServeArgs {
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
     pao_server::init_logging();
     let app = pao_app::App::open(&args.repository.options())?;
-    let server = pao_server::Server::new(&app, pao_server::WebhookSecrets::from_env())
-        .with_context(|| format!("the [auth] table of {} cannot be used", app.config_source))?;
+    let mut server = pao_server::Server::new(&app, pao_server::WebhookSecrets::from_env())
+        .with_context(|| format!("the server cannot start with the configuration of {}", app.config_source))?;
     if args.worker {
-        // The executor loop is wired in by the fulfilment work (pao_executor); until then the
-        // flag is accepted and says so.
-        tracing_note("--worker: the executor loop is not available in this build; run `pao worker` beside the server");
+        // Same loop as `pao worker`; the GitHub, JIRA and Terraform webhooks wake it early.
+        server = server.with_worker(std::time::Duration::from_secs(app.config.executor.poll_seconds.max(1)));
     }
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the async runtime")?;
@@ -48,11 +47,4 @@ pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
         server.run(listener, pao_server::shutdown_signal()).await.context("the server failed")
     })?;
     Ok(ExitStatus::Success)
-}
-
-fn tracing_note(message: &str) {
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("{message}");
-    }
 }

@@ -81,6 +81,8 @@ fn summary(entry: &CatalogEntry) -> CatalogSummary {
         tags: meta.tags.clone().unwrap_or_default(),
         lifecycle: meta.lifecycle.status,
         owner: meta.owner.team.clone(),
+        sla: meta.sla.clone(),
+        deprecation: meta.lifecycle.deprecation.clone(),
         path: entry.path.clone(),
     }
 }

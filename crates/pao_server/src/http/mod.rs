@@ -5,7 +5,9 @@
 //! the router (body limit, then metrics and the access log per matched route).
 
 pub mod catalog;
+pub mod fulfilment;
 pub mod health;
+pub mod me;
 pub mod requests;
 pub mod tools;
 pub mod webhooks;
@@ -82,6 +84,15 @@ pub fn routes() -> Vec<(RouteDoc, MethodRouter<ApiContext>)> {
     let ok = StatusCode::OK;
     let accepted = StatusCode::ACCEPTED;
     let mut table = vec![
+        route(
+            Method::GET,
+            "/me",
+            "Who the caller is: user, e-mail, teams, admin",
+            None,
+            ok,
+            schema::<model::MeDto>,
+            get(me::me),
+        ),
         route(
             Method::GET,
             "/catalog",
@@ -193,30 +204,38 @@ pub fn routes() -> Vec<(RouteDoc, MethodRouter<ApiContext>)> {
         route(
             Method::GET,
             "/requests/{id}",
-            "One request in full",
+            "One request in full, with every action's outcome once executed",
             None,
             ok,
-            schema::<model::RequestEnvelope<model::RequestFull>>,
-            get(requests::get),
+            schema::<model::RequestEnvelope<crate::fulfilment::RequestWithFulfilment>>,
+            get(fulfilment::get),
         ),
         route(
             Method::GET,
             "/requests/{id}/status",
-            "A request's status and transitions",
+            "A request's status, transitions and fulfilment",
             None,
             ok,
-            schema::<model::StatusDto>,
-            get(requests::status),
+            schema::<crate::fulfilment::StatusWithFulfilment>,
+            get(fulfilment::status),
         ),
-        route(Method::GET, "/requests/{id}/logs", "A request's log", None, ok, any, get(requests::logs)),
+        route(
+            Method::GET,
+            "/requests/{id}/logs",
+            "A request's fulfilment log (?after=<commit> for what came later)",
+            None,
+            ok,
+            schema::<crate::fulfilment::LogsAnswer>,
+            get(fulfilment::logs),
+        ),
         route(
             Method::POST,
             "/requests/{id}/retry",
-            "Run a failed request again",
+            "Run a failed or escalated request's failed action again, then the rest",
             Some(schema::<model::NoteBody>),
             ok,
-            schema::<model::RequestEnvelope<model::Request>>,
-            post(requests::retry),
+            schema::<crate::fulfilment::LifecycleAnswer>,
+            post(fulfilment::retry),
         ),
         route(
             Method::POST,
@@ -224,26 +243,26 @@ pub fn routes() -> Vec<(RouteDoc, MethodRouter<ApiContext>)> {
             "Abort a request",
             Some(schema::<model::NoteBody>),
             ok,
-            schema::<model::RequestEnvelope<model::Request>>,
-            post(requests::abort),
+            schema::<crate::fulfilment::LifecycleAnswer>,
+            post(fulfilment::abort),
         ),
         route(
             Method::POST,
             "/requests/{id}/escalate",
-            "Hand a request to people",
+            "Hand a request to people: an escalation ticket, status escalated",
             Some(schema::<model::NoteBody>),
             ok,
-            schema::<model::RequestEnvelope<model::Request>>,
-            post(requests::escalate),
+            schema::<crate::fulfilment::LifecycleAnswer>,
+            post(fulfilment::escalate),
         ),
         route(
             Method::GET,
             "/requests/{id}/escalation",
-            "A request's escalation",
+            "A request's last escalation (ticket, description)",
             None,
             ok,
-            any,
-            get(requests::escalation),
+            schema::<crate::fulfilment::EscalationAnswer>,
+            get(fulfilment::escalation),
         ),
         route(
             Method::DELETE,

@@ -1,23 +1,19 @@
-//! `/requests`: submit, list, get, status, logs and the lifecycle actions, each limited to the
-//! caller's teams (administrators: every team).
-//!
-//! `logs`, `retry`, `abort`, `escalate` and `escalation` are thin: over what the orchestrator
-//! offers today (the status history is the log; `abort` and `transition`), in one small
-//! handler each, so they can be pointed at the fulfilment executor without touching the rest.
+//! `/requests`: submit, list and decommission, each limited to the caller's teams
+//! (administrators: every team). The routes that read or drive fulfilment (`get`, `status`,
+//! `logs`, `retry`, `abort`, `escalate`, `escalation`) are in [`super::fulfilment`].
 
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use pao_orchestrator::{Hint, RequestFilter, RequestStatus, RequestView, Requester, SubmitRequest};
 use serde::Deserialize;
-use serde_json::{Value, json};
 
 use crate::auth::Identity;
 use crate::context::ApiContext;
 use crate::correlation;
 use crate::error::ApiError;
-use crate::extract::{ApiJson, ApiPath, ApiQuery, OptionalJson};
-use crate::model::{NoteBody, Request, RequestEnvelope, RequestFull, StatusDto, SubmitBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::model::{Request, RequestEnvelope, SubmitBody};
 use crate::pagination::{Page, paginate};
 
 /// `GET /requests` query.
@@ -137,118 +133,6 @@ pub async fn list(
         |a, b| a < b,
     )?;
     Ok(Json(page))
-}
-
-/// `GET /requests/{id}`: the request in full.
-pub async fn get(
-    State(ctx): State<ApiContext>,
-    who: Identity,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<RequestEnvelope<RequestFull>>, ApiError> {
-    visible(&ctx, &who, id.clone()).await?;
-    let orchestrator = ctx.orchestrator().clone();
-    let detail = blocking(move || orchestrator.get(&id)).await?;
-    Ok(Json(RequestEnvelope { request: detail.into(), replayed: None }))
-}
-
-/// `GET /requests/{id}/status`.
-pub async fn status(
-    State(ctx): State<ApiContext>,
-    who: Identity,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<StatusDto>, ApiError> {
-    let view = visible(&ctx, &who, id.clone()).await?;
-    let orchestrator = ctx.orchestrator().clone();
-    let report = blocking(move || orchestrator.status(&view.id)).await?;
-    Ok(Json(report.into()))
-}
-
-/// `GET /requests/{id}/logs`: the status history as log entries (the executor's action
-/// outcomes join it once fulfilment lands).
-pub async fn logs(
-    State(ctx): State<ApiContext>,
-    who: Identity,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
-    let view = visible(&ctx, &who, id).await?;
-    let orchestrator = ctx.orchestrator().clone();
-    let report = blocking(move || orchestrator.status(&view.id)).await?;
-    let entries: Vec<Value> =
-        report.history.iter().map(|e| json!({ "at": e.at, "status": e.status, "message": e.note })).collect();
-    Ok(Json(json!({ "id": report.id, "entries": entries })))
-}
-
-async fn transition(
-    ctx: &ApiContext,
-    who: &Identity,
-    id: String,
-    to: RequestStatus,
-    note: String,
-) -> Result<Json<RequestEnvelope<Request>>, ApiError> {
-    let view = visible(ctx, who, id).await?;
-    let orchestrator = ctx.orchestrator().clone();
-    let note = format!("{note} (by {})", who.user);
-    let updated = blocking(move || match to {
-        RequestStatus::Aborted => orchestrator.abort(&view.id, &note),
-        other => orchestrator.transition(&view.id, other, &note),
-    })
-    .await?;
-    ctx.metrics().observe_request(updated.status.as_str(), &updated.item);
-    tracing::info!(request_id = %updated.id, status = updated.status.as_str(), "request status changed");
-    Ok(Json(RequestEnvelope { request: updated.into(), replayed: None }))
-}
-
-fn note(body: Option<NoteBody>, default: &str) -> String {
-    body.and_then(|b| b.reason).filter(|r| !r.trim().is_empty()).unwrap_or_else(|| default.to_owned())
-}
-
-/// `POST /requests/{id}/retry`: a failed or escalated request runs again (`in_progress`).
-pub async fn retry(
-    State(ctx): State<ApiContext>,
-    who: Identity,
-    ApiPath(id): ApiPath<String>,
-    OptionalJson(body): OptionalJson<NoteBody>,
-) -> Result<Json<RequestEnvelope<Request>>, ApiError> {
-    transition(&ctx, &who, id, RequestStatus::InProgress, note(body, "retried through the API")).await
-}
-
-/// `POST /requests/{id}/abort`: an open pull request is closed; a merged request stops.
-pub async fn abort(
-    State(ctx): State<ApiContext>,
-    who: Identity,
-    ApiPath(id): ApiPath<String>,
-    OptionalJson(body): OptionalJson<NoteBody>,
-) -> Result<Json<RequestEnvelope<Request>>, ApiError> {
-    transition(&ctx, &who, id, RequestStatus::Aborted, note(body, "aborted through the API")).await
-}
-
-/// `POST /requests/{id}/escalate`: the request is handed to people (`escalated`).
-pub async fn escalate(
-    State(ctx): State<ApiContext>,
-    who: Identity,
-    ApiPath(id): ApiPath<String>,
-    OptionalJson(body): OptionalJson<NoteBody>,
-) -> Result<Json<RequestEnvelope<Request>>, ApiError> {
-    transition(&ctx, &who, id, RequestStatus::Escalated, note(body, "escalated through the API")).await
-}
-
-/// `GET /requests/{id}/escalation`: whether and when the request was escalated, and why.
-pub async fn escalation(
-    State(ctx): State<ApiContext>,
-    who: Identity,
-    ApiPath(id): ApiPath<String>,
-) -> Result<Json<Value>, ApiError> {
-    let view = visible(&ctx, &who, id).await?;
-    let orchestrator = ctx.orchestrator().clone();
-    let report = blocking(move || orchestrator.status(&view.id)).await?;
-    let last = report.history.iter().rev().find(|e| e.status == RequestStatus::Escalated);
-    Ok(Json(json!({
-        "id": report.id,
-        "escalated": last.is_some(),
-        "at": last.map(|e| e.at.clone()),
-        "reason": last.map(|e| e.note.clone()),
-        "ticket": Value::Null,
-    })))
 }
 
 /// `DELETE /requests/{id}`: a pull request removing the resource's desired-state file (202).

@@ -179,6 +179,7 @@ pub async fn test_variables(
         outputs,
         environment: BTreeMap::new(),
         deterministic: true,
+        failure: Default::default(),
     };
     let items: BTreeMap<String, pao_schema::CatalogItem> = ctx
         .catalog()

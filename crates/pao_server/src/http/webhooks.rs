@@ -3,10 +3,11 @@
 //! 401 and changes nothing.
 //!
 //! GitHub: `ping`; `push` reloads the catalog; `pull_request` `closed` marks the request whose
-//! branch it is `pr_merged` (merged) or `pr_closed` (not merged). JIRA (`X-Hub-Signature:
-//! sha256=<hex>`) and Terraform Cloud (`X-TFE-Notification-Signature: <hex HMAC-SHA512>`)
-//! deliveries are verified and recorded (log line and metric); acting on them belongs to the
-//! fulfilment executor.
+//! branch it is `pr_merged` (merged) or `pr_closed` (not merged); both wake the worker loop
+//! (`pao serve --worker`), so a merged request starts at once. JIRA (`X-Hub-Signature:
+//! sha256=<hex>`) and Terraform (`X-TFE-Notification-Signature: <hex HMAC-SHA512>`) deliveries
+//! are handed to the executor, which records the ticket's or run's outcome on the waiting
+//! action and continues the request.
 
 use axum::Json;
 use axum::extract::{Request, State};
@@ -64,6 +65,7 @@ pub async fn github(State(ctx): State<ApiContext>, request: Request) -> Result<(
                 .refresh_catalog("GitHub push")
                 .await
                 .map_err(|err| ApiError::unavailable("catalog_unavailable", err, 5))?;
+            ctx.fulfilment().wake();
             Ok((StatusCode::OK, Json(json!({ "event": "push", "processed": true, "catalogCommit": done.commit }))))
         }
         "pull_request" => pull_request(&ctx, &parse_json::<Value>(&body)?).await,
@@ -107,6 +109,9 @@ async fn pull_request(ctx: &ApiContext, payload: &Value) -> Result<(StatusCode, 
     match result {
         Ok(view) => {
             ctx.metrics().observe_request(view.status.as_str(), &view.item);
+            if view.status == RequestStatus::PrMerged {
+                ctx.fulfilment().wake();
+            }
             Ok((
                 StatusCode::OK,
                 Json(json!({ "event": "pull_request", "processed": true, "request": view.id, "status": view.status })),
@@ -116,15 +121,15 @@ async fn pull_request(ctx: &ApiContext, payload: &Value) -> Result<(StatusCode, 
     }
 }
 
-/// Verifies and records a delivery of a source the executor will act on.
-async fn recorded(
+/// Verifies a delivery with the source's secret and parses its JSON body.
+async fn verified(
     ctx: &ApiContext,
     request: Request,
     source: &str,
     variable: &str,
     signature: (&str, &str),
     verify_with: fn(&[u8], &[u8], Option<&str>, &str) -> bool,
-) -> Result<(StatusCode, Json<Value>), ApiError> {
+) -> Result<Value, ApiError> {
     let headers = request.headers().clone();
     let body = body_bytes(request, ctx).await?;
     let secret = match source {
@@ -136,24 +141,83 @@ async fn recorded(
     if !verify_with(&secret, &body, header(&headers, name), prefix) {
         return Err(unsigned(source, name, variable));
     }
-    let payload: Value = parse_json(&body)?;
-    tracing::info!(source, bytes = body.len(), "webhook verified and recorded; the fulfilment executor acts on it");
     ctx.metrics().webhook(source);
-    let kind = payload.pointer("/webhookEvent").or_else(|| payload.pointer("/notifications/0/trigger")).cloned();
-    Ok((
-        StatusCode::ACCEPTED,
-        Json(json!({ "source": source.to_lowercase(), "processed": false, "recorded": true, "event": kind })),
-    ))
+    parse_json(&body)
 }
 
-/// `POST /webhooks/jira`.
+/// What a webhook asks the executor to do with its payload.
+type Deliver = fn(
+    std::sync::Arc<pao_executor::Executor>,
+    Value,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = DeliverResult> + Send>>;
+
+/// The executor's answer to a delivery.
+type DeliverResult = Result<Option<pao_executor::ExecutionReport>, pao_executor::ExecError>;
+
+/// Hands a verified delivery to the executor and answers when it has acted, or after
+/// [`super::fulfilment::SETTLE_WAIT`] (the execution it started goes on): 200 with the request
+/// it moved, 202 `processed: false` when the event is about nothing PAO waits for.
+async fn deliver(
+    ctx: &ApiContext,
+    source: &'static str,
+    payload: Value,
+    act: Deliver,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let executor = std::sync::Arc::clone(ctx.fulfilment().executor());
+    let mut task = tokio::spawn(act(executor, payload));
+    let outcome = match tokio::time::timeout(super::fulfilment::SETTLE_WAIT, &mut task).await {
+        Ok(joined) => joined?,
+        Err(_) => {
+            tracing::info!(source, "webhook: the execution it started is still running; answering now");
+            return Ok((StatusCode::ACCEPTED, Json(json!({ "source": source, "processed": true, "settled": false }))));
+        }
+    };
+    // Whatever happened, a worker loop should look again (a busy request is finished by its
+    // holder, which polls the ticket or run itself).
+    ctx.fulfilment().wake();
+    match outcome {
+        Ok(Some(report)) => {
+            tracing::info!(source, request_id = %report.id, status = %report.status, "webhook moved a request");
+            Ok((
+                StatusCode::OK,
+                Json(json!({ "source": source, "processed": true, "request": report.id, "status": report.status })),
+            ))
+        }
+        Ok(None) => Ok((
+            StatusCode::ACCEPTED,
+            Json(
+                json!({ "source": source, "processed": false, "reason": "no waiting action of a request is about this event, or it is not finished yet" }),
+            ),
+        )),
+        Err(pao_executor::ExecError::Busy { id, .. }) => Ok((
+            StatusCode::ACCEPTED,
+            Json(
+                json!({ "source": source, "processed": false, "request": id, "reason": "a worker is executing the request; it reads the outcome itself" }),
+            ),
+        )),
+        Err(err) => Err(err.into()),
+    }
+}
+
+/// `POST /webhooks/jira`: an issue event (`X-Hub-Signature: sha256=<hex HMAC-SHA256>` with
+/// `JIRA_WEBHOOK_SECRET`). A waiting `jira-ticket` action's issue resolved Done completes the
+/// action (and the request continues); Won't Do, Won't Fix, Declined, Cancelled or Rejected
+/// fails it.
 pub async fn jira(State(ctx): State<ApiContext>, request: Request) -> Result<(StatusCode, Json<Value>), ApiError> {
-    recorded(&ctx, request, "JIRA", "JIRA_WEBHOOK_SECRET", ("x-hub-signature", "sha256="), verify::<Hmac<Sha256>>).await
+    let payload =
+        verified(&ctx, request, "JIRA", "JIRA_WEBHOOK_SECRET", ("x-hub-signature", "sha256="), verify::<Hmac<Sha256>>)
+            .await?;
+    deliver(&ctx, "jira", payload, |executor, payload| Box::pin(async move { executor.jira_webhook(&payload).await }))
+        .await
 }
 
-/// `POST /webhooks/terraform`.
+/// `POST /webhooks/terraform`: an HCP Terraform (Terraform Cloud) run notification
+/// (`X-TFE-Notification-Signature: <hex HMAC-SHA512>` with `TERRAFORM_WEBHOOK_SECRET`), or the
+/// same shape from another pipeline. A run whose message names a waiting `terraform` action
+/// (`pao-<request-id>.<action-id>`, in every commit PAO writes) completes it when applied (or
+/// planned with no changes) and fails it when errored, discarded or cancelled.
 pub async fn terraform(State(ctx): State<ApiContext>, request: Request) -> Result<(StatusCode, Json<Value>), ApiError> {
-    recorded(
+    let payload = verified(
         &ctx,
         request,
         "Terraform",
@@ -161,6 +225,10 @@ pub async fn terraform(State(ctx): State<ApiContext>, request: Request) -> Resul
         ("x-tfe-notification-signature", ""),
         verify::<Hmac<Sha512>>,
     )
+    .await?;
+    deliver(&ctx, "terraform", payload, |executor, payload| {
+        Box::pin(async move { executor.terraform_webhook(&payload).await })
+    })
     .await
 }
 

@@ -19,6 +19,7 @@ fn scope() -> ScopeInfo {
         fields: Arc::new(["environment", "instanceName", "sizeGb"].map(str::to_owned).into()),
         environment: Arc::new(BTreeSet::from(["AWS_REGION".to_owned()])),
         outputs,
+        failure: false,
     }
 }
 

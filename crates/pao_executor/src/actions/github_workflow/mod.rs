@@ -1,0 +1,84 @@
+//! `github-workflow`: `workflow_dispatch` with inputs through the GitHub API, then the run is
+//! found (`GET .../runs?event=workflow_dispatch&branch=<ref>`, the newest created since the
+//! dispatch) and followed to its conclusion; its URL is recorded. `success` completes the
+//! action, any other conclusion fails it.
+
+mod request;
+#[cfg(test)]
+mod tests;
+
+use pao_schema::GithubWorkflowConfig;
+use serde_json::{Map, Value};
+
+use super::{Done, Env};
+use crate::http::{ActionError, Call};
+use crate::record::Reference;
+
+pub(crate) use request::{dispatch_body, pick_run};
+
+pub(crate) fn call(env: &Env<'_>, method: &str, path: &str) -> Result<Call, ActionError> {
+    let token = env.github.token.as_deref().ok_or_else(|| {
+        ActionError::fatal("github-workflow actions need a GitHub token: set GITHUB_TOKEN for the executor")
+    })?;
+    env.secrets.masker().add(token);
+    let mut call = Call::new(method, format!("{}{path}", env.github.url.trim_end_matches('/')), env.timeout);
+    call.headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
+    call.headers.push(("Accept".to_owned(), "application/vnd.github+json".to_owned()));
+    call.headers.push(("X-GitHub-Api-Version".to_owned(), "2022-11-28".to_owned()));
+    Ok(call)
+}
+
+/// One attempt: dispatch, then look for the run once.
+pub(crate) async fn run(config: &GithubWorkflowConfig, env: &Env<'_>) -> Result<Done, ActionError> {
+    let path = format!("/repos/{}/actions/workflows/{}/dispatches", config.repository, config.workflow);
+    let mut dispatch = call(env, "POST", &path)?;
+    dispatch.body = Some(crate::http::Body::Json(dispatch_body(config)));
+    dispatch.idempotency_key = Some(env.idempotency_key.clone());
+    dispatch.expect = vec![200, 204];
+    env.http.send(&dispatch).await?;
+    let pending = Reference { system: "github-run".to_owned(), id: format!("dispatched@{}", env.now), url: None };
+    match poll(config, &pending, env).await? {
+        Some(done) => Ok(done),
+        None => Ok(Done::Waiting { outputs: Map::new(), reference: pending }),
+    }
+}
+
+/// Finds the run (when only dispatched) and reads its state.
+pub(crate) async fn poll(
+    config: &GithubWorkflowConfig,
+    reference: &Reference,
+    env: &Env<'_>,
+) -> Result<Option<Done>, ActionError> {
+    let run: Value = if let Some(since) = reference.id.strip_prefix("dispatched@") {
+        let path = format!(
+            "/repos/{}/actions/workflows/{}/runs?event=workflow_dispatch&branch={}&per_page=20",
+            config.repository, config.workflow, config.git_ref
+        );
+        let response = env.http.send(&call(env, "GET", &path)?).await?;
+        match pick_run(&response.json().unwrap_or_default(), since) {
+            Some(run) => run,
+            None => return Ok(None),
+        }
+    } else {
+        let path = format!("/repos/{}/actions/runs/{}", config.repository, reference.id);
+        env.http.send(&call(env, "GET", &path)?).await?.json().unwrap_or_default()
+    };
+    let id = run.get("id").map(ToString::to_string).unwrap_or_default();
+    let url = run.get("html_url").and_then(Value::as_str).map(str::to_owned);
+    let reference = Reference { system: "github-run".to_owned(), id: id.clone(), url: url.clone() };
+    let mut outputs = Map::new();
+    outputs.insert("runId".into(), id.into());
+    outputs.insert("runUrl".into(), url.clone().unwrap_or_default().into());
+    if run.get("status").and_then(Value::as_str) != Some("completed") {
+        return Ok(Some(Done::Waiting { outputs, reference }));
+    }
+    let conclusion = run.get("conclusion").and_then(Value::as_str).unwrap_or("unknown").to_owned();
+    if conclusion != "success" {
+        return Err(ActionError::fatal(format!(
+            "workflow run {} concluded `{conclusion}`",
+            url.unwrap_or_else(|| reference.id.clone())
+        )));
+    }
+    outputs.insert("conclusion".into(), conclusion.into());
+    Ok(Some(Done::Completed { outputs, reference: Some(reference) }))
+}
