@@ -37,6 +37,9 @@ pub enum LintSubcommand {
         #[arg(long, value_enum, default_value_t = DocFormat::Text)]
         format: DocFormat,
     },
+    /// Run the language server (LSP 3.17 over stdin/stdout) for editors: every rule as you
+    /// type, completion, hover, code actions and go to definition. See docs/editors.md.
+    Server,
 }
 
 /// `--color auto|always|never`.
@@ -102,6 +105,13 @@ pub struct LintArgs {
     /// Neither read nor write the cache (.pao-cache/ at the repository root).
     #[arg(long)]
     pub no_cache: bool,
+    /// Apply the safe fixes rules offer, in place (comments and formatting outside each edit are
+    /// kept), then report what is left.
+    #[arg(long, help_heading = "Fixes")]
+    pub fix: bool,
+    /// With `--fix`: print the fixes as a unified diff and change nothing.
+    #[arg(long, requires = "fix", help_heading = "Fixes")]
+    pub diff: bool,
 }
 
 /// Output formats of `pao-lint`.

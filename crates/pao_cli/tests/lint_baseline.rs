@@ -113,3 +113,37 @@ fn no_cache_leaves_no_cache_and_the_cache_says_little() {
     assert_eq!(blocked.stdout, uncached.stdout);
     assert!(blocked.stderr.is_empty(), "{}", String::from_utf8_lossy(&blocked.stderr));
 }
+
+#[test]
+fn a_baseline_leaves_suppressed_findings_alone() {
+    let repo = repository();
+    let dir = repo.path();
+    let file = dir.join("catalog/databases/wrong-types.yaml");
+    let first = codes(&pao_lint(dir).args(["--format", "json"]).output().unwrap());
+    let code = first.iter().find(|c| c.contains("wrong-types")).unwrap().rsplit(' ').next().unwrap().trim_matches('"');
+    let code = code.to_owned();
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, format!("# pao-lint: disable-file {code} -- accepted for now\n{text}")).unwrap();
+
+    // Not recorded: the comment deals with it.
+    pao_lint(dir).args(["--write-baseline", "baseline.json"]).output().unwrap();
+    let baseline: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("baseline.json")).unwrap()).unwrap();
+    let rules: Vec<&str> = baseline["findings"].as_array().unwrap().iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert!(!rules.is_empty() && !rules.contains(&code.as_str()), "{code}: {rules:?}");
+
+    // Still reported, as suppressed, under the baseline; the run passes.
+    let output = pao_lint(dir).args(["--baseline", "baseline.json", "--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let left = report["diagnostics"].as_array().unwrap();
+    assert!(!left.is_empty(), "{report}");
+    assert!(left.iter().all(|d| d["code"] == code.as_str() && d["suppression"].is_object()), "{report}");
+    assert!(output.stderr.is_empty(), "{}", String::from_utf8_lossy(&output.stderr));
+
+    // Removing the comment brings the findings back as new ones.
+    std::fs::write(&file, text).unwrap();
+    let output = pao_lint(dir).args(["--baseline", "baseline.json", "--format", "json"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert!(codes(&output).iter().all(|c| c.ends_with(&format!("\"{code}\""))), "{:?}", codes(&output));
+}

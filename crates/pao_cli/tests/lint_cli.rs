@@ -195,3 +195,53 @@ fn color_choice() {
     let output = pao_lint().args(["--color", "sometimes"]).output().unwrap();
     assert_eq!(output.status.code(), Some(2));
 }
+
+/// Copies a directory tree.
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn fix_and_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = workspace_root().join("crates/pao_lint/resources/test/fixtures/PAO701_item_not_found");
+    copy_tree(&fixture, dir.path());
+    let bundle = dir.path().join("catalog/bundles/bad-item.yaml");
+    let before = std::fs::read_to_string(&bundle).unwrap();
+
+    // --diff prints the fix and changes nothing.
+    let output = pao_lint().arg(dir.path()).args(["--fix", "--diff"]).output().unwrap();
+    assert_eq!(output.status.code(), Some(1), "the findings are still there");
+    insta::assert_snapshot!("fix_diff", String::from_utf8(output.stdout).unwrap());
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), "would fix 1 finding in 1 file\n");
+    assert_eq!(std::fs::read_to_string(&bundle).unwrap(), before);
+
+    // --fix applies it in place and reports what is left.
+    let output = pao_lint().arg(dir.path()).args(["--fix", "--format", "json"]).output().unwrap();
+    assert_eq!(String::from_utf8(output.stderr).unwrap(), "fixed 1 finding in 1 file\n");
+    let after = std::fs::read_to_string(&bundle).unwrap();
+    assert_eq!(after, before.replace("postgresql-standrad", "postgresql-standard"));
+    let report: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let left: Vec<&str> =
+        report["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["message"].as_str()).collect();
+    assert!(!left.iter().any(|m| m.contains("postgresql-standrad")), "{left:?}");
+    assert!(report["diagnostics"].as_array().unwrap().iter().all(|d| d["fix"].is_null()), "{report}");
+    // The runs above read and wrote the cache; the run after the rewrite did not trust the
+    // rewritten file's entry: an uncached run reports the same.
+    assert!(dir.path().join(".pao-cache/lint").is_dir());
+    let uncached = pao_lint().arg(dir.path()).args(["--no-cache", "--format", "json"]).output().unwrap();
+    assert_eq!(String::from_utf8(uncached.stdout).unwrap(), String::from_utf8(output.stdout).unwrap());
+
+    // --diff without --fix is a usage error.
+    let output = pao_lint().arg(dir.path()).arg("--diff").output().unwrap();
+    assert_eq!(output.status.code(), Some(2));
+}

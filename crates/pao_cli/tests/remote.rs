@@ -104,6 +104,23 @@ fn request_and_catalog_commands_print_the_same_through_the_api() {
     }
     let status = same_both_ways(state.path(), &base, &["request", "status", &id]);
     assert!(status.starts_with(&format!("{id}: pr_open\n")), "{status}");
+    same_both_ways(state.path(), &base, &["request", "status", &id, "--json"]);
+    same_both_ways(state.path(), &base, &["request", "logs", &id]);
+
+    // Merged (on the repository: the API does not merge): the same status and log both ways.
+    let merged = pao(state.path(), None, &["request", "merge", &id]);
+    assert!(merged.status.success(), "{}", stderr(&merged));
+    for args in [vec!["request", "status", &id], vec!["request", "status", &id, "--json"], vec!["request", "logs", &id]]
+    {
+        same_both_ways(state.path(), &base, &args);
+    }
+
+    // Abort through the API prints what local mode prints for an abort: the fulfilment report.
+    let aborted = pao(state.path(), Some(ALICE), &["request", "abort", &id, "--api", &base, "--reason", "not needed"]);
+    assert!(aborted.status.success(), "{}", stderr(&aborted));
+    assert!(stdout(&aborted).starts_with(&format!("{id}: aborted\n")), "{}", stdout(&aborted));
+    let again = pao(state.path(), Some(ALICE), &["request", "retry", &id, "--api", &base]);
+    assert_eq!(again.status.code(), Some(1), "an aborted request is not retried: {}", stderr(&again));
 }
 
 #[test]
@@ -222,4 +239,53 @@ fn sigv4_signs_calls_instead_of_sending_the_token() {
         .expect("run pao");
     assert_eq!(missing.status.code(), Some(2));
     assert!(stderr(&missing).contains("AWS_ACCESS_KEY_ID"), "{}", stderr(&missing));
+}
+
+/// `status --watch` prints the status again as it changes and returns once it settles.
+#[test]
+fn status_watch_follows_the_request_until_it_settles() {
+    let state = tempfile::tempdir().expect("tempdir");
+    state_repo(state.path());
+    let (_server, base) = serve(state.path());
+    pao_testutil::write(
+        state.path(),
+        "../values.yaml",
+        "instanceName: watch-db\nenvironment: staging\nmasterPassword: correct-horse-battery\n",
+    );
+    let values = state.path().join("../values.yaml");
+    let args = ["--item", "postgresql-standard", "--resource", "watch-db", "--team", "dba", "--values"];
+    let submit = pao(
+        state.path(),
+        Some(ALICE),
+        &[&["request", "submit", "--api", &base, "--json"], &args[..], &[values.to_str().expect("utf-8")]].concat(),
+    );
+    assert!(submit.status.success(), "{}", stderr(&submit));
+    let id = serde_json::from_slice::<serde_json::Value>(&submit.stdout).expect("json")["request"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for remote in [true, false] {
+        let mut watch = Command::new(env!("CARGO_BIN_EXE_pao"));
+        watch.args(["request", "status", "--watch", &id]).current_dir(state.path()).env_remove("PAO_API_URL");
+        if remote {
+            watch.args(["--api", &base]).env("PAO_TOKEN", ALICE);
+        }
+        let watcher = watch.stdout(std::process::Stdio::piped()).spawn().expect("watch");
+        std::thread::sleep(std::time::Duration::from_millis(1500));
+        if remote {
+            let aborted = pao(state.path(), Some(ALICE), &["request", "abort", &id, "--api", &base]);
+            assert!(aborted.status.success(), "{}", stderr(&aborted));
+        }
+        // Locally the request is settled already (aborted above): one print, then it returns.
+        let out = watcher.wait_with_output().expect("watch ends");
+        let text = stdout(&out);
+        assert!(out.status.success(), "{text}");
+        if remote {
+            let first = text.find(&format!("{id}: pr_open")).expect("printed while open");
+            let last = text.find(&format!("{id}: aborted")).expect("printed once aborted");
+            assert!(first < last, "{text}");
+        } else {
+            assert_eq!(text.matches(&format!("{id}: aborted")).count(), 1, "{text}");
+        }
+    }
 }

@@ -11,4 +11,6 @@ pub mod fingerprint;
 mod model;
 pub mod render;
 
-pub use model::{Diagnostic, Label, Located, Report, RuleMeta, Severity, SourceFile, intern_code};
+pub use model::{
+    Diagnostic, Edit, Fix, Label, Located, Report, RuleMeta, Severity, SourceFile, Suppression, intern_code,
+};

@@ -58,6 +58,47 @@ pub struct Diagnostic {
     pub range: Range<usize>,
     /// Other places involved.
     pub labels: Vec<Label>,
+    /// Set when an in-source `# pao-lint: disable` comment suppresses the finding: it is still
+    /// reported (JSON, SARIF), but counts as neither error nor warning.
+    pub suppression: Option<Suppression>,
+    /// A safe fix, when the rule knows one that cannot change what the author meant.
+    pub fix: Option<Fix>,
+}
+
+/// A fix `pao-lint --fix` may apply: edits in the diagnostic's own file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fix {
+    /// What it does, e.g. "rename `descripton` to `description`".
+    pub title: String,
+    /// Byte-range replacements in the file's text, in order, not overlapping.
+    pub edits: Vec<Edit>,
+}
+
+/// One replacement of a byte range.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Edit {
+    /// What is replaced (empty for an insertion).
+    pub range: Range<usize>,
+    /// The new text.
+    pub replacement: String,
+}
+
+impl Fix {
+    /// A fix of one edit.
+    pub fn replace(title: impl Into<String>, range: Range<usize>, replacement: impl Into<String>) -> Self {
+        Self { title: title.into(), edits: vec![Edit { range, replacement: replacement.into() }] }
+    }
+}
+
+/// Why a finding is suppressed: a `# pao-lint: disable` (or `disable-file`) comment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// The reason written after `--`; empty when none was given (itself a warning).
+    pub justification: String,
+    /// Byte range of the comment that suppresses it.
+    pub range: Range<usize>,
+    /// `until` date (`YYYY-MM-DD`), when the suppression expires.
+    pub until: Option<String>,
 }
 
 /// `&'static str`, spelt so that serde's derive does not borrow it from the input.
@@ -104,7 +145,17 @@ impl Diagnostic {
         range: Range<usize>,
         message: impl Into<String>,
     ) -> Self {
-        Self { code, severity, message: message.into(), help: None, file: file.into(), range, labels: Vec::new() }
+        Self {
+            code,
+            severity,
+            message: message.into(),
+            help: None,
+            file: file.into(),
+            range,
+            labels: Vec::new(),
+            suppression: None,
+            fix: None,
+        }
     }
 
     /// Adds how to fix it.
@@ -176,19 +227,29 @@ impl Report {
         self.diagnostics.dedup();
     }
 
-    /// Number of errors.
+    /// Number of errors (suppressed ones not counted).
     pub fn errors(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Error).count()
+        self.active().filter(|d| d.severity == Severity::Error).count()
     }
 
-    /// Number of warnings.
+    /// Number of warnings (suppressed ones not counted).
     pub fn warnings(&self) -> usize {
-        self.diagnostics.iter().filter(|d| d.severity == Severity::Warning).count()
+        self.active().filter(|d| d.severity == Severity::Warning).count()
     }
 
-    /// Whether any error was found.
+    /// Number of suppressed findings.
+    pub fn suppressed(&self) -> usize {
+        self.diagnostics.iter().filter(|d| d.suppression.is_some()).count()
+    }
+
+    /// Whether any error was found that is not suppressed.
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.active().any(|d| d.severity == Severity::Error)
+    }
+
+    /// The findings no comment suppresses.
+    pub fn active(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(|d| d.suppression.is_none())
     }
 
     /// The diagnostics with lines and columns.

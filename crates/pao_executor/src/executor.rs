@@ -43,8 +43,9 @@ pub struct ExecutorOptions {
     pub github_token: Option<String>,
 }
 
-/// A request's fulfilment as the API and `pao request status` show it.
-#[derive(Debug, Clone, Serialize)]
+/// A request's fulfilment as the API and `pao request status` show it (read back by the CLI's
+/// remote mode, so both modes print it the same way).
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecutionReport {
     /// Request id.

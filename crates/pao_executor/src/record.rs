@@ -263,7 +263,7 @@ impl Record {
 }
 
 /// Where one action stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ActionStatus {
     /// Not started.
@@ -279,7 +279,7 @@ pub enum ActionStatus {
 }
 
 /// The state of one action, folded from the log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionState {
     /// The list.

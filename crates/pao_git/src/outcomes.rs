@@ -36,7 +36,7 @@ const CAS_ATTEMPTS: usize = 64;
 const RECORD_LIMIT: usize = 1 << 20;
 
 /// One record of a fulfilment log.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct LogEntry {
     /// The commit holding it (hex): a cursor for [`FulfilmentLog::read_after`].
     pub commit: String,

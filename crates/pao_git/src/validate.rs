@@ -153,7 +153,11 @@ pub fn validate_documents(files: &[SourceFile]) -> (Vec<ValidDocument>, Vec<Vali
     let linted = linter.lint_sources(inputs, codeowners);
 
     let mut rejected = BTreeSet::new();
-    for located in linted.report.located().filter(|l| l.diagnostic.severity == Severity::Error) {
+    for located in linted
+        .report
+        .located()
+        .filter(|l| l.diagnostic.severity == Severity::Error && l.diagnostic.suppression.is_none())
+    {
         errors.push(from_diagnostic(located.diagnostic, located.start, located.end));
         rejected.insert(located.diagnostic.file.clone());
     }

@@ -79,12 +79,14 @@ pub enum BaselineError {
 }
 
 impl Baseline {
-    /// The findings of `report`.
+    /// The findings of `report` no `# pao-lint:` comment suppresses.
     pub fn from_report(report: &Report) -> Self {
         let mut findings: Vec<Entry> = report
             .diagnostics
             .iter()
             .zip(fingerprints(report))
+            // A suppressed finding is dealt with in the file itself: it is not recorded.
+            .filter(|(d, _)| d.suppression.is_none())
             .map(|(d, fingerprint)| Entry {
                 file: d.file.clone(),
                 rule: d.code.to_owned(),
@@ -132,7 +134,8 @@ impl Baseline {
         Ok(())
     }
 
-    /// Removes from `report` the findings the baseline holds, and returns the entries that no
+    /// Removes from `report` the unsuppressed findings the baseline holds (suppressed ones stay, as
+    /// suppressed, and match no entry), and returns the entries that no
     /// longer occur among the files `in_scope` says the run looked at.
     pub fn apply(&self, report: &mut Report, in_scope: impl Fn(&str) -> bool) -> Vec<Entry> {
         let key = |file: &str, rule: &str, fingerprint: &str| format!("{file}\0{rule}\0{fingerprint}");
@@ -143,6 +146,11 @@ impl Baseline {
         let prints = fingerprints(report);
         let mut keep = Vec::with_capacity(report.diagnostics.len());
         for (d, print) in report.diagnostics.iter().zip(&prints) {
+            if d.suppression.is_some() {
+                // Reported as suppressed whatever the baseline holds; it matches no entry.
+                keep.push(true);
+                continue;
+            }
             match left.get_mut(&key(&d.file, d.code, print)) {
                 Some(n) if *n > 0 => {
                     *n -= 1;

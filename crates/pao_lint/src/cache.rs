@@ -33,7 +33,7 @@ use pao_diagnostics::Diagnostic;
 use serde::{Deserialize, Serialize};
 
 /// Bumped whenever the layout or the meaning of an entry changes; part of the run key too.
-pub const FORMAT: u32 = 1;
+pub const FORMAT: u32 = 2;
 
 /// The cache directory's name, at the repository root.
 pub const DIR: &str = ".pao-cache";
@@ -51,12 +51,20 @@ pub(crate) const RACY_MARGIN_NS: i128 = 2_000_000_000;
 pub(crate) struct Summary {
     /// `metadata.id` when it is text (the duplicate-id rule).
     pub(crate) id: Option<String>,
+    /// `kind` when it is text, whatever else is wrong (bundle rules tell a broken bundle from a
+    /// broken item by it).
+    pub(crate) kind: Option<String>,
     /// The spans of [`crate::ANCHORED`], in order.
     pub(crate) anchors: Vec<Option<Range<usize>>>,
     /// The first key of the document.
     pub(crate) first_key: Range<usize>,
     /// Set when the file read as a catalog document.
     pub(crate) doc: Option<DocSummary>,
+    /// How faithfully `doc` was read ([`crate::lenient`]).
+    pub(crate) reading: crate::lenient::Reading,
+    /// Whether the text has `# pao-lint:` comments: such a file is parsed again by a cached run,
+    /// as the comments also apply to cross-file findings.
+    pub(crate) suppressions: bool,
     /// Whether the report's source for this file is its text (false: the file did not decode and
     /// is reported with an empty, unnamed source, as the per-file pipeline does).
     pub(crate) has_text: bool,

@@ -1,7 +1,7 @@
 //! The registry table: every rule, in code order. A code is never reused.
 
 use crate::registry::Rule;
-use crate::rules::{bundles, changes, form, lifecycle, naming, ownership, schema, templates, yaml};
+use crate::rules::{bundles, changes, form, lifecycle, naming, ownership, schema, suppression, templates, yaml};
 
 /// Every rule PAO has, sorted by code.
 pub static RULES: &[&Rule] = &[
@@ -73,6 +73,10 @@ pub static RULES: &[&Rule] = &[
     &changes::BREAKING_WITHOUT_MAJOR,
     &changes::REMOVED_ITEM_REFERENCED,
     &changes::VERSION_DECREASED,
+    &suppression::SUPPRESSION_WITHOUT_REASON,
+    &suppression::EXPIRED_SUPPRESSION,
+    &suppression::UNUSED_SUPPRESSION,
+    &suppression::INVALID_SUPPRESSION,
 ];
 
 /// The rule with this code (case-insensitive), if there is one.

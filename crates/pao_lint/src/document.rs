@@ -8,6 +8,7 @@ use pao_schema::CatalogDocument;
 use pao_source::{Node, decode, parse_yaml};
 
 use crate::checker::{Checker, RuleLevels};
+use crate::lenient::{self, Reading};
 use crate::rules::{form, lifecycle, naming, schema, templates, yaml};
 use crate::schema::Schemas;
 use crate::{ANCHORED, Checked};
@@ -61,8 +62,17 @@ pub(crate) fn check_file(cx: &FileContext<'_>, path: String, bytes: &[u8]) -> Ch
         );
         return Checked::new(path, source, Some(root), None, checker.finish());
     }
-    let doc = check_document(cx, text, &root, &path, &mut checker);
-    Checked::new(path, source, Some(root), doc, checker.finish())
+    let read = check_document(cx, text, &root, &path, &mut checker);
+    let reading = read.as_ref().map_or(Reading::Exact, |r| r.reading);
+    let mut checked = Checked::new(path, source, Some(root), read.map(|r| r.doc), checker.finish());
+    checked.reading = reading;
+    checked
+}
+
+/// The typed document and how faithfully it was read.
+pub(crate) struct Read {
+    pub(crate) doc: CatalogDocument,
+    pub(crate) reading: Reading,
 }
 
 fn check_document(
@@ -71,35 +81,62 @@ fn check_document(
     root: &Node,
     path: &str,
     checker: &mut Checker<'_>,
-) -> Option<CatalogDocument> {
-    let kind = schema::document_kind(root, path, checker)?;
+) -> Option<Read> {
+    let kind = schema::document_kind(root, text, path, checker)?;
     naming::check_document(root, kind, path, checker);
-    if !cx.schemas.check(kind, root, text, path, checker) {
+    let Some(faults) = cx.schemas.check(kind, root, text, path, checker) else {
+        let doc = match read_document(root) {
+            Ok(doc) => doc,
+            Err(err) => {
+                checker.report(
+                    &schema::SCHEMA_VIOLATION,
+                    path,
+                    root.span.clone(),
+                    format!("the document does not fit the catalog types: {err}"),
+                    "see the schema description of the keys involved".to_owned(),
+                );
+                return None;
+            }
+        };
+        check_typed(cx, text, &doc, root, path, checker);
+        return Some(Read { doc, reading: Reading::Exact });
+    };
+    // Schema errors are reported; the rest of the document is still checked (see `lenient`).
+    if faults.missing {
         return None;
     }
-    let doc = match read_document(root) {
-        Ok(doc) => doc,
-        Err(err) => {
-            checker.report(
-                &schema::SCHEMA_VIOLATION,
-                path,
-                root.span.clone(),
-                format!("the document does not fit the catalog types: {err}"),
-                "see the schema description of the keys involved".to_owned(),
-            );
-            return None;
-        }
-    };
+    for reading in lenient::readings(root, &faults) {
+        let Ok(doc) = read_document(&reading.root) else { continue };
+        let before = checker.diagnostics.len();
+        check_typed(cx, text, &doc, &reading.root, path, checker);
+        let mut index = 0;
+        checker.diagnostics.retain(|d| {
+            index += 1;
+            index <= before || !reading.is_doubtful(&d.range)
+        });
+        return Some(Read { doc, reading: reading.reading });
+    }
+    None
+}
+
+/// The rules that read the typed document.
+fn check_typed(
+    cx: &FileContext<'_>,
+    text: &str,
+    doc: &CatalogDocument,
+    root: &Node,
+    path: &str,
+    checker: &mut Checker<'_>,
+) {
     if let Some(presentation) = doc.presentation() {
         form::check_form(&presentation.form, root, path, checker);
     }
-    lifecycle::check_lifecycle(&doc, root, path, cx.today, checker);
-    lifecycle::check_fulfillment(&doc, root, path, checker);
+    lifecycle::check_lifecycle(doc, root, path, cx.today, checker);
+    lifecycle::check_fulfillment(doc, root, path, checker);
     // Bundles read other items' outputs: their templates are checked with the whole catalog.
     if matches!(doc, CatalogDocument::Item(_)) {
-        templates::check(cx.engine, text, root, &doc, &pao_vars::NoItems, path, checker);
+        templates::check(cx.engine, text, root, doc, &pao_vars::NoItems, path, checker);
     }
-    Some(doc)
 }
 
 /// The typed document, read from the YAML tree in place (no JSON value is built for it); an
@@ -119,8 +156,21 @@ impl Checked {
         let anchors = ANCHORED.iter().map(|p| root.as_ref()?.pointer(p).map(|n| n.span.clone())).collect();
         let first_key = root.as_ref().and_then(|r| r.entries().first()).map_or(0..0, |e| e.key_span.clone());
         let id = root.as_ref().and_then(|r| r.pointer("/metadata/id")).and_then(Node::as_str).map(str::to_owned);
+        let kind = root.as_ref().and_then(|r| r.get("kind")).and_then(Node::as_str).map(str::to_owned);
         let root = root.filter(|_| !matches!(doc, Some(CatalogDocument::Item(_))));
-        Self { path, source: Arc::new(source), root, anchors, first_key, id, doc, diagnostics, cached: None }
+        Self {
+            path,
+            source: Arc::new(source),
+            root,
+            anchors,
+            first_key,
+            id,
+            kind,
+            doc,
+            reading: Reading::Exact,
+            diagnostics,
+            cached: None,
+        }
     }
 }
 

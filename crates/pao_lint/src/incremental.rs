@@ -27,7 +27,7 @@ use pao_diagnostics::{Report, SourceFile};
 use rayon::prelude::*;
 
 use crate::cache::{CacheStats, Entry, Stat, Store, Summary, content_hash, now_ns};
-use crate::{Checked, Input, LintError, Linter, Targets, free_later, rules};
+use crate::{Checked, Input, LintError, Linter, Targets, free_later};
 
 /// How a cached file is known to the run.
 #[derive(Debug)]
@@ -58,7 +58,7 @@ impl Linter {
     /// As [`Linter::lint_repository`].
     pub fn lint_repository_cached(&self, root: &Path, targets: &Targets) -> Result<(Report, CacheStats), LintError> {
         let prepared = self.prepare(root, targets)?;
-        let today = rules::lifecycle::today();
+        let today = self.today();
         let started_ns = now_ns();
         let store = Store::open(root, self.cache_key(&today, prepared.codeowners.as_ref()));
         let report_on = prepared.report_on.as_ref();
@@ -79,7 +79,12 @@ impl Linter {
         let first: Vec<usize> = (0..slots.len())
             .filter(|&i| {
                 let c = &slots[i].checked;
-                c.cached.is_some() && ((c.is_bundle() && wanted(&c.path)) || compared.contains(c.path.as_str()))
+                let Some(cached) = &c.cached else { return false };
+                // Suppression comments apply to cross-file findings too, and a replacement's
+                // fix edits the text: both need the file's text and tree.
+                let needs_text =
+                    cached.summary.suppressions || cached.summary.doc.as_ref().is_some_and(|d| d.replacement.is_some());
+                (wanted(&c.path) && (c.is_bundle() || needs_text)) || compared.contains(c.path.as_str())
             })
             .collect();
         self.parse_again(&mut slots, &first, &today, started_ns);
@@ -249,7 +254,9 @@ fn from_entry(entry: &Entry, real: &Path) -> Checked {
         anchors: summary.anchors.clone(),
         first_key: summary.first_key.clone(),
         id: summary.id.clone(),
+        kind: summary.kind.clone(),
         doc: None,
+        reading: summary.reading,
         diagnostics: entry.diagnostics.clone(),
         cached: Some(CachedFile { summary, real: real.to_owned(), hash: entry.hash.clone() }),
     }

@@ -19,12 +19,15 @@ pub mod cache;
 mod checker;
 pub mod codes;
 mod document;
+pub mod fix;
 mod git;
 mod incremental;
+mod lenient;
 pub mod registry;
 mod rules;
 pub mod rules_page;
 mod schema;
+mod suppress;
 pub mod walk;
 
 use std::collections::{BTreeSet, HashMap};
@@ -81,6 +84,13 @@ pub enum LintError {
     },
 }
 
+/// Whether the linter would offer `candidate` as "did you mean" for a misspelt `name` (an id,
+/// a key). The language server uses it to know which other files the help of a broken
+/// reference depends on.
+pub fn suggests(name: &str, candidate: &str) -> bool {
+    checker::closest(name, [candidate]).is_some()
+}
+
 /// One file's results, kept for the cross-file rules.
 pub(crate) struct Checked {
     pub(crate) path: String,
@@ -93,9 +103,14 @@ pub(crate) struct Checked {
     pub(crate) anchors: Vec<Option<std::ops::Range<usize>>>,
     /// The first key of the document: where file-level findings point.
     pub(crate) first_key: std::ops::Range<usize>,
-    /// `metadata.id`, when it is text.
+    /// `metadata.id`, when it is text, read from the tree whatever else is wrong.
     pub(crate) id: Option<String>,
+    /// `kind`, when it is text, read from the tree whatever else is wrong.
+    pub(crate) kind: Option<String>,
     pub(crate) doc: Option<CatalogDocument>,
+    /// How faithfully `doc` was read: with schema faults left out ([`lenient`]), the cross-file
+    /// rules use it, but it is not handed out as a document of the catalog.
+    pub(crate) reading: lenient::Reading,
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Set when the results came from the cache: the file was not parsed, `doc` and `root` are
     /// `None` and `source` is a placeholder; the cross-file rules read the summary instead.
@@ -116,7 +131,9 @@ impl Checked {
             anchors: vec![None; ANCHORED.len()],
             first_key: 0..0,
             id: None,
+            kind: None,
             doc: None,
+            reading: lenient::Reading::Exact,
             diagnostics,
             cached: None,
         }
@@ -173,10 +190,13 @@ impl Checked {
         let anchors = (0..ANCHORED.len()).map(|i| self.span_of(i)).collect();
         cache::Summary {
             id: self.id.clone(),
+            kind: self.kind.clone(),
             anchors,
             first_key: self.first_key.clone(),
             doc,
+            reading: self.reading,
             has_text: self.source.path == self.path,
+            suppressions: has_suppressions(&self.source.text),
         }
     }
 
@@ -248,6 +268,8 @@ pub struct Linter {
     /// BLAKE3 of the whole resolved configuration (its `Debug` form: every setting, in a fixed
     /// order), for the cache key.
     config_hash: String,
+    /// The date lifecycle rules and `until` dates are checked against; today (UTC) unless set.
+    today: Option<String>,
 }
 
 impl Linter {
@@ -276,7 +298,21 @@ impl Linter {
             github_org: config.catalog.github_org.clone(),
             engine: pao_vars::Engine::new(config.templates.environment.iter().cloned()),
             config_hash: blake3::hash(format!("{config:?}").as_bytes()).to_hex().to_string(),
+            today: None,
         })
+    }
+
+    /// Checks dates (sunsets, suppression `until`s) against `date` (`YYYY-MM-DD`) instead of
+    /// today, so a run can be reproduced and tested on any day.
+    #[must_use]
+    pub fn with_today(mut self, date: impl Into<String>) -> Self {
+        self.today = Some(date.into());
+        self
+    }
+
+    /// The date lifecycle rules and `until` dates are checked against.
+    fn today(&self) -> String {
+        self.today.clone().unwrap_or_else(rules::lifecycle::today)
     }
 
     /// Lints the repository at `root` (the directory holding `catalog/`), without the cache.
@@ -378,6 +414,7 @@ impl Linter {
         report.sort();
         let documents = checked
             .iter_mut()
+            .filter(|c| c.reading == lenient::Reading::Exact)
             .filter_map(|c| Some(LintedDocument { path: c.path.clone(), document: c.doc.take()? }))
             .collect();
         free_later(checked);
@@ -386,7 +423,7 @@ impl Linter {
 
     /// The per-file checks of every source, in parallel, sorted by path.
     fn check_all(&self, sources: Vec<(String, Input)>) -> Vec<Checked> {
-        let today = rules::lifecycle::today();
+        let today = self.today();
         let cx = self.file_context(&today);
         let mut checked: Vec<Checked> =
             sources.into_par_iter().map(|(path, input)| self.check_input(&cx, path, input.bytes())).collect();
@@ -441,6 +478,7 @@ impl Linter {
         report_on: Option<&BTreeSet<String>>,
     ) -> (Report, Vec<Checked>) {
         let wanted = |path: &str| report_on.is_none_or(|set| set.contains(path));
+        let today = self.today();
         let mut cross = Checker::new(&self.levels);
         duplicate_ids(&checked, &mut cross);
         // What the ownership rules say of a file depends on that file and CODEOWNERS alone, and
@@ -460,8 +498,9 @@ impl Linter {
         }
 
         let mut report = Report { files: checked.iter().filter(|c| wanted(&c.path)).count(), ..Report::default() };
-        let all: Vec<Diagnostic> =
+        let mut all: Vec<Diagnostic> =
             checked.iter_mut().flat_map(|c| std::mem::take(&mut c.diagnostics)).chain(cross.diagnostics).collect();
+        self.apply_suppressions(&checked, &mut all, &today);
         let sources: HashMap<&str, &Checked> = checked.iter().map(|c| (c.path.as_str(), c)).collect();
         for diagnostic in all.into_iter().filter(|d| wanted(&d.file)) {
             if let Some(file) = sources.get(diagnostic.file.as_str()) {
@@ -489,6 +528,31 @@ struct Prepared {
     changes: Option<git::Changes>,
     codeowners: Option<CodeOwnersFile>,
     report_on: Option<BTreeSet<String>>,
+}
+
+impl Linter {
+    /// Applies each file's `# pao-lint:` comments to that file's findings, cross-file ones
+    /// included, and adds the comments' own findings (PAO90x).
+    fn apply_suppressions(&self, checked: &[Checked], all: &mut Vec<Diagnostic>, today: &str) {
+        let mut by_file: HashMap<String, Vec<&mut Diagnostic>> = HashMap::new();
+        for diagnostic in all.iter_mut() {
+            by_file.entry(diagnostic.file.clone()).or_default().push(diagnostic);
+        }
+        let mut own = Checker::new(&self.levels);
+        // A cached file with `pao-lint:` comments is parsed again by the cached run (see
+        // `incremental`), so its text is here.
+        for file in checked.iter().filter(|c| has_suppressions(&c.source.text)) {
+            let mut diagnostics = by_file.remove(file.path.as_str()).unwrap_or_default();
+            suppress::apply(&file.source.text, &file.path, &mut diagnostics, today, &mut own);
+        }
+        drop(by_file);
+        all.extend(own.diagnostics);
+    }
+}
+
+/// Whether a file's text may hold `# pao-lint:` comments (suppressions apply to it).
+pub(crate) fn has_suppressions(text: &str) -> bool {
+    text.contains("pao-lint:")
 }
 
 /// Frees the per-file results on a rayon task: freeing ten thousand documents takes a while, and

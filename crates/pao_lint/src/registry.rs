@@ -38,6 +38,7 @@ impl Rule {
             Some(b'6') => "lifecycle-and-ownership",
             Some(b'7') => "bundles",
             Some(b'8') => "changes",
+            Some(b'9') => "suppressions",
             _ => "other",
         }
     }

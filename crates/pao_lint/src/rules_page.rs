@@ -41,6 +41,14 @@ const FAMILIES: &[(&str, &str, &str, &str)] = &[
         "Changes (`--changed-since`)",
         "Run only with `--changed-since <rev>`: version bumps and breaking changes against a Git revision.",
     ),
+    (
+        "suppressions",
+        "PAO9xx",
+        "Suppression comments",
+        "The `# pao-lint: disable` comments themselves (see [suppressions](suppressions.md)): a missing \
+         reason, a passed `until` date, a code that suppresses nothing, a comment that cannot be read. \
+         These findings cannot be suppressed.",
+    ),
 ];
 
 const INTRO: &str = "# pao-lint rules

@@ -29,6 +29,24 @@ pub(crate) struct Schemas {
     common: Value,
 }
 
+/// Where a document breaks the schema, for the lenient read ([`crate::lenient`]) that lets the
+/// other rules run on what can be read.
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    /// JSON Pointers of keys the schema does not allow: they mean nothing, so a reading without
+    /// them means what the author meant.
+    pub(crate) unknown: Vec<String>,
+    /// JSON Pointers of values at fault (wrong type, not an allowed value, out of range, ...).
+    pub(crate) values: Vec<String>,
+    /// Whether a required key is missing.
+    pub(crate) missing: bool,
+}
+
+/// A key as a JSON Pointer segment.
+fn escape(key: &str) -> String {
+    key.replace('~', "~0").replace('/', "~1")
+}
+
 /// Which schema a document is checked against.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum DocKind {
@@ -51,23 +69,32 @@ impl Schemas {
         Self { item, bundle, item_json, bundle_json, common }
     }
 
-    /// Validates a document; reports every error at its place. Returns whether it was valid.
-    pub(crate) fn check(&self, kind: DocKind, root: &Node, text: &str, file: &str, checker: &mut Checker<'_>) -> bool {
+    /// Validates a document; reports every error at its place. Returns where it breaks the
+    /// schema, or `None` when it is valid.
+    pub(crate) fn check(
+        &self,
+        kind: DocKind,
+        root: &Node,
+        text: &str,
+        file: &str,
+        checker: &mut Checker<'_>,
+    ) -> Option<Faults> {
         let validator = match kind {
             DocKind::Item => &self.item,
             DocKind::Bundle => &self.bundle,
         };
-        let mut valid = true;
+        let mut faults: Option<Faults> = None;
         for error in validator.iter_errors(root) {
-            valid = false;
-            self.report_error(kind, root, text, &error, file, checker);
+            let faults = faults.get_or_insert_with(Faults::default);
+            self.report_error(kind, root, text, &error, file, checker, faults);
         }
-        valid
+        faults
     }
 
     /// Reports one error. An `anyOf` (an optional value, or an option that is a value or a
     /// mapping) is looked into: the branches whose only complaint is the value's type are the ones
     /// the author did not mean, so when exactly one branch is left, its errors are the real ones.
+    #[allow(clippy::too_many_arguments)]
     fn report_error(
         &self,
         kind: DocKind,
@@ -76,6 +103,7 @@ impl Schemas {
         error: &jsonschema::ValidationError<'_>,
         file: &str,
         checker: &mut Checker<'_>,
+        faults: &mut Faults,
     ) {
         let pointer = error.instance_path().as_str().to_owned();
         if let ValidationErrorKind::AnyOf { context } | ValidationErrorKind::OneOfNotValid { context } = error.kind() {
@@ -100,7 +128,7 @@ impl Schemas {
                 .collect();
             if let Some(options) = constants.filter(|c| !c.is_empty()) {
                 let kind_enum = ValidationErrorKind::Enum { options: std::sync::Arc::new(Value::Array(options)) };
-                self.report(kind, root, text, &pointer, &kind_enum, file, checker);
+                self.report(kind, root, text, &pointer, &kind_enum, file, checker, faults);
                 return;
             }
             let meant: Vec<&Vec<jsonschema::ValidationError<'static>>> = context
@@ -112,13 +140,31 @@ impl Schemas {
                 })
                 .collect();
             if let [branch] = meant.as_slice() {
-                for inner in *branch {
-                    self.report_error(kind, root, text, inner, file, checker);
+                // The shape meant is a mapping: its missing keys are one finding, which names the
+                // keys written instead when they look like misspellings of them.
+                let missing: Vec<&str> = branch
+                    .iter()
+                    .filter(|e| e.instance_path().as_str() == pointer)
+                    .filter_map(|e| match e.kind() {
+                        ValidationErrorKind::Required { property } => property.as_str(),
+                        _ => None,
+                    })
+                    .collect();
+                if !missing.is_empty() && context.len() > 1 {
+                    faults.missing = true;
+                    self.report_missing_in_shape(kind, root, &pointer, &missing, file, checker);
+                }
+                for inner in branch.iter().filter(|e| {
+                    !(e.instance_path().as_str() == pointer
+                        && matches!(e.kind(), ValidationErrorKind::Required { .. })
+                        && context.len() > 1)
+                }) {
+                    self.report_error(kind, root, text, inner, file, checker, faults);
                 }
                 return;
             }
         }
-        self.report(kind, root, text, &pointer, error.kind(), file, checker);
+        self.report(kind, root, text, &pointer, error.kind(), file, checker, faults);
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -131,7 +177,15 @@ impl Schemas {
         error: &ValidationErrorKind,
         file: &str,
         checker: &mut Checker<'_>,
+        faults: &mut Faults,
     ) {
+        match error {
+            ValidationErrorKind::AdditionalProperties { unexpected } => {
+                faults.unknown.extend(unexpected.iter().map(|key| format!("{pointer}/{}", escape(key))));
+            }
+            ValidationErrorKind::Required { .. } => faults.missing = true,
+            _ => faults.values.push(pointer.to_owned()),
+        }
         let value_span = root.pointer(pointer).map_or(root.span.start..root.span.start, |n| n.span.clone());
         let what = describe(pointer);
         match error {
@@ -157,7 +211,24 @@ impl Schemas {
                             format!("remove it; allowed keys here: {}", allowed.join(", "))
                         }
                     });
-                    checker.report(&rules::UNKNOWN_KEY, file, span, format!("unknown key `{key}` in {what}"), help);
+                    // Safe to rename: the key is a near-certain misspelling of an allowed key the
+                    // mapping does not have yet.
+                    let meant = crate::fix::misspelt_key(key, allowed.iter().map(String::as_str))
+                        .filter(|meant| !spans.contains_key(meant))
+                        .map(str::to_owned);
+                    let reported = checker.report(
+                        &rules::UNKNOWN_KEY,
+                        file,
+                        span.clone(),
+                        format!("unknown key `{key}` in {what}"),
+                        help,
+                    );
+                    if let (Some(diagnostic), Some(meant)) = (reported, meant)
+                        && !span.is_empty()
+                    {
+                        let title = format!("rename `{key}` to `{meant}`");
+                        diagnostic.fix = Some(crate::fix::replace_scalar(text, span, &meant, title));
+                    }
                 }
             }
             ValidationErrorKind::Required { property } => {
@@ -191,7 +262,9 @@ impl Schemas {
                 let options: Vec<String> = options.as_array().map_or_else(Vec::new, |o| o.iter().map(plain).collect());
                 let found = root.pointer(pointer).map_or_else(String::new, |node| found_text(node, text));
                 let given = given(root, pointer);
-                let help = did_you_mean(&given, options.iter().map(String::as_str))
+                let help = self
+                    .action_type_from_config(root, pointer)
+                    .or_else(|| did_you_mean(&given, options.iter().map(String::as_str)))
                     .unwrap_or_else(|| format!("use one of: {}", options.join(", ")));
                 checker.report(
                     &rules::INVALID_VALUE,
@@ -292,6 +365,95 @@ impl Schemas {
                     "see the schema description of this key".to_owned(),
                 );
             }
+        }
+    }
+
+    /// One PAO202 for the keys missing from a mapping that is meant as one shape of several
+    /// (an option written as `{ value, label }`): says which shape, every missing key, and which
+    /// keys written instead look like them.
+    fn report_missing_in_shape(
+        &self,
+        kind: DocKind,
+        root: &Node,
+        pointer: &str,
+        missing: &[&str],
+        file: &str,
+        checker: &mut Checker<'_>,
+    ) {
+        let what = describe(pointer);
+        let allowed = self.allowed_keys(kind, root, pointer);
+        let shape = if allowed.is_empty() {
+            "a mapping".to_owned()
+        } else {
+            format!("a `{{ {} }}` mapping", allowed.join(", "))
+        };
+        let keys = missing.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>();
+        let keys = match keys.as_slice() {
+            [one] => format!("the required key {one}"),
+            [init @ .., last] => format!("the required keys {} and {last}", init.join(", ")),
+            [] => String::new(),
+        };
+        let node = root.pointer(pointer);
+        let written: Vec<&str> = node
+            .map(|n| n.entries().iter().map(|e| e.key.as_str()).filter(|k| !allowed.iter().any(|a| a == k)).collect())
+            .unwrap_or_default();
+        let renames: Vec<(&str, &str)> = written
+            .iter()
+            .filter_map(|key| crate::checker::closest(key, missing.iter().copied()).map(|m| (*key, m)))
+            .collect();
+        let to_add: Vec<String> =
+            missing.iter().filter(|m| !renames.iter().any(|(_, r)| r == *m)).map(|k| format!("`{k}:`")).collect();
+        let mut help = Vec::new();
+        if !renames.is_empty() {
+            let list: Vec<String> = renames.iter().map(|(from, to)| format!("`{from}` to `{to}`")).collect();
+            help.push(format!("rename {}", list.join(" and ")));
+        }
+        if !to_add.is_empty() {
+            help.push(format!("add {}", to_add.join(" and ")));
+        }
+        let help = help.join(", and ");
+        let span = if pointer.is_empty() {
+            root.entries().first().map_or(0..0, |e| e.key_span.clone())
+        } else {
+            root.key_span(pointer).unwrap_or_else(|| node.map_or(0..0, |n| n.span.clone()))
+        };
+        checker.report(
+            &rules::MISSING_KEY,
+            file,
+            span,
+            format!("{what} is written as {shape}, which is missing {keys}"),
+            help,
+        );
+    }
+
+    /// For an action whose `type` is unknown: the type whose `config` shape fits the keys the
+    /// action's `config` has, when one fits best, as a help text naming the keys that say so.
+    fn action_type_from_config(&self, root: &Node, pointer: &str) -> Option<String> {
+        let action_pointer = pointer.strip_suffix("/type").filter(|p| p.contains("/actions/"))?;
+        let config = root.pointer(action_pointer)?.get("config")?;
+        let keys: Vec<&str> = config.entries().iter().map(|e| e.key.as_str()).collect();
+        let branches = self.common.pointer("/$defs/Action/allOf")?.as_array()?;
+        let mut scored: Vec<(usize, &str, Vec<&str>)> = branches
+            .iter()
+            .filter_map(|branch| {
+                let name = branch.pointer("/if/properties/type/const")?.as_str()?;
+                let target = branch.pointer("/then/properties/config/$ref")?.as_str()?.rsplit('/').next()?;
+                let properties = self.common.pointer(&format!("/$defs/{target}/properties"))?.as_object()?;
+                let fitting: Vec<&str> = keys.iter().copied().filter(|k| properties.contains_key(*k)).collect();
+                Some((fitting.len(), name, fitting))
+            })
+            .filter(|(score, ..)| *score > 0)
+            .collect();
+        scored.sort_by_key(|s| std::cmp::Reverse(s.0));
+        match scored.as_slice() {
+            [(best, name, fitting), rest @ ..] if rest.first().is_none_or(|next| next.0 < *best) => {
+                let list: Vec<String> = fitting.iter().map(|k| format!("`{k}`")).collect();
+                Some(format!(
+                    "its `config` has {}, the settings of a `{name}` action: did you mean `type: {name}`?",
+                    list.join(", ")
+                ))
+            }
+            _ => None,
         }
     }
 

@@ -1,7 +1,8 @@
 //! The incremental cache never changes a result: a differential test applies random edits to a
 //! copy of the example catalog (a real Git repository) and compares cached and uncached runs
 //! after every edit — the JSON report, the human report and the SARIF fingerprints — with file
-//! arguments and `--changed-since` as well as whole-catalog runs. Also: a corrupt, truncated or
+//! arguments and `--changed-since` as well as whole-catalog runs. The edits include schema errors
+//! in items bundles name and `# pao-lint:` comments added and removed. Also: a corrupt, truncated or
 //! foreign cache, a cache directory that cannot be written, and concurrent runs.
 //!
 //! `PAO_CACHE_ROUNDS=<n>` runs the differential test longer (default 80 rounds); a failure
@@ -94,10 +95,11 @@ fn mtime(path: &Path) -> SystemTime {
     std::fs::metadata(path).unwrap().modified().unwrap()
 }
 
-/// Everything a user can see of a report.
+/// Everything a user can see of a report, and what `--fix` would do.
 fn seen(report: &Report) -> String {
+    let fixes: Vec<_> = report.diagnostics.iter().map(|d| (&d.fix, &d.suppression)).collect();
     format!(
-        "{}\n{}\n{:?}",
+        "{}\n{}\n{:?}\n{fixes:?}",
         render_json(report),
         render_human(report, HumanOptions { color: false, width: 100 }),
         fingerprints(report)
@@ -163,7 +165,7 @@ fn edit_component_item(root: &Path, rng: &mut Rng) -> Option<String> {
     let file = (*rng.pick(&targets)).clone();
     let path = root.join(&file);
     let text = std::fs::read_to_string(&path).ok()?;
-    let (from, to): (&str, String) = match rng.below(3) {
+    let (from, to): (&str, String) = match rng.below(5) {
         0 => {
             let line = text.lines().find(|l| l.starts_with("  version: "))?;
             (line, format!("  version: {}", rng.pick(&["9.0.0", "1.2.0", "0.5.1", "2.0.0-rc.1", "1.9.9"])))
@@ -171,6 +173,21 @@ fn edit_component_item(root: &Path, rng: &mut Rng) -> Option<String> {
         1 => {
             let line = text.lines().find(|l| l.trim_start().starts_with("status: "))?;
             (line, format!("    status: {}", rng.pick(&["deprecated", "retired", "stable", "beta"])))
+        }
+        // Schema errors: the item is read leniently (an unknown key), without a value (a
+        // status of the wrong type), or not at all (no `metadata.owner`); the bundle's findings
+        // follow what is still read of it.
+        2 => {
+            let line = text.lines().find(|l| l.starts_with("  version: "))?;
+            (line, format!("{line}\n  unknownKey: {}", rng.pick(&["1", "[x]"])))
+        }
+        3 => {
+            let line = text.lines().find(|l| l.trim_start().starts_with("status: "))?;
+            (line, format!("    status: {}", rng.pick(&["[stable]", "7", "{ x: 1 }"])))
+        }
+        _ if rng.below(2) == 0 => {
+            let line = text.lines().find(|l| l.starts_with("  owner:"))?;
+            (line, "  ownr:".to_owned())
         }
         _ => {
             let fields: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("- id: ")).collect();
@@ -183,12 +200,63 @@ fn edit_component_item(root: &Path, rng: &mut Rng) -> Option<String> {
     Some(format!("{file}: component item `{from}` -> `{to}`"))
 }
 
+/// Codes the suppression edits name: findings the edits cause (schema, YAML, lifecycle, bundle
+/// and cross-file ones), and one no file has.
+const SUPPRESSED: &[&str] = &[
+    "PAO201",
+    "PAO202",
+    "PAO306",
+    "PAO601",
+    "PAO602",
+    "PAO603",
+    "PAO604",
+    "PAO605",
+    "PAO701",
+    "PAO702",
+    "PAO703",
+    "PAO705",
+    "PAO706",
+    "PAO999",
+    "unknown-key",
+];
+
+/// Adds a `# pao-lint:` comment (file-wide, above a line or at a line's end, with or without a
+/// reason and an `until` date, passed or not) or removes every one of a file.
+fn edit_suppressions(root: &Path, rng: &mut Rng) -> String {
+    let files = catalog_files(root);
+    let file = rng.pick(&files).clone();
+    let path = root.join(&file);
+    let text = std::fs::read_to_string(&path).unwrap_or_default();
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    if rng.below(4) == 0 {
+        lines.retain(|l| !l.contains("pao-lint:"));
+        write_lines(&path, &lines);
+        return format!("{file}: suppressions removed");
+    }
+    let codes = format!("{},{}", rng.pick(SUPPRESSED), rng.pick(SUPPRESSED));
+    let until = rng.pick(&["", " until 2020-01-01", " until 2999-12-31"]);
+    let reason = rng.pick(&[" -- accepted for now", ""]);
+    let directive = if rng.below(3) == 0 { "disable-file" } else { "disable" };
+    let comment = format!("# pao-lint: {directive} {codes}{until}{reason}");
+    let line = rng.below(lines.len() + 1);
+    if rng.below(2) == 0 && line < lines.len() && !lines[line].contains('#') {
+        lines[line] = format!("{}  {comment}", lines[line]);
+    } else {
+        lines.insert(line, comment.clone());
+    }
+    write_lines(&path, &lines);
+    format!("{file}:{line}: {comment}")
+}
+
 /// Applies one random edit; returns what it did.
 fn edit(root: &Path, rng: &mut Rng) -> String {
     if rng.below(3) == 0
         && let Some(done) = edit_component_item(root, rng)
     {
         return done;
+    }
+    if rng.below(4) == 0 {
+        return edit_suppressions(root, rng);
     }
     let files = catalog_files(root);
     let file = rng.pick(&files).clone();
@@ -394,4 +462,30 @@ fn concurrent_runs_agree() {
             });
         }
     });
+}
+
+#[test]
+fn a_cached_bundle_too_broken_to_read_is_still_known_as_a_bundle() {
+    let repo = example_repository();
+    let root = repo.path();
+    // A bundle whose schema error keeps it from being read as a whole: only its id and kind are
+    // read, and they are what its cache entry says of it.
+    let broken = root.join("catalog/bundles/event-driven-worker.yaml");
+    let text = std::fs::read_to_string(&broken).unwrap();
+    std::fs::write(&broken, text.replacen("  owner:", "  ownr:", 1)).unwrap();
+    age_all(root);
+    compare(root, &Targets::default(), "the bundle broken");
+    // Another bundle now names it: the broken bundle's results come from the cache.
+    let naming = root.join("catalog/bundles/web-service-stack.yaml");
+    let text = std::fs::read_to_string(&naming).unwrap();
+    let component = "  - id: worker\n    item: event-driven-worker\n    version: \"^1\"\n";
+    std::fs::write(&naming, text.replacen("components:\n", &format!("components:\n{component}"), 1)).unwrap();
+    let hits = compare(root, &Targets::default(), "a bundle names the broken one");
+    assert!(hits > 0);
+    let (report, _) = linter(root).lint_repository_cached(root, &Targets::default()).unwrap();
+    assert!(
+        report.diagnostics.iter().any(|d| d.code == "PAO706" && d.file == "catalog/bundles/web-service-stack.yaml"),
+        "{:?}",
+        report.diagnostics.iter().map(|d| (d.code, &d.file, &d.message)).collect::<Vec<_>>()
+    );
 }

@@ -32,8 +32,9 @@ fn fixture_names() -> Vec<String> {
 }
 
 /// Rules whose cases need a Git history or a file system trick; they are tested in
-/// `tests/git.rs` and `tests/bad_input.rs` instead.
-const TESTED_ELSEWHERE: &[&str] = &["PAO100", "PAO103", "PAO107", "PAO801", "PAO802", "PAO803", "PAO804"];
+/// `tests/git.rs`, `tests/bad_input.rs` and (suppression comments) `tests/suppress.rs` instead.
+const TESTED_ELSEWHERE: &[&str] =
+    &["PAO100", "PAO103", "PAO107", "PAO801", "PAO802", "PAO803", "PAO804", "PAO901", "PAO902", "PAO903", "PAO904"];
 
 fn only(code: &str, mut config: Config) -> Config {
     config.lint.rules = RULES
@@ -87,7 +88,9 @@ fixtures! {
     pao200_unknown_document => "PAO200_unknown_document",
     pao201_unknown_key => "PAO201_unknown_key",
     pao202_missing_key => "PAO202_missing_key",
+    pao202_option_shape => "PAO202_option_shape",
     pao203_wrong_type => "PAO203_wrong_type",
+    pao204_action_type_from_config => "PAO204_action_type_from_config",
     pao204_invalid_value => "PAO204_invalid_value",
     pao205_out_of_range => "PAO205_out_of_range",
     pao206_pattern_mismatch => "PAO206_pattern_mismatch",
@@ -95,6 +98,7 @@ fixtures! {
     pao209_schema_violation => "PAO209_schema_violation",
     pao301_invalid_item_id => "PAO301_invalid_item_id",
     pao302_id_file_mismatch => "PAO302_id_file_mismatch",
+    pao302_with_schema_error => "PAO302_with_schema_error",
     pao303_category_mismatch => "PAO303_category_mismatch",
     pao304_invalid_field_id => "PAO304_invalid_field_id",
     pao305_invalid_action_id => "PAO305_invalid_action_id",
@@ -106,6 +110,7 @@ fixtures! {
     pao401_template_syntax => "PAO401_template_syntax",
     pao402_unknown_scope => "PAO402_unknown_scope",
     pao403_unknown_field => "PAO403_unknown_field",
+    pao403_with_schema_error => "PAO403_with_schema_error",
     pao404_unknown_output => "PAO404_unknown_output",
     pao405_later_output => "PAO405_later_output",
     pao406_unknown_function => "PAO406_unknown_function",
@@ -115,7 +120,9 @@ fixtures! {
     pao501_conditional_target_missing => "PAO501_conditional_target_missing",
     pao502_conditional_target_later => "PAO502_conditional_target_later",
     pao503_default_type_mismatch => "PAO503_default_type_mismatch",
+    pao503_with_schema_error => "PAO503_with_schema_error",
     pao504_default_not_in_options => "PAO504_default_not_in_options",
+    pao504_with_schema_error => "PAO504_with_schema_error",
     pao505_invalid_options => "PAO505_invalid_options",
     pao506_invalid_regex => "PAO506_invalid_regex",
     pao507_min_above_max => "PAO507_min_above_max",
@@ -127,6 +134,7 @@ fixtures! {
     pao601_deprecation_missing => "PAO601_deprecation_missing",
     pao602_deprecation_dates => "PAO602_deprecation_dates",
     pao603_replacement_not_found => "PAO603_replacement_not_found",
+    pao603_with_schema_error => "PAO603_with_schema_error",
     pao604_retired_in_bundle => "PAO604_retired_in_bundle",
     pao605_sunset_passed => "PAO605_sunset_passed",
     pao606_deprecation_on_active => "PAO606_deprecation_on_active",
@@ -138,8 +146,10 @@ fixtures! {
     pao650_missing_actions => "PAO650_missing_actions",
     pao651_unused_actions => "PAO651_unused_actions",
     pao701_item_not_found => "PAO701_item_not_found",
+    pao701_with_schema_error => "PAO701_with_schema_error",
     pao702_prerelease => "PAO702_prerelease",
     pao702_version_mismatch => "PAO702_version_mismatch",
+    pao702_with_schema_error => "PAO702_with_schema_error",
     pao703_invalid_range => "PAO703_invalid_range",
     pao704_unknown_component_field => "PAO704_unknown_component_field",
     pao705_missing_component_field => "PAO705_missing_component_field",
@@ -163,4 +173,30 @@ fn every_rule_has_a_fixture() {
         .filter(|code| !TESTED_ELSEWHERE.contains(code) && !names.iter().any(|n| n.starts_with(&format!("{code}_"))))
         .collect();
     assert!(missing.is_empty(), "rules without a fixture: {missing:?}");
+}
+
+/// With every rule on, a fixture with schema errors reports them and the other rule's findings
+/// in one run, and no finding the schema errors caused (a reference to the broken item).
+#[test]
+fn schema_errors_hide_and_invent_nothing() {
+    for (name, expected) in [
+        ("PAO403_with_schema_error", &["PAO201", "PAO403"][..]),
+        ("PAO503_with_schema_error", &["PAO203", "PAO503"]),
+        ("PAO504_with_schema_error", &["PAO201", "PAO504"]),
+        ("PAO603_with_schema_error", &["PAO201", "PAO603"]),
+        ("PAO701_with_schema_error", &["PAO201", "PAO203", "PAO209", "PAO701"]),
+        ("PAO702_with_schema_error", &["PAO201", "PAO702"]),
+    ] {
+        let dir = fixtures_dir().join(name);
+        let linter = Linter::new(&Config::discover(&dir).unwrap()).unwrap();
+        let report = linter.lint_repository(&dir, &Targets::default()).unwrap();
+        let codes: std::collections::BTreeSet<&str> = report.diagnostics.iter().map(|d| d.code).collect();
+        for code in expected {
+            assert!(codes.contains(code), "{name}: {code} missing from {codes:?}");
+        }
+        let code = &name[..6];
+        for d in report.diagnostics.iter().filter(|d| d.code == code) {
+            assert!(d.file.rsplit('/').next().unwrap().starts_with("bad-"), "{name}: {d:?}");
+        }
+    }
 }

@@ -5,10 +5,12 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use pao_executor::{ActionStatus, ExecError, ExecutionReport, Executor, ExecutorOptions};
+use pao_executor::{ActionStatus, EscalationRecord, ExecError, ExecutionReport, Executor, ExecutorOptions};
+use pao_git::LogEntry;
+use pao_orchestrator::StatusReport;
 use serde_json::json;
 
-use crate::commands::request::RequestCommand;
+use crate::commands::request::{RequestCommand, pretty};
 use crate::{ExitStatus, print_stdout};
 
 /// The `pao request` subcommands that go through the executor.
@@ -16,8 +18,8 @@ use crate::{ExitStatus, print_stdout};
 pub enum FulfilCommand {
     /// `execute <id>`.
     Execute(String),
-    /// `status <id>`.
-    Status(String),
+    /// `status <id> [--watch]`.
+    Status(String, bool),
     /// `logs <id> [--follow]`.
     Logs(String, bool),
     /// `retry <id>`.
@@ -33,7 +35,7 @@ impl FulfilCommand {
     pub fn from_request(command: &RequestCommand) -> Option<Self> {
         Some(match command {
             RequestCommand::Execute { id } => Self::Execute(id.clone()),
-            RequestCommand::Status { id } => Self::Status(id.clone()),
+            RequestCommand::Status { id, watch } => Self::Status(id.clone(), *watch),
             RequestCommand::Logs { id, follow } => Self::Logs(id.clone(), *follow),
             RequestCommand::Retry { id } => Self::Retry(id.clone()),
             RequestCommand::Abort { id, reason } => Self::Abort(id.clone(), reason.clone()),
@@ -59,35 +61,31 @@ pub fn run(app: &pao_app::App, command: FulfilCommand, user: &str, json: bool) -
     let result: Result<String, ExecError> = runtime.block_on(async {
         match command {
             FulfilCommand::Execute(id) => executor.execute(&id).await.map(|r| report(&r, json)),
-            FulfilCommand::Status(id) => {
-                let history = app.orchestrator.status(&id)?;
-                let r = executor.report(&id)?;
-                if json {
-                    return Ok(pretty(&json!({ "id": history.id, "status": history.status, "state": history.state, "history": history.history, "fulfilment": r })));
+            FulfilCommand::Status(id, watch) => {
+                let mut shown = String::new();
+                loop {
+                    let history = app.orchestrator.status(&id)?;
+                    let report = executor.report(&id)?;
+                    let text = status_text(&history, &report, json);
+                    if !watch {
+                        return Ok(text);
+                    }
+                    if text != shown {
+                        let _ = print_stdout(&text);
+                        shown = text;
+                    }
+                    if is_settled(report.status.as_str()) && !executor.running(&id)? {
+                        return Ok(String::new());
+                    }
+                    tokio::time::sleep(Duration::from_millis(500)).await;
                 }
-                let mut out = format!("{}: {}\n", history.id, history.status);
-                for event in &history.history {
-                    let note = if event.note.is_empty() { String::new() } else { format!("  {}", event.note) };
-                    let _ = writeln!(out, "  {}  {:<12}{note}", event.at, event.status.as_str());
-                }
-                if !r.actions.is_empty() {
-                    out.push_str(&report(&r, false).split_once('\n').map(|(_, rest)| rest.to_owned()).unwrap_or_default());
-                }
-                Ok(out)
             }
             FulfilCommand::Logs(id, follow) => logs(&executor, &id, follow, json).await,
             FulfilCommand::Retry(id) => executor.retry(&id, user).await.map(|r| report(&r, json)),
             FulfilCommand::Abort(id, reason) => executor.abort(&id, user, &reason).await.map(|r| report(&r, json)),
-            FulfilCommand::Escalate(id, reason) => executor.escalate(&id, user, &reason).await.map(|e| {
-                if json {
-                    return pretty(&e);
-                }
-                let ticket = e.ticket.as_ref().map_or_else(
-                    || "no ticket ([escalation] is not configured)".to_owned(),
-                    |t| format!("ticket {} {}", t.id, t.url.as_deref().unwrap_or_default()),
-                );
-                format!("Escalated {id} (status escalated): {ticket}\n\n{}", e.description)
-            }),
+            FulfilCommand::Escalate(id, reason) => {
+                executor.escalate(&id, user, &reason).await.map(|e| escalation_text(&id, &e, json))
+            }
         }
     });
     match result {
@@ -108,11 +106,7 @@ async fn logs(executor: &Executor, id: &str, follow: bool, json: bool) -> Result
         let entries = executor.logs(id, cursor.as_deref())?;
         let mut out = String::new();
         for entry in &entries {
-            if json {
-                let _ = writeln!(out, "{}", serde_json::to_string(entry).unwrap_or_default());
-            } else {
-                let _ = writeln!(out, "{}  {}", entry.at, entry.summary);
-            }
+            out.push_str(&log_line(entry, json));
         }
         if let Some(last) = entries.last() {
             cursor = Some(last.commit.clone());
@@ -121,16 +115,59 @@ async fn logs(executor: &Executor, id: &str, follow: bool, json: bool) -> Result
             return Ok(out);
         }
         let _ = print_stdout(&out);
-        let status = executor.report(id)?.status;
-        let settled = matches!(status.as_str(), "completed" | "failed" | "aborted" | "escalated" | "pr_closed");
-        if settled && !executor.running(id)? {
+        if is_settled(executor.report(id)?.status.as_str()) && !executor.running(id)? {
             return Ok(String::new());
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
 
-fn report(r: &ExecutionReport, json: bool) -> String {
+/// Whether a request in `status` has nothing more coming on its own (a person may still retry).
+pub(crate) fn is_settled(status: &str) -> bool {
+    matches!(status, "completed" | "failed" | "aborted" | "escalated" | "pr_closed")
+}
+
+/// A status and its transitions, then each action's outcome once executed.
+pub(crate) fn status_text(history: &StatusReport, r: &ExecutionReport, json: bool) -> String {
+    if json {
+        return pretty(
+            &json!({ "id": history.id, "status": history.status, "state": history.state, "history": history.history, "fulfilment": r }),
+        );
+    }
+    let mut out = format!("{}: {}\n", history.id, history.status);
+    for event in &history.history {
+        let note = if event.note.is_empty() { String::new() } else { format!("  {}", event.note) };
+        let _ = writeln!(out, "  {}  {:<12}{note}", event.at, event.status.as_str());
+    }
+    if !r.actions.is_empty() {
+        out.push_str(&report(r, false).split_once('\n').map(|(_, rest)| rest.to_owned()).unwrap_or_default());
+    }
+    out
+}
+
+/// What `escalate` did: the ticket, and the description handed to people.
+pub(crate) fn escalation_text(id: &str, e: &EscalationRecord, json: bool) -> String {
+    if json {
+        return pretty(e);
+    }
+    let ticket = e.ticket.as_ref().map_or_else(
+        || "no ticket ([escalation] is not configured)".to_owned(),
+        |t| format!("ticket {} {}", t.id, t.url.as_deref().unwrap_or_default()),
+    );
+    format!("Escalated {id} (status escalated): {ticket}\n\n{}", e.description)
+}
+
+/// One fulfilment log entry: `at  summary`, or the entry as one line of JSON.
+pub(crate) fn log_line(entry: &LogEntry, json: bool) -> String {
+    if json {
+        format!("{}\n", serde_json::to_string(entry).unwrap_or_default())
+    } else {
+        format!("{}  {}\n", entry.at, entry.summary)
+    }
+}
+
+/// A request's fulfilment: each action's list, id, type, status, attempts and reference.
+pub(crate) fn report(r: &ExecutionReport, json: bool) -> String {
     if json {
         return pretty(r);
     }
@@ -168,12 +205,6 @@ fn report(r: &ExecutionReport, json: bool) -> String {
         let _ = writeln!(out, "  failed over to the manual list after {}: {}", failure.action, failure.error);
     }
     out
-}
-
-fn pretty<T: serde::Serialize>(value: &T) -> String {
-    let mut text = serde_json::to_string_pretty(value).unwrap_or_else(|err| format!("{{\"error\": \"{err}\"}}"));
-    text.push('\n');
-    text
 }
 
 #[allow(clippy::print_stderr)]

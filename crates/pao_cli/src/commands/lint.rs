@@ -22,6 +22,7 @@ pub fn run_cli(cli: LintCli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Some(LintSubcommand::Rule { code, format }) => explain(&code, format),
         Some(LintSubcommand::Rules { format }) => list(format),
+        Some(LintSubcommand::Server) => super::server::run(),
         None => run(&cli.lint, cli.color),
     }
 }
@@ -128,13 +129,26 @@ pub fn run(args: &LintArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
     let linter = Linter::new(&config)?;
     let named: std::collections::BTreeSet<String> = resolved.files.iter().cloned().collect();
     let targets = Targets { files: resolved.files, changed_since: args.changed_since.clone() };
-    let mut report = if args.no_cache {
-        linter.lint_repository(&resolved.root, &targets)?
-    } else {
+    let lint = || -> anyhow::Result<pao_lint::Report> {
+        if args.no_cache {
+            return Ok(linter.lint_repository(&resolved.root, &targets)?);
+        }
         let (report, stats) = linter.lint_repository_cached(&resolved.root, &targets)?;
         debug_cache(&stats);
-        report
+        Ok(report)
     };
+    let mut report = lint()?;
+    if args.fix {
+        let fixed = super::fix::apply(&resolved.root, &report, args.diff)?;
+        if args.diff {
+            // The diff is the output; the findings are not printed again.
+            return Ok(if report.has_errors() { ExitStatus::Failure } else { ExitStatus::Success });
+        }
+        if fixed > 0 {
+            // The files rewritten have new contents, so their cache entries no longer match.
+            report = lint()?;
+        }
+    }
     if let Some(path) = &args.write_baseline {
         let baseline = Baseline::from_report(&report);
         baseline.write(path)?;

@@ -3,6 +3,7 @@
 pub mod catalog;
 pub mod completions;
 pub mod doctor;
+pub mod fix;
 pub mod form;
 pub mod fulfil;
 pub mod lint;
@@ -10,6 +11,7 @@ pub mod remote;
 pub mod request;
 pub mod schema;
 pub mod serve;
+pub mod server;
 pub mod vars;
 pub mod worker;
 

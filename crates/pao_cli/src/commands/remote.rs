@@ -10,9 +10,12 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::Args;
 use pao_client::{ApiClient, ClientError, Method, SigV4, query_value, segment};
-use pao_orchestrator::{RequestDetail, RequestList, RequestView, Submitted};
+use pao_executor::{EscalationRecord, ExecutionReport};
+use pao_git::LogEntry;
+use pao_orchestrator::{RequestDetail, RequestList, RequestView, StatusReport, Submitted};
 use serde_json::{Value, json};
 
+use crate::commands::fulfil;
 use crate::commands::request::{HintArg, RequestCommand, detail_text, listing, pretty, submitted};
 use crate::{ExitStatus, print_stdout};
 
@@ -182,9 +185,26 @@ fn request(client: &ApiClient, command: RequestCommand, json: bool) -> Result<St
             let detail: RequestDetail = read(answer["request"].take(), "a request")?;
             Ok(detail_text(&detail, json))
         }
-        RequestCommand::Status { id } => {
-            let answer = client.get(&format!("/requests/{}/status", segment(&id)))?;
-            Ok(status_text(&answer, json))
+        RequestCommand::Status { id, watch } => {
+            let mut shown = String::new();
+            loop {
+                let mut answer = client.get(&format!("/requests/{}/status", segment(&id)))?;
+                let running = answer.pointer("/fulfilment/running").and_then(Value::as_bool).unwrap_or(false);
+                let report = fulfilment_of(&id, answer["fulfilment"].take())?;
+                let history: StatusReport = read(answer, "a request's status")?;
+                let text = fulfil::status_text(&history, &report, json);
+                if !watch {
+                    return Ok(text);
+                }
+                if text != shown {
+                    print_stdout(&text)?;
+                    shown = text;
+                }
+                if fulfil::is_settled(report.status.as_str()) && !running {
+                    return Ok(String::new());
+                }
+                std::thread::sleep(POLL);
+            }
         }
         RequestCommand::Logs { id, follow } => logs(client, &id, follow, json),
         RequestCommand::Retry { id } => verb(client, &id, "retry", None, json),
@@ -228,60 +248,47 @@ fn request(client: &ApiClient, command: RequestCommand, json: bool) -> Result<St
     }
 }
 
-/// `{id}: {status}` and the transitions, as local mode prints a status.
-fn status_text(answer: &Value, json: bool) -> String {
-    if json {
-        return pretty(answer);
+/// The `fulfilment` object of an answer as the executor's report (the API leaves out the id
+/// the report repeats, and adds `running`, which the report does not show).
+fn fulfilment_of(id: &str, mut fulfilment: Value) -> Result<ExecutionReport, Failure> {
+    if let Some(object) = fulfilment.as_object_mut() {
+        object.insert("id".to_owned(), json!(id));
     }
-    let text = |value: &Value, key: &str| value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-    let mut out = format!("{}: {}\n", text(answer, "id"), text(answer, "status"));
-    for event in answer.get("history").and_then(Value::as_array).into_iter().flatten() {
-        let note = text(event, "note");
-        let note = if note.is_empty() { String::new() } else { format!("  {note}") };
-        out.push_str(&format!("  {}  {:<12}{note}\n", text(event, "at"), text(event, "status")));
-    }
-    out
+    read(fulfilment, "a request's fulfilment")
 }
 
+/// `retry`, `abort` or `escalate`: what local mode prints after the same operation.
 fn verb(client: &ApiClient, id: &str, verb: &str, reason: Option<String>, json: bool) -> Result<String, Failure> {
     let body = reason.map_or_else(|| json!({}), |reason| json!({ "reason": reason }));
-    let answer = client.post(&format!("/requests/{}/{verb}", segment(id)), &body)?;
-    if json {
-        return Ok(pretty(&answer));
+    let mut answer = client.post(&format!("/requests/{}/{verb}", segment(id)), &body)?;
+    if verb == "escalate" {
+        let escalation: EscalationRecord = read(answer["escalation"].take(), "an escalation")?;
+        return Ok(fulfil::escalation_text(id, &escalation, json));
     }
-    let request = answer.get("request").unwrap_or(&answer);
-    let status = request.get("status").and_then(Value::as_str).unwrap_or("unknown");
-    Ok(format!("{id}: {status}\n"))
+    Ok(fulfil::report(&fulfilment_of(id, answer["fulfilment"].take())?, json))
 }
 
 /// The log's entries, one line each (`--json`: one JSON object per line); with `follow`, keeps
-/// asking until the request stops running.
+/// asking for what came after the last one until the server says no more will come.
 fn logs(client: &ApiClient, id: &str, follow: bool, json: bool) -> Result<String, Failure> {
-    let mut shown = 0_usize;
+    let mut after: Option<String> = None;
     loop {
-        let answer = client.get(&format!("/requests/{}/logs", segment(id)))?;
-        let entries = answer.get("entries").and_then(Value::as_array).cloned().unwrap_or_default();
-        let mut out = String::new();
-        for entry in entries.iter().skip(shown) {
-            if json {
-                out.push_str(&serde_json::to_string(entry).unwrap_or_default());
-                out.push('\n');
-            } else {
-                let text = |key: &str| entry.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-                out.push_str(&format!("{}  {}\n", text("at"), text("summary")));
-            }
+        let path = match &after {
+            Some(commit) => format!("/requests/{}/logs?after={}", segment(id), query_value(commit)),
+            None => format!("/requests/{}/logs", segment(id)),
+        };
+        let mut answer = client.get(&path)?;
+        let entries: Vec<LogEntry> = read(answer["entries"].take(), "a fulfilment log")?;
+        let out: String = entries.iter().map(|entry| fulfil::log_line(entry, json)).collect();
+        if let Some(last) = entries.last() {
+            after = Some(last.commit.clone());
         }
-        shown = shown.max(entries.len());
+        let more = answer.get("follow").and_then(Value::as_bool).unwrap_or(false);
         if !follow {
             return Ok(out);
         }
         print_stdout(&out)?;
-        let status = client.get(&format!("/requests/{}/status", segment(id)))?;
-        let settled = matches!(
-            status.get("status").and_then(Value::as_str),
-            Some("completed" | "failed" | "aborted" | "escalated" | "pr_closed")
-        );
-        if settled {
+        if !more {
             return Ok(String::new());
         }
         std::thread::sleep(POLL);

@@ -110,6 +110,10 @@ pub enum RequestCommand {
     Status {
         /// Request id.
         id: String,
+        /// Print it again whenever it changes, until the request settles (completed, failed,
+        /// aborted, escalated or closed) and no worker runs it.
+        #[arg(long, short = 'w')]
+        watch: bool,
     },
     /// Merge a request's pull request into the base branch.
     Merge {

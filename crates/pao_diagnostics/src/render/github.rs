@@ -4,10 +4,11 @@ use std::fmt::Write;
 
 use crate::{Report, Severity};
 
-/// One `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=CODE::message` line per diagnostic.
+/// One `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=CODE::message` line per diagnostic
+/// (suppressed ones are left out: an annotation cannot be marked suppressed).
 pub fn render_github(report: &Report) -> String {
     let mut out = String::new();
-    for located in report.located() {
+    for located in report.located().filter(|l| l.diagnostic.suppression.is_none()) {
         let d = located.diagnostic;
         let command = match d.severity {
             Severity::Error => "error",

@@ -29,7 +29,7 @@ pub fn render_human(report: &Report, options: HumanOptions) -> String {
     let mut out = String::new();
     // Sources holding control characters, masked once per file.
     let mut masked: std::collections::HashMap<&str, Arc<SourceFile>> = std::collections::HashMap::new();
-    for original in &report.diagnostics {
+    for original in report.active() {
         let source = report.sources.get(&original.file).map(|file| {
             if let Some(done) = masked.get(original.file.as_str()) {
                 return Arc::clone(done);
@@ -52,13 +52,18 @@ pub fn render_human(report: &Report, options: HumanOptions) -> String {
     }
     let (errors, warnings) = (report.errors(), report.warnings());
     out.push_str(&format!(
-        "{} checked: {} {}, {} {}\n",
+        "{} checked: {} {}, {} {}",
         plural(report.files, "file", "files"),
         errors,
         if errors == 1 { "error" } else { "errors" },
         warnings,
         if warnings == 1 { "warning" } else { "warnings" },
     ));
+    let suppressed = report.suppressed();
+    if suppressed > 0 {
+        out.push_str(&format!(" ({suppressed} suppressed by comments)"));
+    }
+    out.push('\n');
     out
 }
 
@@ -68,6 +73,13 @@ fn escaped(d: &Diagnostic) -> Diagnostic {
     d.file = super::escape_text(&d.file, false).into_owned();
     d.message = super::escape_text(&d.message, true).into_owned();
     d.help = d.help.map(|help| super::escape_text(&help, true).into_owned());
+    if let Some(fix) = &d.fix {
+        let line = format!("fixable with `pao-lint --fix`: {}", super::escape_text(&fix.title, true));
+        d.help = Some(match d.help.take() {
+            Some(help) => format!("{help}\n{line}"),
+            None => line,
+        });
+    }
     for label in &mut d.labels {
         label.message = super::escape_text(&label.message, true).into_owned();
     }

@@ -79,7 +79,11 @@ pub fn render_sarif_capped(report: &Report, tool: &SarifTool<'_>, max_results: u
     // Errors before warnings when some must go; the report's order within each.
     let mut kept: Vec<usize> = (0..all.len()).collect();
     if all.len() > max_results {
-        kept.sort_by_key(|&i| (all[i].diagnostic.severity != Severity::Error, i));
+        // Errors first, suppressed findings last.
+        kept.sort_by_key(|&i| {
+            let d = all[i].diagnostic;
+            (d.suppression.is_some(), d.severity != Severity::Error, i)
+        });
         kept.truncate(max_results);
         kept.sort_unstable();
     }
@@ -114,6 +118,10 @@ pub fn render_sarif_capped(report: &Report, tool: &SarifTool<'_>, max_results: u
             });
             if let Some(index) = tool.rules.iter().position(|rule| rule.code == d.code) {
                 result["ruleIndex"] = json!(index);
+            }
+            if let Some(suppression) = &d.suppression {
+                // SARIF 2.1.0 §3.34: an in-source suppression, with the comment's reason.
+                result["suppressions"] = json!([{ "kind": "inSource", "justification": suppression.justification }]);
             }
             result
         })

@@ -105,6 +105,10 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
     // every item a bundle reported on refers to (`incremental`), so `target.doc` below is only
     // `None` for bundles whose findings are not reported.
     let by_id: HashMap<&str, &Checked> = files.iter().filter_map(|f| Some((f.doc_id()?, f))).collect();
+    // Every id that can be read, from documents too broken to read as a whole as well: a
+    // reference to one is no error of the referring file (its own file's findings say what to fix).
+    let readable: HashMap<&str, Option<&str>> =
+        files.iter().filter_map(|f| Some((f.id.as_deref()?, f.kind.as_deref()))).collect();
     for file in files {
         let Some(own_id) = file.doc_id() else { continue };
         let span = |p: &str| file.span(p);
@@ -118,23 +122,40 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                     format!("`{replacement}` names itself as its replacement"),
                     "name the item requesters should move to, or remove `replacement`".to_owned(),
                 );
-            } else if !by_id.contains_key(replacement) {
-                let help = did_you_mean(replacement, by_id.keys().copied().filter(|id| *id != own_id))
+            } else if !by_id.contains_key(replacement) && !readable.contains_key(replacement) {
+                let help = did_you_mean(replacement, readable.keys().copied().filter(|id| *id != own_id))
                     .unwrap_or_else(|| "name an existing catalog item".to_owned());
-                checker.report(
+                let meant = crate::fix::one_edit_away(replacement, by_id.keys().copied().filter(|id| *id != own_id));
+                let reported = checker.report(
                     &REPLACEMENT_NOT_FOUND,
                     &file.path,
-                    at,
+                    at.clone(),
                     format!("replacement `{replacement}` is not an item of the catalog"),
                     help,
                 );
+                if let (Some(diagnostic), Some(id)) = (reported, meant)
+                    && !at.is_empty()
+                {
+                    let title = format!("name `{id}` as the replacement");
+                    diagnostic.fix = Some(crate::fix::replace_scalar(&file.source.text, at, id, title));
+                }
             }
         }
         let (Some(CatalogDocument::Bundle(bundle)), Some(root)) = (&file.doc, &file.root) else { continue };
         for (i, component) in bundle.components.iter().enumerate() {
             let p = format!("/components/{i}");
             let Some(target) = by_id.get(component.item.as_str()) else {
-                if removed.contains(&component.item) {
+                if let Some(kind) = readable.get(component.item.as_str()) {
+                    if *kind == Some("CatalogBundle") {
+                        checker.report(
+                            &NESTED_BUNDLE,
+                            &file.path,
+                            span(&format!("{p}/item")),
+                            format!("`{}` is a bundle; components must be catalog items", component.item),
+                            "list that bundle's components here instead".to_owned(),
+                        );
+                    }
+                } else if removed.contains(&component.item) {
                     checker.report(
                         &REMOVED_ITEM_REFERENCED,
                         &file.path,
@@ -143,9 +164,12 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                         "remove the component, or point it at the item's replacement".to_owned(),
                     );
                 } else {
-                    let help = did_you_mean(&component.item, by_id.keys().copied())
+                    let items = by_id.iter().filter(|(_, f)| !f.is_bundle()).map(|(id, _)| *id);
+                    let meant = crate::fix::one_edit_away(&component.item, items);
+                    let help = did_you_mean(&component.item, readable.keys().copied())
                         .unwrap_or_else(|| "name an existing catalog item".to_owned());
-                    checker.report(
+                    let at = span(&format!("{p}/item"));
+                    let reported = checker.report(
                         &ITEM_NOT_FOUND,
                         &file.path,
                         span(&format!("{p}/item")),
@@ -155,6 +179,12 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                         ),
                         help,
                     );
+                    if let (Some(diagnostic), Some(id)) = (reported, meant)
+                        && !at.is_empty()
+                    {
+                        let title = format!("request `{id}`");
+                        diagnostic.fix = Some(crate::fix::replace_scalar(&file.source.text, at, id, title));
+                    }
                 }
                 continue;
             };

@@ -279,18 +279,40 @@ pub(crate) fn check_form(form: &Form, root: &Node, file: &str, checker: &mut Che
         let depends_span = at.span(&["conditional", "dependsOn"]);
         match position.get(conditional.depends_on.as_str()) {
             None => {
-                let help = did_you_mean(&conditional.depends_on, fields.iter().map(|l| l.field.id.as_str()))
-                    .unwrap_or_else(|| "name a field defined earlier in this form".to_owned());
-                checker.report(
+                let earlier = &fields[..index];
+                // The field meant, when that is certain: named by its display name, or one edit
+                // away from the id of exactly one earlier field.
+                let wanted = conditional.depends_on.trim();
+                let by_name: Vec<&str> = earlier
+                    .iter()
+                    .filter(|l| l.field.name.trim().eq_ignore_ascii_case(wanted))
+                    .map(|l| l.field.id.as_str())
+                    .collect();
+                let meant = match by_name.as_slice() {
+                    [id] => Some((*id, format!("`{wanted}` is the display name of `{id}`; name the field by its id"))),
+                    [] => crate::fix::one_edit_away(wanted, earlier.iter().map(|l| l.field.id.as_str()))
+                        .map(|id| (id, format!("did you mean `{id}`?"))),
+                    _ => None,
+                };
+                let help = meant.as_ref().map(|(_, help)| help.clone()).unwrap_or_else(|| {
+                    did_you_mean(&conditional.depends_on, fields.iter().map(|l| l.field.id.as_str()))
+                        .unwrap_or_else(|| "name a field defined earlier in this form".to_owned())
+                });
+                let reported = checker.report(
                     &CONDITIONAL_TARGET_MISSING,
                     file,
-                    depends_span,
+                    depends_span.clone(),
                     format!(
                         "field `{}` depends on `{}`, which is not a field of this form",
                         field.id, conditional.depends_on
                     ),
                     help,
                 );
+                if let (Some(diagnostic), Some((id, _))) = (reported, meant)
+                    && !depends_span.is_empty()
+                {
+                    diagnostic.fix = Some(pao_diagnostics::Fix::replace(format!("depend on `{id}`"), depends_span, id));
+                }
             }
             Some(&target) if target >= index => {
                 let (message, help) = if target == index {

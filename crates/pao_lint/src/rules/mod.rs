@@ -9,5 +9,6 @@ pub(crate) mod lifecycle;
 pub(crate) mod naming;
 pub(crate) mod ownership;
 pub(crate) mod schema;
+pub(crate) mod suppression;
 pub(crate) mod templates;
 pub(crate) mod yaml;

@@ -173,18 +173,33 @@ declare_rule! {
 const KINDS: [&str; 2] = ["CatalogItem", "CatalogBundle"];
 
 /// Reads `apiVersion` and `kind`; reports and returns `None` when they do not name a schema.
-pub(crate) fn document_kind(root: &Node, file: &str, checker: &mut Checker<'_>) -> Option<DocKind> {
+pub(crate) fn document_kind(root: &Node, text: &str, file: &str, checker: &mut Checker<'_>) -> Option<DocKind> {
     let start = root.entries().first().map_or(root.span.start..root.span.start, |e| e.key_span.clone());
     let mut ok = true;
     match root.get("apiVersion") {
         None => {
-            checker.report(
+            let reported = checker.report(
                 &UNKNOWN_DOCUMENT,
                 file,
                 start.clone(),
                 "the document has no `apiVersion`",
                 "start the file with `apiVersion: pao/v1`".to_owned(),
             );
+            // Safe when the document is a block mapping whose keys start their lines, and says
+            // which kind it is: the line goes above its first key.
+            let at_line_start = start.start == 0 || text.as_bytes().get(start.start - 1) == Some(&b'\n');
+            let known_kind = root.get("kind").and_then(Node::as_str).is_some_and(|k| KINDS.contains(&k));
+            if let Some(diagnostic) = reported
+                && at_line_start
+                && known_kind
+                && root.span.start == start.start
+            {
+                diagnostic.fix = Some(pao_diagnostics::Fix::replace(
+                    format!("add `apiVersion: {}`", pao_schema::API_VERSION),
+                    start.start..start.start,
+                    format!("apiVersion: {}\n", pao_schema::API_VERSION),
+                ));
+            }
             ok = false;
         }
         Some(node) if node.as_str() != Some(pao_schema::API_VERSION) => {
