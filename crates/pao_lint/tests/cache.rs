@@ -162,6 +162,10 @@ fn edit_component_item(root: &Path, rng: &mut Rng) -> Option<String> {
     }
     let targets: Vec<&String> =
         files.iter().filter(|f| named.iter().any(|id| f.ends_with(&format!("/{id}.yaml")))).collect();
+    if targets.is_empty() {
+        // Long runs can delete or break every bundle, or every item they name.
+        return None;
+    }
     let file = (*rng.pick(&targets)).clone();
     let path = root.join(&file);
     let text = std::fs::read_to_string(&path).ok()?;
@@ -191,7 +195,7 @@ fn edit_component_item(root: &Path, rng: &mut Rng) -> Option<String> {
         }
         _ => {
             let fields: Vec<&str> = text.lines().filter(|l| l.trim_start().starts_with("- id: ")).collect();
-            let line = *rng.pick(&fields);
+            let line = *fields.get(rng.below(fields.len()))?;
             (line, format!("{line}X"))
         }
     };
