@@ -61,7 +61,7 @@ def structure(action: dict) -> None:
     check(runs.get("using") == "composite", "runs.using is composite")
     inputs = action.get("inputs") or {}
     outputs = action.get("outputs") or {}
-    for name in ("path", "config", "changed-only", "base-ref", "sarif", "sarif-file", "fail-on-warnings"):
+    for name in ("path", "config", "changed-only", "base-ref", "sarif", "sarif-file", "fail-on-warnings", "baseline"):
         spec = inputs.get(name) or {}
         check(bool(spec.get("description")) and "default" in spec, f"input {name} documented with a default")
     for name in ("errors", "warnings", "files", "exit-code", "sarif-file"):
@@ -254,6 +254,20 @@ def behaviour(action: dict, action_path: str, pao_lint: str, good: str, broken: 
             print(f"     sarif: version {doc.get('version')}, {len(doc['runs'][0]['results'])} results")
         check(ok and r["outputs"]["sarif-file"] == "out/pao.sarif", "sarif-file: SARIF 2.1.0 with one result per error")
         shutil.rmtree(os.path.join(broken, "out"), ignore_errors=True)
+
+        # baseline: the broken catalog's findings recorded, then accepted; a missing file is exit 2.
+        baseline = os.path.join(broken, "pao-baseline.json")
+        subprocess.run([pao_lint, "--write-baseline", baseline], cwd=broken, check=True, capture_output=True)
+        r = runner.run(broken, {"baseline": "pao-baseline.json", "sarif-file": "out/pao.sarif"}, gh)
+        check(r["code"] == 0 and r["failed_step"] is None and r["outputs"]["errors"] == "0",
+              f"baseline: the recorded findings are not reported, the job passes ({r['failed_step']}, {r['outputs']['errors']})")
+        check("::error file=catalog/" not in r["stdout"], "baseline: no annotations for recorded findings")
+        with open(os.path.join(broken, "out", "pao.sarif")) as fh:
+            check(json.load(fh)["runs"][0]["results"] == [], "baseline: the SARIF report leaves them out too")
+        shutil.rmtree(os.path.join(broken, "out"), ignore_errors=True)
+        r = runner.run(broken, {"baseline": "missing-baseline.json"}, gh)
+        check(r["failed_step"] == "Lint the catalog" and r["code"] == 2, "a missing baseline fails the lint step with exit 2")
+        os.remove(baseline)
 
         r = runner.run(broken, {"changed-only": "true"}, {**gh, "base_ref": "main"})
         check("changed since origin/main" in r["stdout"], "changed-only on a pull request compares with origin/<base_ref>")

@@ -94,6 +94,17 @@ pub struct LintArgs {
     /// Configuration file (default: pao.toml at the repository root, if present).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Report only findings this baseline does not hold, and name its entries that no longer
+    /// occur (on standard error).
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Record today's findings in FILE (by rule, file and fingerprint) instead of reporting
+    /// them; exit 0 unless pao-lint could not run.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// Neither read nor write the cache (.pao-cache/ at the repository root).
+    #[arg(long)]
+    pub no_cache: bool,
     /// Apply the safe fixes rules offer, in place (comments and formatting outside each edit are
     /// kept), then report what is left.
     #[arg(long, help_heading = "Fixes")]

@@ -95,6 +95,13 @@ pub fn warn_config(config: &pao_config::Config) {
     }
 }
 
+/// Writes a note to stderr; a closed stderr is not worth failing over.
+pub fn print_stderr(text: &str) {
+    let mut stderr = std::io::stderr().lock();
+    let _ = stderr.write_all(text.as_bytes());
+    let _ = stderr.flush();
+}
+
 /// Writes to stdout; a closed pipe (`pao-lint | head`) is not an error worth a message.
 pub fn print_stdout(text: &str) -> anyhow::Result<()> {
     let mut stdout = std::io::stdout().lock();

@@ -235,6 +235,11 @@ fn fix_and_diff() {
         report["diagnostics"].as_array().unwrap().iter().filter_map(|d| d["message"].as_str()).collect();
     assert!(!left.iter().any(|m| m.contains("postgresql-standrad")), "{left:?}");
     assert!(report["diagnostics"].as_array().unwrap().iter().all(|d| d["fix"].is_null()), "{report}");
+    // The runs above read and wrote the cache; the run after the rewrite did not trust the
+    // rewritten file's entry: an uncached run reports the same.
+    assert!(dir.path().join(".pao-cache/lint").is_dir());
+    let uncached = pao_lint().arg(dir.path()).args(["--no-cache", "--format", "json"]).output().unwrap();
+    assert_eq!(String::from_utf8(uncached.stdout).unwrap(), String::from_utf8(output.stdout).unwrap());
 
     // --diff without --fix is a usage error.
     let output = pao_lint().arg(dir.path()).arg("--diff").output().unwrap();

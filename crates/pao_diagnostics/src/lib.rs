@@ -7,7 +7,10 @@
 
 #![deny(missing_docs)]
 
+pub mod fingerprint;
 mod model;
 pub mod render;
 
-pub use model::{Diagnostic, Edit, Fix, Label, Located, Report, RuleMeta, Severity, SourceFile, Suppression};
+pub use model::{
+    Diagnostic, Edit, Fix, Label, Located, Report, RuleMeta, Severity, SourceFile, Suppression, intern_code,
+};

@@ -28,7 +28,7 @@ impl Severity {
 }
 
 /// A secondary place a diagnostic points at, e.g. the first of two duplicate keys.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Label {
     /// Byte range in the same file.
     pub range: Range<usize>,
@@ -37,10 +37,15 @@ pub struct Label {
 }
 
 /// One finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// It serialises with serde as a whole (pao-lint's cache keeps per-file diagnostics this way), so
+/// a field added here is kept by the cache without further work; the rule code reads back as an
+/// interned `&'static str` ([`intern_code`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Diagnostic {
     /// Stable rule code, `PAO` and three digits.
-    pub code: &'static str,
+    #[serde(deserialize_with = "deserialize_code")]
+    pub code: StaticStr,
     /// Error or warning.
     pub severity: Severity,
     /// What is wrong.
@@ -94,6 +99,41 @@ pub struct Suppression {
     pub range: Range<usize>,
     /// `until` date (`YYYY-MM-DD`), when the suppression expires.
     pub until: Option<String>,
+}
+
+/// `&'static str`, spelt so that serde's derive does not borrow it from the input.
+type StaticStr = &'static str;
+
+/// Most distinct rule codes [`intern_code`] keeps: a corrupt or hostile cache file cannot make
+/// it hold more than this.
+const MAX_INTERNED_CODES: usize = 4096;
+
+/// The `&'static str` for a rule code read back from serialised form: each distinct code is
+/// allocated once per process (at most [`MAX_INTERNED_CODES`] of them), so reading a code any
+/// number of times does not grow memory. `None` for text that is not `PAO` and three digits, or
+/// once the limit is reached.
+pub fn intern_code(code: &str) -> Option<&'static str> {
+    static CODES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let well_formed = code.len() == 6 && code.starts_with("PAO") && code[3..].bytes().all(|b| b.is_ascii_digit());
+    if !well_formed {
+        return None;
+    }
+    let mut codes = CODES.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(known) = codes.iter().find(|known| **known == code) {
+        return Some(known);
+    }
+    if codes.len() >= MAX_INTERNED_CODES {
+        return None;
+    }
+    let leaked: &'static str = Box::leak(code.to_owned().into_boxed_str());
+    codes.push(leaked);
+    Some(leaked)
+}
+
+fn deserialize_code<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+    let code = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+    intern_code(&code)
+        .ok_or_else(|| serde::de::Error::custom(format!("`{code}` is not a rule code (`PAO` and three digits)")))
 }
 
 impl Diagnostic {

@@ -169,6 +169,7 @@ impl Checked {
             doc,
             reading: Reading::Exact,
             diagnostics,
+            cached: None,
         }
     }
 }

@@ -25,7 +25,7 @@ use pao_source::{Node, Value};
 use crate::schema::Faults;
 
 /// How faithfully a document was read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Reading {
     /// As written: it fits the schema.
     #[default]

@@ -14,11 +14,14 @@
 
 #![deny(missing_docs)]
 
+pub mod baseline;
+pub mod cache;
 mod checker;
 pub mod codes;
 mod document;
 pub mod fix;
 mod git;
+mod incremental;
 mod lenient;
 pub mod registry;
 mod rules;
@@ -38,6 +41,7 @@ use pao_schema::CatalogDocument;
 use pao_source::Node;
 use rayon::prelude::*;
 
+pub use crate::cache::CacheStats;
 use crate::checker::{Checker, RuleLevels};
 use crate::document::{FileContext, check_file};
 pub use crate::rules::ownership::CODEOWNERS_PATHS;
@@ -108,6 +112,9 @@ pub(crate) struct Checked {
     /// rules use it, but it is not handed out as a document of the catalog.
     pub(crate) reading: lenient::Reading,
     pub(crate) diagnostics: Vec<Diagnostic>,
+    /// Set when the results came from the cache: the file was not parsed, `doc` and `root` are
+    /// `None` and `source` is a placeholder; the cross-file rules read the summary instead.
+    pub(crate) cached: Option<incremental::CachedFile>,
 }
 
 /// The places in a document that cross-file rules point at.
@@ -115,6 +122,92 @@ pub(crate) const ANCHORED: [&str; 4] =
     ["/metadata/id", "/metadata/version", "/metadata/owner/team", "/metadata/lifecycle/deprecation/replacement"];
 
 impl Checked {
+    /// A result without a document, e.g. for a file that could not be read.
+    pub(crate) fn without_document(path: String, diagnostics: Vec<Diagnostic>) -> Self {
+        Self {
+            path,
+            source: Arc::new(SourceFile::new("", "")),
+            root: None,
+            anchors: vec![None; ANCHORED.len()],
+            first_key: 0..0,
+            id: None,
+            kind: None,
+            doc: None,
+            reading: lenient::Reading::Exact,
+            diagnostics,
+            cached: None,
+        }
+    }
+
+    fn doc_summary(&self) -> Option<&cache::DocSummary> {
+        self.cached.as_ref()?.summary.doc.as_ref()
+    }
+
+    /// `metadata.id` of the typed document (parsed or summarised).
+    pub(crate) fn doc_id(&self) -> Option<&str> {
+        match &self.doc {
+            Some(doc) => Some(&doc.metadata().id),
+            None => self.doc_summary().map(|d| d.id.as_str()),
+        }
+    }
+
+    /// `metadata.owner.team` of the typed document.
+    pub(crate) fn team(&self) -> Option<&str> {
+        match &self.doc {
+            Some(doc) => Some(&doc.metadata().owner.team),
+            None => self.doc_summary().map(|d| d.team.as_str()),
+        }
+    }
+
+    /// `metadata.lifecycle.deprecation.replacement` of the typed document.
+    pub(crate) fn replacement(&self) -> Option<&str> {
+        match &self.doc {
+            Some(doc) => doc.metadata().lifecycle.deprecation.as_ref().and_then(|d| d.replacement.as_deref()),
+            None => self.doc_summary().and_then(|d| d.replacement.as_deref()),
+        }
+    }
+
+    /// Whether the typed document is a bundle.
+    pub(crate) fn is_bundle(&self) -> bool {
+        match &self.doc {
+            Some(doc) => matches!(doc, CatalogDocument::Bundle(_)),
+            None => self.doc_summary().is_some_and(|d| d.bundle),
+        }
+    }
+
+    /// What the cross-file rules read of this file, for the cache.
+    pub(crate) fn summary(&self) -> cache::Summary {
+        let doc = self.doc.as_ref().map(|doc| cache::DocSummary {
+            bundle: matches!(doc, CatalogDocument::Bundle(_)),
+            id: doc.metadata().id.clone(),
+            team: doc.metadata().owner.team.clone(),
+            replacement: doc.metadata().lifecycle.deprecation.as_ref().and_then(|d| d.replacement.clone()),
+            components: match doc {
+                CatalogDocument::Bundle(bundle) => bundle.components.iter().map(|c| c.item.clone()).collect(),
+                CatalogDocument::Item(_) => Vec::new(),
+            },
+        });
+        let anchors = (0..ANCHORED.len()).map(|i| self.span_of(i)).collect();
+        cache::Summary {
+            id: self.id.clone(),
+            kind: self.kind.clone(),
+            anchors,
+            first_key: self.first_key.clone(),
+            doc,
+            reading: self.reading,
+            has_text: self.source.path == self.path,
+            suppressions: has_suppressions(&self.source.text),
+        }
+    }
+
+    /// The span of the `i`-th [`ANCHORED`] pointer, as [`Checked::span`] finds it.
+    fn span_of(&self, i: usize) -> Option<std::ops::Range<usize>> {
+        match &self.root {
+            Some(root) => root.pointer(ANCHORED[i]).map(|n| n.span.clone()),
+            None => self.anchors.get(i).cloned().flatten(),
+        }
+    }
+
     /// Byte range of the value at `pointer`, or an empty range at the start of the file.
     pub(crate) fn span(&self, pointer: &str) -> std::ops::Range<usize> {
         match &self.root {
@@ -168,11 +261,13 @@ pub struct Targets {
 /// ([`schema::Schemas::shared`]), so building one per configuration (the served catalog does, per
 /// revision) costs little.
 pub struct Linter {
-    schemas: &'static schema::Schemas,
     levels: RuleLevels,
     exclude: GlobSet,
     github_org: Option<String>,
     engine: pao_vars::Engine,
+    /// BLAKE3 of the whole resolved configuration (its `Debug` form: every setting, in a fixed
+    /// order), for the cache key.
+    config_hash: String,
     /// The date lifecycle rules and `until` dates are checked against; today (UTC) unless set.
     today: Option<String>,
 }
@@ -198,11 +293,11 @@ impl Linter {
             .build()
             .map_err(|err| LintError::BadExclude { pattern: String::new(), message: err.to_string() })?;
         Ok(Self {
-            schemas: schema::Schemas::shared(),
             levels: RuleLevels::new(overrides),
             exclude,
             github_org: config.catalog.github_org.clone(),
             engine: pao_vars::Engine::new(config.templates.environment.iter().cloned()),
+            config_hash: blake3::hash(format!("{config:?}").as_bytes()).to_hex().to_string(),
             today: None,
         })
     }
@@ -215,11 +310,27 @@ impl Linter {
         self
     }
 
-    /// Lints the repository at `root` (the directory holding `catalog/`).
+    /// The date lifecycle rules and `until` dates are checked against.
+    fn today(&self) -> String {
+        self.today.clone().unwrap_or_else(rules::lifecycle::today)
+    }
+
+    /// Lints the repository at `root` (the directory holding `catalog/`), without the cache.
     ///
     /// # Errors
     /// When `root` cannot be walked, or `--changed-since` names no revision of its repository.
     pub fn lint_repository(&self, root: &Path, targets: &Targets) -> Result<Report, LintError> {
+        let prepared = self.prepare(root, targets)?;
+        let checked = self.check_all(prepared.sources);
+        let (report, checked) =
+            self.finish(checked, prepared.codeowners.as_ref(), prepared.changes.as_ref(), prepared.report_on.as_ref());
+        free_later(checked);
+        Ok(self.add_walk_errors(report, prepared.walk_errors, prepared.report_on.as_ref()))
+    }
+
+    /// What a run over a repository works on: the files found, the problems of the walk, the
+    /// CODEOWNERS file, what changed since `--changed-since`, and the files reported on.
+    fn prepare(&self, root: &Path, targets: &Targets) -> Result<Prepared, LintError> {
         if !root.is_dir() {
             return Err(LintError::Path { path: root.to_owned(), message: "not a directory".into() });
         }
@@ -264,11 +375,19 @@ impl Linter {
                 None => changes.changed.clone(),
             });
         }
-        let (mut report, checked) = self.run(sources, codeowners.as_ref(), changes.as_ref(), report_on.as_ref());
-        free_later(checked);
+        Ok(Prepared { sources, walk_errors, changes, codeowners, report_on })
+    }
+
+    /// Adds the findings of the walk itself (links not followed) and sorts the report.
+    fn add_walk_errors(
+        &self,
+        mut report: Report,
+        walk_errors: Vec<(String, String)>,
+        report_on: Option<&BTreeSet<String>>,
+    ) -> Report {
         let mut checker = Checker::new(&self.levels);
         for (path, message) in walk_errors {
-            if report_on.as_ref().is_none_or(|set| set.contains(&path)) {
+            if report_on.is_none_or(|set| set.contains(&path)) {
                 checker.report(
                     &yaml::UNREADABLE_FILE,
                     &path,
@@ -280,7 +399,7 @@ impl Linter {
         }
         report.diagnostics.extend(checker.diagnostics);
         report.sort();
-        Ok(report)
+        report
     }
 
     /// Lints files held in memory as one catalog (cross-file rules see exactly these files), and
@@ -290,7 +409,8 @@ impl Linter {
         let sources = files.into_iter().map(|f| (f.path, Input::Bytes(f.bytes))).collect();
         let codeowners = codeowners
             .map(|file| CodeOwnersFile { path: file.path, text: String::from_utf8_lossy(&file.bytes).into_owned() });
-        let (mut report, mut checked) = self.run(sources, codeowners.as_ref(), None, None);
+        let checked = self.check_all(sources);
+        let (mut report, mut checked) = self.finish(checked, codeowners.as_ref(), None, None);
         report.sort();
         let documents = checked
             .iter_mut()
@@ -301,57 +421,75 @@ impl Linter {
         LintedSources { report, documents }
     }
 
-    fn run(
+    /// The per-file checks of every source, in parallel, sorted by path.
+    fn check_all(&self, sources: Vec<(String, Input)>) -> Vec<Checked> {
+        let today = self.today();
+        let cx = self.file_context(&today);
+        let mut checked: Vec<Checked> =
+            sources.into_par_iter().map(|(path, input)| self.check_input(&cx, path, input.bytes())).collect();
+        checked.sort_by(|a, b| a.path.cmp(&b.path));
+        checked
+    }
+
+    fn file_context<'a>(&'a self, today: &'a str) -> FileContext<'a> {
+        FileContext { schemas: schema::Schemas::shared(), levels: &self.levels, today, engine: &self.engine }
+    }
+
+    /// The per-file checks of one file, or the finding that it could not be read.
+    fn check_input(
         &self,
-        sources: Vec<(String, Input)>,
+        cx: &FileContext<'_>,
+        path: String,
+        bytes: Result<Vec<u8>, pao_source::ReadError>,
+    ) -> Checked {
+        match bytes {
+            Ok(bytes) => check_file(cx, path, &bytes),
+            Err(pao_source::ReadError::TooLarge { limit, .. }) => {
+                // Reported as `decode` reports a large file held in memory.
+                let size = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
+                check_too_large(&self.levels, path, size)
+            }
+            Err(err) => {
+                let message = match err {
+                    pao_source::ReadError::Io { source, .. } => format!("cannot read the file: {source}"),
+                    other => other.to_string(),
+                };
+                let mut checker = Checker::new(&self.levels);
+                checker.report(
+                    &yaml::UNREADABLE_FILE,
+                    &path,
+                    0..0,
+                    message,
+                    "check the file's permissions and that it is a regular file".to_owned(),
+                );
+                Checked::without_document(path, checker.diagnostics)
+            }
+        }
+    }
+
+    /// The cross-file rules over every file's results, then the report of the files asked about.
+    /// A cached file's source is left out of `report.sources` (it was not read); the caller adds
+    /// it.
+    fn finish(
+        &self,
+        mut checked: Vec<Checked>,
         codeowners: Option<&CodeOwnersFile>,
         changes: Option<&git::Changes>,
         report_on: Option<&BTreeSet<String>>,
     ) -> (Report, Vec<Checked>) {
-        let today = self.today.clone().unwrap_or_else(rules::lifecycle::today);
-        let cx = FileContext { schemas: self.schemas, levels: &self.levels, today: &today, engine: &self.engine };
-        let mut checked: Vec<Checked> = sources
-            .into_par_iter()
-            .map(|(path, input)| match input.bytes() {
-                Ok(bytes) => check_file(&cx, path, &bytes),
-                Err(pao_source::ReadError::TooLarge { limit, .. }) => {
-                    // Reported as `decode` reports a large file held in memory.
-                    let size = usize::try_from(limit).unwrap_or(usize::MAX).saturating_add(1);
-                    check_too_large(&self.levels, path, size)
-                }
-                Err(err) => {
-                    let message = match err {
-                        pao_source::ReadError::Io { source, .. } => format!("cannot read the file: {source}"),
-                        other => other.to_string(),
-                    };
-                    let mut checker = Checker::new(&self.levels);
-                    checker.report(
-                        &yaml::UNREADABLE_FILE,
-                        &path,
-                        0..0,
-                        message,
-                        "check the file's permissions and that it is a regular file".to_owned(),
-                    );
-                    Checked {
-                        path,
-                        source: Arc::new(SourceFile::new("", "")),
-                        root: None,
-                        anchors: vec![None; ANCHORED.len()],
-                        first_key: 0..0,
-                        id: None,
-                        kind: None,
-                        doc: None,
-                        reading: lenient::Reading::Exact,
-                        diagnostics: checker.diagnostics,
-                    }
-                }
-            })
-            .collect();
-        checked.sort_by(|a, b| a.path.cmp(&b.path));
-
+        let wanted = |path: &str| report_on.is_none_or(|set| set.contains(path));
+        let today = self.today();
         let mut cross = Checker::new(&self.levels);
         duplicate_ids(&checked, &mut cross);
-        ownership::check(&checked, codeowners, self.github_org.as_deref(), &mut cross);
+        // What the ownership rules say of a file depends on that file and CODEOWNERS alone, and
+        // what they say of CODEOWNERS on CODEOWNERS alone: unless CODEOWNERS is reported on,
+        // only the files reported on need matching.
+        if report_on.is_none_or(|set| CODEOWNERS_PATHS.iter().any(|p| set.contains(*p))) {
+            ownership::check(&checked.iter().collect::<Vec<_>>(), codeowners, self.github_org.as_deref(), &mut cross);
+        } else {
+            let some: Vec<&Checked> = checked.iter().filter(|c| wanted(&c.path)).collect();
+            ownership::check(&some, codeowners, self.github_org.as_deref(), &mut cross);
+        }
         let removed: &[String] = changes.map_or(&[], |c| c.removed_ids.as_slice());
         bundles::check(&checked, removed, &mut cross);
         self.check_bundle_templates(&checked, &mut cross);
@@ -359,16 +497,17 @@ impl Linter {
             changes::check(&checked, &changes.previous, &mut cross);
         }
 
-        let mut report = Report::default();
-        let wanted = |path: &str| report_on.is_none_or(|set| set.contains(path));
-        report.files = checked.iter().filter(|c| wanted(&c.path)).count();
+        let mut report = Report { files: checked.iter().filter(|c| wanted(&c.path)).count(), ..Report::default() };
         let mut all: Vec<Diagnostic> =
             checked.iter_mut().flat_map(|c| std::mem::take(&mut c.diagnostics)).chain(cross.diagnostics).collect();
         self.apply_suppressions(&checked, &mut all, &today);
-        let sources: HashMap<&str, &Arc<SourceFile>> = checked.iter().map(|c| (c.path.as_str(), &c.source)).collect();
+        let sources: HashMap<&str, &Checked> = checked.iter().map(|c| (c.path.as_str(), c)).collect();
         for diagnostic in all.into_iter().filter(|d| wanted(&d.file)) {
-            if let Some(source) = sources.get(diagnostic.file.as_str()) {
-                report.sources.entry(diagnostic.file.clone()).or_insert_with(|| Arc::clone(source));
+            if let Some(file) = sources.get(diagnostic.file.as_str()) {
+                let unread = file.cached.as_ref().is_some_and(|c| c.summary.has_text);
+                if !unread {
+                    report.sources.entry(diagnostic.file.clone()).or_insert_with(|| Arc::clone(&file.source));
+                }
             } else if let Some(file) = codeowners.filter(|c| c.path == diagnostic.file) {
                 report
                     .sources
@@ -382,6 +521,15 @@ impl Linter {
     }
 }
 
+/// See [`Linter::prepare`].
+struct Prepared {
+    sources: Vec<(String, Input)>,
+    walk_errors: Vec<(String, String)>,
+    changes: Option<git::Changes>,
+    codeowners: Option<CodeOwnersFile>,
+    report_on: Option<BTreeSet<String>>,
+}
+
 impl Linter {
     /// Applies each file's `# pao-lint:` comments to that file's findings, cross-file ones
     /// included, and adds the comments' own findings (PAO90x).
@@ -391,13 +539,20 @@ impl Linter {
             by_file.entry(diagnostic.file.clone()).or_default().push(diagnostic);
         }
         let mut own = Checker::new(&self.levels);
-        for file in checked.iter().filter(|c| c.source.text.contains("pao-lint:")) {
+        // A cached file with `pao-lint:` comments is parsed again by the cached run (see
+        // `incremental`), so its text is here.
+        for file in checked.iter().filter(|c| has_suppressions(&c.source.text)) {
             let mut diagnostics = by_file.remove(file.path.as_str()).unwrap_or_default();
             suppress::apply(&file.source.text, &file.path, &mut diagnostics, today, &mut own);
         }
         drop(by_file);
         all.extend(own.diagnostics);
     }
+}
+
+/// Whether a file's text may hold `# pao-lint:` comments (suppressions apply to it).
+pub(crate) fn has_suppressions(text: &str) -> bool {
+    text.contains("pao-lint:")
 }
 
 /// Frees the per-file results on a rayon task: freeing ten thousand documents takes a while, and
@@ -463,18 +618,7 @@ fn check_too_large(levels: &RuleLevels, path: String, size: usize) -> Checked {
     let mut checker = Checker::new(levels);
     let error = pao_source::DecodeError::TooLarge { size, limit: pao_source::MAX_FILE_BYTES };
     yaml::report_decode(&error, &path, &mut checker);
-    Checked {
-        path,
-        source: Arc::new(SourceFile::new("", "")),
-        root: None,
-        anchors: vec![None; ANCHORED.len()],
-        first_key: 0..0,
-        id: None,
-        kind: None,
-        doc: None,
-        reading: lenient::Reading::Exact,
-        diagnostics: checker.diagnostics,
-    }
+    Checked::without_document(path, checker.diagnostics)
 }
 
 /// PAO306: the same `metadata.id` in two documents.

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use pao_config::Config;
 use pao_diagnostics::render::{HumanOptions, SarifTool, render_github, render_human, render_json, render_sarif};
+use pao_lint::baseline::{Baseline, Entry};
 use pao_lint::codes::{RULES, rule};
-use pao_lint::{Linter, Targets};
+use pao_lint::{CacheStats, Linter, Targets};
 use serde_json::json;
 
 use crate::args::{ColorChoice, DocFormat, LintArgs, LintCli, LintSubcommand, OutputFormat};
@@ -126,8 +127,17 @@ pub fn run(args: &LintArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
     };
     crate::warn_config(&config);
     let linter = Linter::new(&config)?;
+    let named: std::collections::BTreeSet<String> = resolved.files.iter().cloned().collect();
     let targets = Targets { files: resolved.files, changed_since: args.changed_since.clone() };
-    let mut report = linter.lint_repository(&resolved.root, &targets)?;
+    let lint = || -> anyhow::Result<pao_lint::Report> {
+        if args.no_cache {
+            return Ok(linter.lint_repository(&resolved.root, &targets)?);
+        }
+        let (report, stats) = linter.lint_repository_cached(&resolved.root, &targets)?;
+        debug_cache(&stats);
+        Ok(report)
+    };
+    let mut report = lint()?;
     if args.fix {
         let fixed = super::fix::apply(&resolved.root, &report, args.diff)?;
         if args.diff {
@@ -135,7 +145,30 @@ pub fn run(args: &LintArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
             return Ok(if report.has_errors() { ExitStatus::Failure } else { ExitStatus::Success });
         }
         if fixed > 0 {
-            report = linter.lint_repository(&resolved.root, &targets)?;
+            // The files rewritten have new contents, so their cache entries no longer match.
+            report = lint()?;
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::from_report(&report);
+        baseline.write(path)?;
+        crate::print_stderr(&format!(
+            "pao-lint: recorded {} finding{} in the baseline {}; pass `--baseline {}` to report only new ones\n",
+            baseline.findings.len(),
+            if baseline.findings.len() == 1 { "" } else { "s" },
+            path.display(),
+            path.display()
+        ));
+        return Ok(ExitStatus::Success);
+    }
+    if let Some(path) = &args.baseline {
+        let baseline = Baseline::read(path)?;
+        // Which entries should have occurred is known for the files looked at: all of them, or
+        // the ones named; with --changed-since, not at all.
+        let looked_at = |file: &str| args.changed_since.is_none() && (named.is_empty() || named.contains(file));
+        let gone = baseline.apply(&mut report, looked_at);
+        if !gone.is_empty() {
+            crate::print_stderr(&gone_note(&gone, path));
         }
     }
     let output = match args.format {
@@ -159,6 +192,45 @@ pub fn run(args: &LintArgs, color: ColorChoice) -> anyhow::Result<ExitStatus> {
     };
     print_stdout(&output)?;
     Ok(if report.has_errors() { ExitStatus::Failure } else { ExitStatus::Success })
+}
+
+/// With `PAO_LINT_DEBUG` set, one line on standard error about the cache: what it answered, and
+/// why it could not be used where it could not. Never more: a cache problem only costs time.
+fn debug_cache(stats: &CacheStats) {
+    if std::env::var_os("PAO_LINT_DEBUG").is_none_or(|v| v.is_empty()) {
+        return;
+    }
+    let mut text = format!(
+        "pao-lint: debug: cache: {} from the cache, {} checked, {} shard(s) written\n",
+        stats.hits, stats.checked, stats.shards_written
+    );
+    for note in &stats.notes {
+        text.push_str(&format!("pao-lint: debug: cache: {note}\n"));
+    }
+    crate::print_stderr(&text);
+}
+
+/// The note on baseline entries that no longer occur.
+fn gone_note(gone: &[Entry], path: &Path) -> String {
+    let mut text = format!(
+        "pao-lint: {} baseline entr{} in {} no longer occur{} (fixed, or its line changed):\n",
+        gone.len(),
+        if gone.len() == 1 { "y" } else { "ies" },
+        path.display(),
+        if gone.len() == 1 { "s" } else { "" },
+    );
+    for entry in gone.iter().take(20) {
+        text.push_str(&format!("  {} {}: {}\n", entry.file, entry.rule, entry.message));
+    }
+    if gone.len() > 20 {
+        text.push_str(&format!("  … and {} more\n", gone.len() - 20));
+    }
+    text.push_str(&format!(
+        "  run `pao-lint --write-baseline {}` to drop {} from the baseline\n",
+        path.display(),
+        if gone.len() == 1 { "it" } else { "them" }
+    ));
+    text
 }
 
 /// `pao-lint rule CODE`.

@@ -8,6 +8,7 @@
 
 use serde_json::{Value, json};
 
+use crate::fingerprint::fingerprints;
 use crate::{Located, Report, RuleMeta, Severity};
 
 /// GitHub code scanning rejects a run with more results than this.
@@ -56,31 +57,6 @@ fn full_description(rule: &RuleMeta) -> String {
     }
 }
 
-/// 64-bit FNV-1a: small, stable across versions and platforms, enough to tell findings apart.
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, &b| (hash ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
-}
-
-/// What identifies a finding across edits elsewhere in its file: the rule, the file, the text of
-/// its first line with spaces squeezed, and the text it points at. Not the line number.
-fn fingerprint_key(report: &Report, located: &Located<'_>) -> String {
-    let d = located.diagnostic;
-    let (line, span) = match report.sources.get(&d.file) {
-        Some(source) => {
-            let text = &*source.text;
-            let start = d.range.start.min(text.len());
-            let end = d.range.end.clamp(start, text.len());
-            let line_start = text[..start].rfind('\n').map_or(0, |i| i + 1);
-            let line_end = text[start..].find('\n').map_or(text.len(), |i| start + i);
-            let span = text.get(start..end).unwrap_or_default();
-            (text.get(line_start..line_end).unwrap_or_default(), span)
-        }
-        None => ("", ""),
-    };
-    let squeeze = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ");
-    format!("{}\0{}\0{}\0{}", d.code, d.file, squeeze(line), squeeze(span))
-}
-
 /// Like [`render_sarif`], keeping at most `max_results` results.
 pub fn render_sarif_capped(report: &Report, tool: &SarifTool<'_>, max_results: usize) -> String {
     let rules: Vec<Value> = tool
@@ -112,15 +88,7 @@ pub fn render_sarif_capped(report: &Report, tool: &SarifTool<'_>, max_results: u
         kept.sort_unstable();
     }
     let dropped = all.len() - kept.len();
-    // The n-th finding with the same key in a file gets occurrence n, as GitHub's own hashes do.
-    let mut occurrences: std::collections::HashMap<u64, usize> = std::collections::HashMap::new();
-    let mut hashes = Vec::with_capacity(all.len());
-    for located in &all {
-        let hash = fnv1a(fingerprint_key(report, located).as_bytes());
-        let n = occurrences.entry(hash).or_insert(0);
-        *n += 1;
-        hashes.push(format!("{hash:016x}:{n}"));
-    }
+    let hashes = fingerprints(report);
     let results: Vec<Value> = kept
         .iter()
         .map(|&i| {

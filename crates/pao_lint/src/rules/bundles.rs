@@ -101,18 +101,18 @@ declare_rule! {
 /// Cross-file checks over every parsed document: bundle references and deprecation replacements.
 /// `removed` holds ids that existed at the `--changed-since` revision but are gone now.
 pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker<'_>) {
-    let by_id: HashMap<&str, &CatalogDocument> =
-        files.iter().filter_map(|f| f.doc.as_ref()).map(|d| (d.metadata().id.as_str(), d)).collect();
+    // Files the cache answered have no parsed document, only its summary; the driver parses
+    // every item a bundle reported on refers to (`incremental`), so `target.doc` below is only
+    // `None` for bundles whose findings are not reported.
+    let by_id: HashMap<&str, &Checked> = files.iter().filter_map(|f| Some((f.doc_id()?, f))).collect();
     // Every id that can be read, from documents too broken to read as a whole as well: a
     // reference to one is no error of the referring file (its own file's findings say what to fix).
     let readable: HashMap<&str, Option<&str>> =
         files.iter().filter_map(|f| Some((f.id.as_deref()?, f.kind.as_deref()))).collect();
     for file in files {
-        let Some(doc) = &file.doc else { continue };
+        let Some(own_id) = file.doc_id() else { continue };
         let span = |p: &str| file.span(p);
-        if let Some(replacement) = doc.metadata().lifecycle.deprecation.as_ref().and_then(|d| d.replacement.as_deref())
-        {
-            let own_id = doc.metadata().id.as_str();
+        if let Some(replacement) = file.replacement() {
             let at = span("/metadata/lifecycle/deprecation/replacement");
             if replacement == own_id {
                 checker.report(
@@ -141,7 +141,7 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                 }
             }
         }
-        let (CatalogDocument::Bundle(bundle), Some(root)) = (doc, &file.root) else { continue };
+        let (Some(CatalogDocument::Bundle(bundle)), Some(root)) = (&file.doc, &file.root) else { continue };
         for (i, component) in bundle.components.iter().enumerate() {
             let p = format!("/components/{i}");
             let Some(target) = by_id.get(component.item.as_str()) else {
@@ -164,7 +164,7 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                         "remove the component, or point it at the item's replacement".to_owned(),
                     );
                 } else {
-                    let items = by_id.iter().filter(|(_, d)| matches!(d, CatalogDocument::Item(_))).map(|(id, _)| *id);
+                    let items = by_id.iter().filter(|(_, f)| !f.is_bundle()).map(|(id, _)| *id);
                     let meant = crate::fix::one_edit_away(&component.item, items);
                     let help = did_you_mean(&component.item, readable.keys().copied())
                         .unwrap_or_else(|| "name an existing catalog item".to_owned());
@@ -188,7 +188,11 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
                 }
                 continue;
             };
-            let CatalogDocument::Item(item) = target else {
+            let Some(CatalogDocument::Item(item)) = &target.doc else {
+                if !target.is_bundle() {
+                    // A summarised item: this bundle is not reported on (see above).
+                    continue;
+                }
                 checker.report(
                     &NESTED_BUNDLE,
                     &file.path,

@@ -75,7 +75,7 @@ pub(crate) struct CodeOwnersFile {
 
 /// Checks every catalog document against CODEOWNERS.
 pub(crate) fn check(
-    files: &[Checked],
+    files: &[&Checked],
     codeowners: Option<&CodeOwnersFile>,
     org: Option<&str>,
     checker: &mut Checker<'_>,
@@ -83,7 +83,7 @@ pub(crate) fn check(
     if !(checker.enabled(&FILE_NOT_OWNED) || checker.enabled(&OWNER_MISMATCH) || checker.enabled(&CODEOWNERS_MISSING)) {
         return;
     }
-    let catalog_files: Vec<&Checked> = files.iter().filter(|f| f.path.starts_with("catalog/")).collect();
+    let catalog_files: Vec<&Checked> = files.iter().copied().filter(|f| f.path.starts_with("catalog/")).collect();
     if catalog_files.is_empty() {
         return;
     }
@@ -135,13 +135,12 @@ pub(crate) fn check(
         let Some(list) = owned else {
             let at = file.first_key.clone();
             let dir = file.path.rsplit_once('/').map_or("", |(d, _)| d);
-            let team = file.doc.as_ref().map_or("<team>".to_owned(), |d| d.metadata().owner.team.clone());
+            let team = file.team().unwrap_or("<team>");
             let help = format!("add `/{dir}/ @{}/{team}` to {}", org.unwrap_or("<org>"), codeowners.path);
             checker.report(&FILE_NOT_OWNED, &file.path, at, format!("no CODEOWNERS line owns `{}`", file.path), help);
             continue;
         };
-        let Some(doc) = &file.doc else { continue };
-        let team = &doc.metadata().owner.team;
+        let Some(team) = file.team() else { continue };
         let matches = |owner: &codeowners::Owner| match owner {
             codeowners::Owner::Team(name) => match org {
                 Some(org) => name.eq_ignore_ascii_case(&format!("@{org}/{team}")),
