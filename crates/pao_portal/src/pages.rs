@@ -368,11 +368,16 @@ pub fn request_live(viewer: &Viewer, csrf: &str, full: &Value, logs: &Value) -> 
         }
         out.push_str("</div>\n");
     }
-    if let Some(outcomes) = request.pointer("/actions").and_then(Value::as_array).filter(|a| !a.is_empty()) {
+    // The API puts each action's outcome under `fulfilment` once the request is executed.
+    let outcomes = request.pointer("/fulfilment/actions").or_else(|| request.pointer("/actions"));
+    if let Some(outcomes) = outcomes.and_then(Value::as_array).filter(|a| !a.is_empty()) {
         out.push_str("<h2>Actions</h2>\n<table class=\"table\"><thead><tr><th scope=\"col\">Action</th><th scope=\"col\">Status</th>\
                       <th scope=\"col\">Attempts</th><th scope=\"col\">Reference</th><th scope=\"col\">Error</th></tr></thead><tbody>\n");
         for action in outcomes {
-            let reference = action.pointer("/externalRef").or_else(|| action.pointer("/reference"));
+            let reference = action
+                .pointer("/reference/url")
+                .or_else(|| action.pointer("/reference/id"))
+                .or_else(|| action.pointer("/externalRef"));
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
@@ -389,7 +394,8 @@ pub fn request_live(viewer: &Viewer, csrf: &str, full: &Value, logs: &Value) -> 
     let entries = logs.pointer("/data").or_else(|| logs.pointer("/entries")).and_then(Value::as_array);
     for entry in entries.into_iter().flatten() {
         let message = entry
-            .pointer("/message")
+            .pointer("/summary")
+            .or_else(|| entry.pointer("/message"))
             .or_else(|| entry.pointer("/note"))
             .map(plain)
             .unwrap_or_else(|| entry.to_string());
@@ -504,4 +510,37 @@ pub fn requests(viewer: &Viewer, csrf: &str, page: &Value, scope: &str, status: 
         );
     }
     layout(title, Some(viewer), csrf, &body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A request page shows each action's outcome from the API's `fulfilment` and the log's
+    /// summaries, as `GET /requests/{id}` and `/logs` answer them.
+    #[test]
+    fn executed_requests_show_their_actions_and_log() {
+        let viewer = Viewer { user: "alice".into(), teams: vec!["dba".into()], admin: false, token_session: true };
+        let full = json!({ "request": {
+            "id": "req-20261202-abcdef012345", "team": "dba", "item": "pgsql", "resource": "orders-db",
+            "operation": "create", "status": "failed", "history": [],
+            "fulfilment": { "status": "failed", "actions": [{
+                "list": "automated", "id": "create_db", "type": "rest-api", "status": "failed", "attempts": 3,
+                "reference": { "system": "rest", "id": "op-17", "url": "https://db.example/ops/17" },
+                "error": "HTTP 503 from db.example <after 3 attempts>"
+            }] }
+        } });
+        let logs = json!({ "entries": [
+            { "commit": "c1", "at": "2026-12-02T10:00:00Z", "summary": "create_db attempt 3 failed", "record": {} }
+        ] });
+        let page = request(&viewer, "token", &full, &logs, None);
+        assert!(
+            page.contains("<td>create_db</td><td>failed</td><td>3</td><td>https://db.example/ops/17</td>"),
+            "{page}"
+        );
+        assert!(page.contains("HTTP 503 from db.example &lt;after 3 attempts&gt;"), "escaped: {page}");
+        assert!(page.contains("create_db attempt 3 failed"), "{page}");
+        assert!(!page.contains("\"record\""), "no raw JSON in the log: {page}");
+    }
 }
