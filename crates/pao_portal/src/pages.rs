@@ -390,8 +390,12 @@ pub fn request_live(viewer: &Viewer, csrf: &str, full: &Value, logs: &Value) -> 
         }
         out.push_str("</tbody></table>\n");
     }
-    out.push_str("<h2>Log</h2>\n<ol class=\"log\">\n");
+    out.push_str("<h2>Log</h2>\n");
     let entries = logs.pointer("/data").or_else(|| logs.pointer("/entries")).and_then(Value::as_array);
+    if entries.is_none_or(Vec::is_empty) {
+        out.push_str("<p class=\"meta\">No fulfilment records yet: they appear once the merged request runs.</p>\n");
+    }
+    out.push_str("<ol class=\"log\">\n");
     for entry in entries.into_iter().flatten() {
         let message = entry
             .pointer("/summary")
