@@ -601,6 +601,7 @@ fn found_text(node: &Node, text: &str) -> String {
         Y::Null => "nothing (null)".to_owned(),
         Y::Bool(b) => format!("boolean `{}`", written().unwrap_or_else(|| b.to_string())),
         Y::Int(i) => format!("number `{}`", written().unwrap_or_else(|| i.to_string())),
+        Y::UInt(u) => format!("number `{}`", written().unwrap_or_else(|| u.to_string())),
         Y::Float(f) if f.is_nan() => "not-a-number (`.nan`)".to_owned(),
         Y::Float(f) if f.is_infinite() => {
             let sign = if *f < 0.0 { "-" } else { "" };

@@ -103,6 +103,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    /// Fuzz finding (`request` target): `u64` values above `i64::MAX` read back as floats.
+    #[test]
+    fn numbers_at_the_limits_read_back_exactly() {
+        let value = json!({
+            "max": u64::MAX, "above_i64": 9_223_372_036_854_775_808_u64, "min": i64::MIN,
+            "float": 1.844_674_407_370_955_2e19, "tiny": 5e-324, "whole": 2.0,
+        });
+        let text = to_yaml(&value);
+        let parsed = pao_source::parse_yaml(&text);
+        assert!(parsed.errors.is_empty(), "{text}\n{:?}", parsed.errors);
+        assert_eq!(parsed.root.expect("a tree").to_json(), value, "{text}");
+    }
+
     #[test]
     fn round_trips_through_the_yaml_parser() {
         let value = json!({

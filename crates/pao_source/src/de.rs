@@ -60,6 +60,7 @@ impl<'de> Json<'de> {
             Value::Null => Self::Null,
             Value::Bool(b) => Self::Bool(*b),
             Value::Int(i) => u64::try_from(*i).map_or(Self::NegInt(*i), Self::PosInt),
+            Value::UInt(u) => Self::PosInt(*u),
             Value::Float(f) if f.is_finite() => Self::Float(*f),
             Value::Float(f) => Self::Str(non_finite_text(*f)),
             Value::String(s) => Self::Str(s),

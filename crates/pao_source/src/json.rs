@@ -84,6 +84,7 @@ impl<'a> JsonNode<'a, NodeJson> for &'a Node {
     fn as_number(&self) -> Option<serde_json::Number> {
         match self.value {
             Value::Int(i) => Some(i.into()),
+            Value::UInt(u) => Some(u.into()),
             Value::Float(f) => serde_json::Number::from_f64(f),
             _ => None,
         }
@@ -91,7 +92,7 @@ impl<'a> JsonNode<'a, NodeJson> for &'a Node {
 
     fn is_number(&self) -> bool {
         match self.value {
-            Value::Int(_) => true,
+            Value::Int(_) | Value::UInt(_) => true,
             Value::Float(f) => f.is_finite(),
             _ => false,
         }
@@ -112,7 +113,7 @@ impl<'a> JsonNode<'a, NodeJson> for &'a Node {
         match &self.value {
             Value::Null => JsonType::Null,
             Value::Bool(_) => JsonType::Boolean,
-            Value::Int(_) => JsonType::Number,
+            Value::Int(_) | Value::UInt(_) => JsonType::Number,
             Value::Float(f) if f.is_finite() => JsonType::Number,
             Value::Float(_) | Value::String(_) => JsonType::String,
             Value::Seq(_) => JsonType::Array,
@@ -141,7 +142,7 @@ impl<'a> JsonNode<'a, NodeJson> for &'a Node {
         match (&self.value, expected) {
             (Value::Null, J::Null) => true,
             (Value::Bool(b), J::Bool(e)) => b == e,
-            (Value::Int(_) | Value::Float(_), J::Number(e)) => {
+            (Value::Int(_) | Value::UInt(_) | Value::Float(_), J::Number(e)) => {
                 self.as_number().is_some_and(|number| cmp::equal_numbers(&number, e))
             }
             (Value::String(_) | Value::Float(_), J::String(e)) => text(self) == Some(e.as_str()),

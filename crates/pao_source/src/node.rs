@@ -20,6 +20,8 @@ pub enum Value {
     Bool(bool),
     /// An integer that fits `i64`.
     Int(i64),
+    /// An integer above `i64::MAX` that fits `u64` (JSON and serde read it as one too).
+    UInt(u64),
     /// Any other number.
     Float(f64),
     /// Text.
@@ -141,6 +143,7 @@ impl Node {
             Value::Null => J::Null,
             Value::Bool(b) => J::Bool(*b),
             Value::Int(i) => J::from(*i),
+            Value::UInt(u) => J::from(*u),
             Value::Float(f) => {
                 serde_json::Number::from_f64(*f).map_or_else(|| J::String(non_finite_text(*f).into()), J::Number)
             }

@@ -371,8 +371,8 @@ impl<'t> Builder<'t> {
                         (tag.suffix.as_str(), &value),
                         ("null", Value::Null)
                             | ("bool", Value::Bool(_))
-                            | ("int", Value::Int(_))
-                            | ("float", Value::Float(_) | Value::Int(_))
+                            | ("int", Value::Int(_) | Value::UInt(_))
+                            | ("float", Value::Float(_) | Value::Int(_) | Value::UInt(_))
                     );
                     if !fits {
                         self.errors.push(self.error(
@@ -383,6 +383,7 @@ impl<'t> Builder<'t> {
                     }
                     match (tag.suffix.as_str(), value) {
                         ("float", Value::Int(i)) => Value::Float(i as f64),
+                        ("float", Value::UInt(u)) => Value::Float(u as f64),
                         (_, value) => value,
                     }
                 }
@@ -459,21 +460,29 @@ fn resolve_plain(text: &str) -> Value {
         _ => {}
     }
     if let Some(hex) = text.strip_prefix("0x") {
-        if let Ok(i) = i64::from_str_radix(hex, 16) {
-            return Value::Int(i);
+        if let Some(int) = integer(hex, 16) {
+            return int;
         }
     } else if let Some(oct) = text.strip_prefix("0o") {
-        if let Ok(i) = i64::from_str_radix(oct, 8) {
-            return Value::Int(i);
+        if let Some(int) = integer(oct, 8) {
+            return int;
         }
     } else if is_int(text) {
-        return text.parse::<i64>().map_or_else(|_| Value::Float(text.parse().unwrap_or(f64::NAN)), Value::Int);
+        return integer(text, 10).unwrap_or_else(|| Value::Float(text.parse().unwrap_or(f64::NAN)));
     } else if is_float(text) {
         if let Ok(f) = text.parse::<f64>() {
             return Value::Float(f);
         }
     }
     Value::String(text.to_owned())
+}
+
+/// An integer in `i64`, or above it in `u64` (what JSON readers keep exact); `None` past that.
+fn integer(digits: &str, radix: u32) -> Option<Value> {
+    i64::from_str_radix(digits, radix)
+        .map(Value::Int)
+        .or_else(|_| u64::from_str_radix(digits, radix).map(Value::UInt))
+        .ok()
 }
 
 fn is_int(text: &str) -> bool {

@@ -47,6 +47,8 @@ fn every_value_kind_reads_as_its_json() {
     assert!(ok::<bool>("true"));
     assert_eq!(ok::<i64>("-9223372036854775808"), i64::MIN);
     assert_eq!(ok::<u64>("9223372036854775807"), 9_223_372_036_854_775_807);
+    assert_eq!(ok::<u64>("18446744073709551615"), u64::MAX);
+    assert_eq!(ok::<u64>("0xFFFFFFFFFFFFFFFF"), u64::MAX);
     assert_eq!(ok::<i128>("-5"), -5);
     assert_eq!(ok::<u8>("255"), 255);
     assert_eq!(ok::<f64>("7"), 7.0);
@@ -54,6 +56,23 @@ fn every_value_kind_reads_as_its_json() {
     assert_eq!(ok::<f64>("1e3"), 1000.0);
     assert_eq!(ok::<String>("'yes'"), "yes");
     assert_eq!(ok::<char>("x"), 'x');
+}
+
+/// Fuzz finding (`request` target): an integer above `i64::MAX` read back as a float, so a request
+/// value JSON holds exactly (`u64`) changed when its file was read from Git.
+#[test]
+fn integers_up_to_u64_max_stay_integers() {
+    let value: serde_json::Value = ok("big: 18446744073709551615\nabove: 18446744073709551616\nmin: -9223372036854775808\n");
+    assert_eq!(value["big"], json!(u64::MAX));
+    assert!(value["big"].is_u64());
+    // Past u64, JSON readers keep a float too (serde_json without arbitrary precision).
+    assert!(value["above"].is_f64());
+    assert_eq!(value["min"], json!(i64::MIN));
+    let root = pao_source::parse_yaml("n: !!int 18446744073709551615\nf: !!float 18446744073709551615\n");
+    assert!(root.errors.is_empty(), "{:?}", root.errors);
+    let json = root.root.expect("a tree").to_json();
+    assert_eq!(json["n"], json!(u64::MAX));
+    assert!(json["f"].is_f64());
 }
 
 #[test]
