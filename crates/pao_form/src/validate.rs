@@ -204,9 +204,30 @@ impl Validator {
                         });
                     }
                     Value::Null
-                } else {
+                } else if is_blank(&view.default) {
                     output.insert(view.id.clone(), view.default.clone());
                     view.default.clone()
+                } else {
+                    // The default is checked like a given value: what is stored must validate
+                    // again when read back. An invalid default is the catalog item's error
+                    // (pao-lint reports it); the requester can still choose a valid value.
+                    match field.check_present(&view.default) {
+                        Ok(value) => {
+                            output.insert(view.id.clone(), value.clone());
+                            value
+                        }
+                        Err(error) => {
+                            errors.push(FieldError {
+                                message: format!(
+                                    "{} needs a value: its default {} is not valid ({}); choose a value, and \
+                                     tell the item's owners to fix the default",
+                                    view.name, view.default, error.message
+                                ),
+                                ..error
+                            });
+                            Value::Null
+                        }
+                    }
                 }
             } else if field.is_empty_selection(raw) {
                 // Nothing chosen: a choice (no default), and like any empty value only `required`

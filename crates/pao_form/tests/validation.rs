@@ -181,6 +181,32 @@ fn defaults_and_normalised_values() {
     assert_eq!(outcome.values["ports"], json!([443, 80]));
 }
 
+/// Fuzz finding (`form` target): a default that is not one of the options was stored unchecked,
+/// so the stored values were refused when validated again (as the orchestrator does on read).
+#[test]
+fn an_invalid_default_is_never_stored() {
+    let form = form(
+        "          - { id: mode, name: Mode, type: select, options: [ENABLED, DISABLED], default: DISnd_ABLED }\n          \
+         - { id: size, name: Size, type: integer, default: 7, validation: { min: 10 } }",
+    );
+    let outcome = validate_request(&form, &values(&json!({})));
+    assert!(!outcome.valid);
+    assert!(outcome.values.is_empty(), "{:?}", outcome.values);
+    assert_eq!(
+        lines(&form, &json!({})),
+        [
+            "mode: Mode needs a value: its default \"DISnd_ABLED\" is not valid (Must be one of: ENABLED, DISABLED); \
+             choose a value, and tell the item's owners to fix the default",
+            "size: Size needs a value: its default 7 is not valid (Must be at least 10); choose a value, and tell the \
+             item's owners to fix the default",
+        ]
+    );
+    let given = values(&json!({ "mode": "ENABLED", "size": 12 }));
+    let outcome = validate_request(&form, &given);
+    assert!(outcome.valid, "{:?}", outcome.errors);
+    assert_eq!(validate_request(&form, &outcome.values), outcome, "stored values validate again unchanged");
+}
+
 #[test]
 fn item_messages_replace_constraint_messages_only() {
     let form = form(
@@ -256,7 +282,16 @@ fn an_empty_required_multiselect_is_missing() {
     );
     assert_eq!(lines(&form, &json!({ "zones": [] })), ["zones: Zones is required"]);
     assert_eq!(lines(&form, &json!({ "zones": ["b"] })), ["zones: Choose at least 2"]);
-    assert_eq!(validate_request(&form, &values(&json!({}))).values["zones"], json!(["a"]));
+    // The default is held to the field's rules too: one zone is fewer than minItems.
+    assert_eq!(
+        lines(&form, &json!({})),
+        ["zones: Zones needs a value: its default [\"a\"] is not valid (Choose at least 2); choose a value, and tell \
+          the item's owners to fix the default"]
+    );
+    let form = self::form(
+        "          - { id: zones, name: Zones, type: multiselect, required: true, options: [a, b], default: [a, b], validation: { minItems: 2 } }",
+    );
+    assert_eq!(validate_request(&form, &values(&json!({}))).values["zones"], json!(["a", "b"]));
 }
 
 #[test]
