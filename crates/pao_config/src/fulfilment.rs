@@ -187,6 +187,12 @@ pub struct ExecutorConfig {
     /// Attempt timeout of actions that set no `timeoutSeconds`.
     #[serde(default = "default_timeout_seconds")]
     pub default_timeout_seconds: u64,
+    /// Commit status contexts that mean "applied" for `terraform` actions polled on GitHub (a
+    /// context counts when it equals an entry or starts with it, so `atlantis/apply` also
+    /// covers Atlantis's per-project `atlantis/apply: <project>`). A plan's success is not an
+    /// apply, so `atlantis/plan` or an HCP Terraform speculative plan never completes an action.
+    #[serde(default = "default_terraform_applied_contexts")]
+    pub terraform_applied_contexts: Vec<String>,
 }
 
 impl Default for ExecutorConfig {
@@ -197,6 +203,7 @@ impl Default for ExecutorConfig {
             lease_seconds: default_lease_seconds(),
             poll_seconds: default_poll_seconds(),
             default_timeout_seconds: default_timeout_seconds(),
+            terraform_applied_contexts: default_terraform_applied_contexts(),
         }
     }
 }
@@ -215,4 +222,7 @@ fn default_poll_seconds() -> u64 {
 }
 fn default_timeout_seconds() -> u64 {
     60
+}
+fn default_terraform_applied_contexts() -> Vec<String> {
+    vec!["atlantis/apply".to_owned()]
 }

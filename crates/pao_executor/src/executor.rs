@@ -79,7 +79,6 @@ pub struct Executor {
     clock: Arc<dyn Clock>,
     worker: String,
     github: GithubApi,
-    followups: pao_git::FollowUps,
 }
 
 impl std::fmt::Debug for Executor {
@@ -133,7 +132,6 @@ impl Executor {
             catalog: Arc::clone(&app.catalog),
             config: Arc::clone(&app.config),
             log: FulfilmentLog::open(&app.state_repo)?,
-            followups: pao_git::FollowUps::open(&app.state_repo, app.backend.base_branch())?,
             leases: LeaseStore::open(&app.state_repo)?,
             environment: names.iter().filter_map(|n| std::env::var(n).ok().map(|v| (n.clone(), v))).collect(),
             engine: pao_vars::Engine::new(names),
@@ -601,7 +599,7 @@ impl Executor {
             github: &self.github,
             request: facts,
             now: self.now(),
-            followups: &self.followups,
+            backend: self.backend.as_ref(),
         }
     }
 

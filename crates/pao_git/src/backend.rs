@@ -559,6 +559,23 @@ pub trait StateBackend: Send + Sync {
     /// # Errors
     /// When there is no such change or it cannot be read.
     fn status_history(&self, id: &RequestId) -> Result<Vec<StatusEvent>, BackendError>;
+
+    /// Where the files of a request's action (`terraform`: `(path, content)`, paths checked by
+    /// the caller) stand: on the base branch as they are, or on the action's follow-up change
+    /// `pao/terraform/<request-id>/<action-id>`, which is created (one commit on the base tip,
+    /// with `message`) when neither holds them. Locally the follow-up is that branch; on GitHub
+    /// it is the branch and a pull request for it. Calling again (after a crash, or from a
+    /// racing worker) finds the same change instead of writing another.
+    ///
+    /// # Errors
+    /// [`BackendError::NoBaseBranch`] without a base branch, or a write failure.
+    fn place_follow_up(
+        &self,
+        id: &RequestId,
+        action: &str,
+        files: &[(String, String)],
+        message: &str,
+    ) -> Result<crate::FilesAt, BackendError>;
 }
 
 #[cfg(test)]

@@ -34,6 +34,8 @@ pub enum FilesAt {
         commit: String,
         /// Whether this call created it.
         created: bool,
+        /// The pull request for it, where the backend has pull requests (GitHub).
+        url: Option<String>,
     },
 }
 
@@ -51,7 +53,12 @@ impl FollowUps {
     /// When no repository is there.
     pub fn open(path: impl AsRef<Path>, base: &str) -> Result<Self, BackendError> {
         let repo = Repository::open(path.as_ref()).during("opening the state repository")?;
-        Ok(Self { git_dir: repo.path().to_path_buf(), base: base.to_owned() })
+        Ok(Self::at(repo.path().to_path_buf(), base))
+    }
+
+    /// Follow-ups of the repository whose Git directory is `git_dir`.
+    pub(crate) fn at(git_dir: PathBuf, base: &str) -> Self {
+        Self { git_dir, base: base.to_owned() }
     }
 
     /// The branch of a request's action.
@@ -95,7 +102,7 @@ impl FollowUps {
         let branch = Self::branch(id, action);
         let name = format!("refs/heads/{branch}");
         if let Ok(existing) = repo.refname_to_id(&name) {
-            return Ok(FilesAt::FollowUp { branch, commit: existing.to_string(), created: false });
+            return Ok(FilesAt::FollowUp { branch, commit: existing.to_string(), created: false, url: None });
         }
         let writing = "writing a follow-up commit";
         let mut update = TreeUpdateBuilder::new();
@@ -108,11 +115,11 @@ impl FollowUps {
         let signature = Signature::now("PAO", "pao@localhost").during(writing)?;
         let commit: Oid = repo.commit(None, &signature, &signature, &text, &tree, &[&base_commit]).during(writing)?;
         if create_exclusively(&repo, &name, commit, "pao: follow-up").during(writing)? {
-            return Ok(FilesAt::FollowUp { branch, commit: commit.to_string(), created: true });
+            return Ok(FilesAt::FollowUp { branch, commit: commit.to_string(), created: true, url: None });
         }
         // Another writer created it first: theirs stands.
         let existing = repo.refname_to_id(&name).during("reading a follow-up branch")?;
-        Ok(FilesAt::FollowUp { branch, commit: existing.to_string(), created: false })
+        Ok(FilesAt::FollowUp { branch, commit: existing.to_string(), created: false, url: None })
     }
 }
 
@@ -141,10 +148,13 @@ mod tests {
         let id = RequestId::parse("req-20260101-abcdef012345").unwrap();
         let files = vec![("infra/db/terraform.tfvars.json".to_owned(), "{\"size\": 1}\n".to_owned())];
         let first = followups.place(&id, "create_db", &files, "terraform: create_db\n\npao-x").unwrap();
-        let FilesAt::FollowUp { branch, commit, created: true } = first else { panic!("{first:?}") };
+        let FilesAt::FollowUp { branch, commit, created: true, .. } = first else { panic!("{first:?}") };
         assert_eq!(branch, "pao/terraform/req-20260101-abcdef012345/create_db");
         let again = followups.place(&id, "create_db", &files, "ignored").unwrap();
-        assert_eq!(again, FilesAt::FollowUp { branch: branch.clone(), commit: commit.clone(), created: false });
+        assert_eq!(
+            again,
+            FilesAt::FollowUp { branch: branch.clone(), commit: commit.clone(), created: false, url: None }
+        );
         // Merged: the base holds the files now.
         repo.reference("refs/heads/main", Oid::from_str(&commit).unwrap(), true, "merge").unwrap();
         assert_eq!(followups.place(&id, "create_db", &files, "ignored").unwrap(), FilesAt::Base(commit));

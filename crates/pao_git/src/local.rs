@@ -847,6 +847,16 @@ pub fn idempotency_digest(key: &str) -> String {
 }
 
 impl StateBackend for LocalBackend {
+    fn place_follow_up(
+        &self,
+        id: &RequestId,
+        action: &str,
+        files: &[(String, String)],
+        message: &str,
+    ) -> Result<crate::FilesAt, BackendError> {
+        crate::FollowUps::at(self.git_dir.clone(), &self.base).place(id, action, files, message)
+    }
+
     fn describe(&self) -> String {
         format!("local:{}", self.git_dir.display())
     }

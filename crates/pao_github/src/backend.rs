@@ -18,6 +18,8 @@ use serde_json::{Value, json};
 
 use crate::config::GithubConfig;
 
+mod followup;
+
 /// Label prefix of status labels (`pao:status:in_progress`).
 const STATUS_LABEL: &str = "pao:status:";
 /// Marker of the machine-readable block at the end of a pull request body.
@@ -551,6 +553,16 @@ fn open_for(pulls: &[Pull], key: &ResourceKey) -> Vec<(u64, String)> {
 }
 
 impl StateBackend for GithubBackend {
+    fn place_follow_up(
+        &self,
+        id: &RequestId,
+        action: &str,
+        files: &[(String, String)],
+        message: &str,
+    ) -> Result<pao_git::FilesAt, BackendError> {
+        self.block(self.place_follow_up_async(id, action, files, message))
+    }
+
     fn describe(&self) -> String {
         format!("github:{}/{} at {}", self.config.owner, self.config.repo, self.config.api_url)
     }

@@ -176,3 +176,61 @@ fn a_pull_request_without_the_pao_block_is_reported_not_fatal() {
     assert_eq!(listed.skipped[0].location, "pull request #2");
     assert!(listed.skipped[0].error.contains("no PAO block"), "{}", listed.skipped[0].error);
 }
+
+/// A `terraform` action's follow-up change is a branch and a pull request on GitHub; every step
+/// is find-or-create, so a call that failed half-way is completed by the next one, and a change
+/// merged into the base is found there.
+#[test]
+fn follow_up_changes_are_pull_requests() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (_, remote) = setup(tmp.path());
+    let (api, server) = mock::start(&remote);
+    let config = GithubConfig::new("acme/state", Some(&api), None, Some(mock::TOKEN.into())).unwrap();
+    let backend = GithubBackend::new(config).unwrap();
+    let id = pao_git::RequestId::parse("20261202-120000-ab12cd34").unwrap();
+    let files = vec![
+        ("infra/orders/main.tf.json".to_owned(), "{\"module\":{}}\n".to_owned()),
+        ("infra/orders/terraform.tfvars.json".to_owned(), "{\"size\":\"small\"}\n".to_owned()),
+    ];
+    let message = "terraform: create_db of request 20261202-120000-ab12cd34\n\nWrites both files.\n\npao-x.create_db";
+
+    // Opening the pull request fails once, after the branch exists: the next call opens it.
+    server.lock().unwrap().fail.push(("POST".into(), "pulls".into()));
+    let err = backend.place_follow_up(&id, "create_db", &files, message).unwrap_err();
+    assert!(matches!(&err, BackendError::Remote { status: 502, .. }), "{err}");
+    let branch = "pao/terraform/20261202-120000-ab12cd34/create_db";
+    let tip = git(&remote, &["rev-parse", branch]);
+    assert!(server.lock().unwrap().pulls.is_empty());
+
+    let placed = backend.place_follow_up(&id, "create_db", &files, message).unwrap();
+    let pao_git::FilesAt::FollowUp { branch: got, commit, created, url } = placed else { panic!("{placed:?}") };
+    assert_eq!((got.as_str(), commit.as_str(), created), (branch, tip.trim(), false), "the branch of the first call");
+    assert_eq!(url.as_deref(), Some("https://ghe.example.com/acme/state/pull/1"));
+    {
+        let mock = server.lock().unwrap();
+        assert_eq!(mock.pulls.len(), 1);
+        let pull = &mock.pulls[0];
+        assert_eq!(pull.title, "terraform: create_db of request 20261202-120000-ab12cd34");
+        assert_eq!((pull.head.as_str(), pull.base.as_str()), (branch, "main"));
+        assert!(pull.body.contains("pao-x.create_db"), "{}", pull.body);
+        assert_eq!(pull.labels, ["pao", "pao:terraform"]);
+    }
+    let content = git(&remote, &["show", &format!("{branch}:infra/orders/terraform.tfvars.json")]);
+    assert_eq!(content.trim_end(), "{\"size\":\"small\"}");
+    let log = git(&remote, &["log", "-1", "--format=%B", branch]);
+    assert!(log.contains("pao-x.create_db") && log.contains("Pao-Request-Id: 20261202-120000-ab12cd34"), "{log}");
+    assert_eq!(git(&remote, &["rev-parse", &format!("{branch}^")]), git(&remote, &["rev-parse", "main"]));
+
+    // Called again: the same change, nothing new written.
+    let again = backend.place_follow_up(&id, "create_db", &files, message).unwrap();
+    assert!(
+        matches!(&again, pao_git::FilesAt::FollowUp { commit: c, created: false, .. } if *c == commit),
+        "{again:?}"
+    );
+    assert_eq!(server.lock().unwrap().pulls.len(), 1);
+
+    // Once the team merges it, the base holds the files: nothing to write.
+    git(tmp.path(), &["--git-dir", remote.to_str().unwrap(), "update-ref", "refs/heads/main", &commit]);
+    let merged = backend.place_follow_up(&id, "create_db", &files, message).unwrap();
+    assert_eq!(merged, pao_git::FilesAt::Base(commit));
+}

@@ -62,7 +62,8 @@ fn every_value_kind_reads_as_its_json() {
 /// value JSON holds exactly (`u64`) changed when its file was read from Git.
 #[test]
 fn integers_up_to_u64_max_stay_integers() {
-    let value: serde_json::Value = ok("big: 18446744073709551615\nabove: 18446744073709551616\nmin: -9223372036854775808\n");
+    let value: serde_json::Value =
+        ok("big: 18446744073709551615\nabove: 18446744073709551616\nmin: -9223372036854775808\n");
     assert_eq!(value["big"], json!(u64::MAX));
     assert!(value["big"].is_u64());
     // Past u64, JSON readers keep a float too (serde_json without arbitrary precision).

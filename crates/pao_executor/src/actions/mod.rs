@@ -38,8 +38,8 @@ pub(crate) struct Env<'a> {
     pub(crate) request: &'a Value,
     /// Now, RFC 3339 (from the executor's clock).
     pub(crate) now: String,
-    /// Where `terraform` actions write their files.
-    pub(crate) followups: &'a pao_git::FollowUps,
+    /// Where `terraform` actions write their files (the base branch or a follow-up change).
+    pub(crate) backend: &'a dyn pao_git::StateBackend,
 }
 
 /// Where `github-workflow` actions call GitHub.

@@ -2,16 +2,18 @@
 //! repository for the team's own Terraform pipeline (Atlantis, HCP Terraform VCS runs, CI) to
 //! plan and apply, then waits for that pipeline's result.
 //!
-//! Where the files go ([`pao_git::FollowUps::place`]): when the base branch already holds them
+//! Where the files go ([`pao_git::StateBackend::place_follow_up`]): when the base branch already holds them
 //! as rendered (they came with the request's pull request, or an earlier follow-up was merged)
 //! nothing is written; otherwise (they read outputs of earlier actions, or the base moved) a
-//! follow-up change `pao/terraform/<request-id>/<action-id>` writes them. Either way the
+//! follow-up change `pao/terraform/<request-id>/<action-id>` writes them (locally that branch;
+//! with the GitHub backend the branch and a pull request for it). Either way the
 //! commit message and the outputs carry the label `pao-<request-id>.<action-id>`.
 //!
 //! Completion: `/webhooks/terraform` (an HCP Terraform run notification whose run message
 //! holds the label; [`run_state`]), or polling the commit's statuses on GitHub
-//! (`GET /repos/<[github] repository>/commits/<sha>/status`, the statuses whose context names
-//! Terraform or Atlantis; [`status_state`]).
+//! (`GET /repos/<[github] repository>/commits/<sha>/status`: the contexts of `[executor]
+//! terraform-applied-contexts`, default `atlantis/apply`, succeed; a Terraform or Atlantis
+//! context fails; [`status_state`]).
 
 mod request;
 #[cfg(test)]
@@ -52,7 +54,7 @@ pub(crate) async fn run(config: &TerraformConfig, env: &Env<'_>) -> Result<Done,
         "terraform: {action} of request {id}\n\nWrites {} for the Terraform pipeline.\n\n{label}",
         names.join(", ")
     );
-    let placed = env.followups.place(&id, action, &files, &message).map_err(|err| {
+    let placed = env.backend.place_follow_up(&id, action, &files, &message).map_err(|err| {
         ActionError::fatal(format!("terraform action `{action}`: cannot write {}: {err}", config.path))
     })?;
     let mut outputs = Map::new();
@@ -61,8 +63,11 @@ pub(crate) async fn run(config: &TerraformConfig, env: &Env<'_>) -> Result<Done,
     outputs.insert("label".into(), label.clone().into());
     let commit = match placed {
         pao_git::FilesAt::Base(commit) => commit,
-        pao_git::FilesAt::FollowUp { branch, commit, .. } => {
+        pao_git::FilesAt::FollowUp { branch, commit, url, .. } => {
             outputs.insert("branch".into(), branch.into());
+            if let Some(url) = url {
+                outputs.insert("pullRequest".into(), url.into());
+            }
             commit
         }
     };
@@ -82,7 +87,7 @@ pub(crate) async fn poll(reference: &Reference, env: &Env<'_>) -> Result<Option<
     let call = super::github_workflow::call(env, "GET", &path)?;
     let answer = env.http.send(&call).await?;
     let statuses = answer.json().and_then(|json| json.get("statuses").cloned()).unwrap_or_default();
-    match status_state(&statuses) {
+    match status_state(&statuses, &env.config.executor.terraform_applied_contexts) {
         RunState::Running => Ok(None),
         RunState::Applied(context) => {
             let mut outputs = Map::new();

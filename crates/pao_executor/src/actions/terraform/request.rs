@@ -42,23 +42,25 @@ pub fn run_state(payload: &Value) -> RunState {
     }
 }
 
-/// GitHub commit statuses (`statuses` of `GET /repos/.../commits/<sha>/status`) whose context
-/// names Terraform or Atlantis (`atlantis/apply`, `Terraform Cloud/acme/db`): any `failure` or
-/// `error` fails; all `success` (at least one) succeeds; otherwise still running.
-pub fn status_state(statuses: &Value) -> RunState {
-    let relevant: Vec<&Value> = statuses
-        .as_array()
-        .map(|list| {
-            list.iter()
-                .filter(|s| {
-                    let context = s.get("context").and_then(Value::as_str).unwrap_or_default().to_lowercase();
-                    context.contains("terraform") || context.contains("atlantis")
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+/// The state of a commit's GitHub statuses (`GET /repos/{repo}/commits/{sha}/status`,
+/// `statuses`) for a Terraform pipeline: a `failure` or `error` of any Terraform or Atlantis
+/// context (a failed plan never applies) or of an `applied` context fails; every status whose
+/// context is one of `applied` (equal, or starting with it: `atlantis/apply: infra/orders`)
+/// succeeding applies; anything else, a successful plan included, is still running.
+pub fn status_state(statuses: &Value, applied: &[String]) -> RunState {
     let field = |s: &Value, key: &str| s.get(key).and_then(Value::as_str).unwrap_or_default().to_owned();
-    if let Some(bad) = relevant.iter().find(|s| matches!(field(s, "state").as_str(), "failure" | "error")) {
+    let is_applied = |s: &Value| {
+        let context = field(s, "context");
+        applied.iter().any(|entry| !entry.is_empty() && context.starts_with(entry.as_str()))
+    };
+    let is_terraform = |s: &Value| {
+        let context = field(s, "context").to_lowercase();
+        context.contains("terraform") || context.contains("atlantis") || is_applied(s)
+    };
+    let list = statuses.as_array().map(Vec::as_slice).unwrap_or_default();
+    if let Some(bad) =
+        list.iter().find(|s| is_terraform(s) && matches!(field(s, "state").as_str(), "failure" | "error"))
+    {
         return RunState::Failed(format!(
             "{} reported {}: {}",
             field(bad, "context"),
@@ -66,8 +68,9 @@ pub fn status_state(statuses: &Value) -> RunState {
             field(bad, "description")
         ));
     }
-    if !relevant.is_empty() && relevant.iter().all(|s| field(s, "state") == "success") {
-        let contexts: Vec<String> = relevant.iter().map(|s| field(s, "context")).collect();
+    let applies: Vec<&Value> = list.iter().filter(|s| is_applied(s)).collect();
+    if !applies.is_empty() && applies.iter().all(|s| field(s, "state") == "success") {
+        let contexts: Vec<String> = applies.iter().map(|s| field(s, "context")).collect();
         return RunState::Applied(contexts.join(", "));
     }
     RunState::Running

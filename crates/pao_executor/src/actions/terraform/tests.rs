@@ -53,8 +53,9 @@ fn run_notifications_map_to_outcomes() {
 }
 
 #[test]
-fn only_terraform_and_atlantis_statuses_count() {
+fn only_the_applied_contexts_complete_and_any_terraform_failure_fails() {
     use super::{RunState, status_state};
+    let applied = vec!["atlantis/apply".to_owned()];
     let statuses = |apply: &str| {
         json!([
             { "context": "ci/lint", "state": "failure", "description": "lint" },
@@ -62,15 +63,37 @@ fn only_terraform_and_atlantis_statuses_count() {
             { "context": "atlantis/apply", "state": apply, "description": "1 resource failed" }
         ])
     };
-    assert_eq!(status_state(&statuses("pending")), RunState::Running);
-    assert_eq!(status_state(&statuses("success")), RunState::Applied("atlantis/plan, atlantis/apply".into()));
+    assert_eq!(status_state(&statuses("pending"), &applied), RunState::Running);
+    assert_eq!(status_state(&statuses("success"), &applied), RunState::Applied("atlantis/apply".into()));
     assert_eq!(
-        status_state(&statuses("error")),
+        status_state(&statuses("error"), &applied),
         RunState::Failed("atlantis/apply reported error: 1 resource failed".into())
     );
-    assert_eq!(status_state(&json!([{ "context": "ci/test", "state": "success" }])), RunState::Running);
+    // A successful plan is not an apply (Atlantis plans before merge, applies on comment).
+    let planned = json!([{ "context": "atlantis/plan", "state": "success" }]);
+    assert_eq!(status_state(&planned, &applied), RunState::Running);
+    // Per-project contexts are covered by their prefix; all must succeed.
+    let projects = |second: &str| {
+        json!([
+            { "context": "atlantis/apply: infra/orders", "state": "success" },
+            { "context": "atlantis/apply: infra/billing", "state": second }
+        ])
+    };
+    assert_eq!(status_state(&projects("pending"), &applied), RunState::Running);
+    assert_eq!(
+        status_state(&projects("success"), &applied),
+        RunState::Applied("atlantis/apply: infra/orders, atlantis/apply: infra/billing".into())
+    );
+    assert_eq!(status_state(&json!([{ "context": "ci/test", "state": "success" }]), &applied), RunState::Running);
+    // A failed plan never applies, whatever the configuration says.
     assert!(matches!(
-        status_state(&json!([{ "context": "Terraform Cloud/acme/db", "state": "failure" }])),
+        status_state(&json!([{ "context": "Terraform Cloud/acme/db", "state": "failure" }]), &applied),
         RunState::Failed(_)
     ));
+    // A pipeline of one's own: its context configured.
+    let own = vec!["deploy/terraform-apply".to_owned()];
+    let ci = json!([{ "context": "deploy/terraform-apply", "state": "success" }]);
+    assert_eq!(status_state(&ci, &own), RunState::Applied("deploy/terraform-apply".into()));
+    assert_eq!(status_state(&ci, &applied), RunState::Running, "not a configured context");
+    assert_eq!(status_state(&ci, &[String::new()]), RunState::Running, "an empty entry matches nothing");
 }
