@@ -19,10 +19,22 @@ pub fn to_yaml(value: &Value) -> String {
     out
 }
 
+/// YAML limits an implicit (`key: value`) key to 1024 characters; longer keys are written as
+/// explicit keys (`? key` then `: value`), with room to spare for the quotes.
+const IMPLICIT_KEY_LIMIT: usize = 1000;
+
 fn write_map(out: &mut String, map: &serde_json::Map<String, Value>, indent: usize) {
     for (key, value) in map {
         out.push_str(&" ".repeat(indent));
-        out.push_str(&string_text(key));
+        let key = string_text(key);
+        if key.chars().count() > IMPLICIT_KEY_LIMIT {
+            out.push_str("? ");
+            out.push_str(&key);
+            out.push('\n');
+            out.push_str(&" ".repeat(indent));
+        } else {
+            out.push_str(&key);
+        }
         out.push(':');
         write_child(out, value, indent);
     }
@@ -102,6 +114,24 @@ fn looks_numeric(s: &str) -> bool {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// Fuzz finding (`request` target): a key longer than YAML's 1024-character limit for
+    /// implicit keys (here 1,500 control characters, six characters each when escaped) was
+    /// written as `key: value` and did not read back.
+    #[test]
+    fn long_keys_are_written_as_explicit_keys() {
+        let long = format!("e{}alues", "\u{1e}".repeat(250));
+        let plain = "k".repeat(1500);
+        let value = json!({
+            "values": { &long: null, "short": 1, &plain: { "nested": [1, { &long: "x", "after": true }] } },
+            "list": [{ &plain: "first key on the dash line" }],
+        });
+        let text = to_yaml(&value);
+        assert!(text.contains("\n  ? \"e\\u001e"), "{text}");
+        let parsed = pao_source::parse_yaml(&text);
+        assert!(parsed.errors.is_empty(), "{text}\n{:?}", parsed.errors);
+        assert_eq!(parsed.root.expect("a tree").to_json(), value, "{text}");
+    }
 
     /// Fuzz finding (`request` target): `u64` values above `i64::MAX` read back as floats.
     #[test]
