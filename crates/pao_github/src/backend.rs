@@ -229,6 +229,19 @@ impl GithubBackend {
         self.client.post(route, Some(body)).await
     }
 
+    /// Creates a blob per `(path, content)`; the tree entries that add them.
+    async fn blob_entries(&self, files: &[(String, String)]) -> Result<Vec<Value>, BackendError> {
+        let mut entries = Vec::with_capacity(files.len());
+        for (path, content) in files {
+            let blob: GitObject = self
+                .post(&self.repo_route("git/blobs"), &json!({ "content": content, "encoding": "utf-8" }))
+                .await
+                .map_err(|e| remote("create blob", &e))?;
+            entries.push(json!({ "path": path, "mode": "100644", "type": "blob", "sha": blob.sha }));
+        }
+        Ok(entries)
+    }
+
     async fn branch_sha(&self, branch: &str) -> Result<Option<String>, BackendError> {
         let route = self.repo_route(&format!("git/ref/heads/{}", encode_path(branch)));
         match self.get::<GitRef>(&route).await {
@@ -376,13 +389,7 @@ impl GithubBackend {
             }
         };
         let mut entries = vec![entry];
-        for (extra, content) in &spec.extra_files {
-            let blob: GitObject = self
-                .post(&self.repo_route("git/blobs"), &json!({ "content": content, "encoding": "utf-8" }))
-                .await
-                .map_err(|e| remote("create blob", &e))?;
-            entries.push(json!({ "path": extra, "mode": "100644", "type": "blob", "sha": blob.sha }));
-        }
+        entries.extend(self.blob_entries(&spec.extra_files).await?);
         let tree: GitObject = self
             .post(&self.repo_route("git/trees"), &json!({ "base_tree": base.tree.sha, "tree": entries }))
             .await

@@ -63,14 +63,7 @@ impl GithubBackend {
             .get(&self.repo_route(&format!("git/commits/{base_sha}")))
             .await
             .map_err(|e| remote("read base commit", &e))?;
-        let mut entries = Vec::new();
-        for (path, content) in files {
-            let blob: GitObject = self
-                .post(&self.repo_route("git/blobs"), &json!({ "content": content, "encoding": "utf-8" }))
-                .await
-                .map_err(|e| remote("create blob", &e))?;
-            entries.push(json!({ "path": path, "mode": "100644", "type": "blob", "sha": blob.sha }));
-        }
+        let entries = self.blob_entries(files).await?;
         let tree: GitObject = self
             .post(&self.repo_route("git/trees"), &json!({ "base_tree": base.tree.sha, "tree": entries }))
             .await
