@@ -418,27 +418,25 @@ impl Executor {
             None => (1, false),
         };
         loop {
+            // The record of how this attempt ended.
+            let finished = |outcome, error, retryable, backoff_seconds, reference, outputs| Record::AttemptFinished {
+                list,
+                action: action.id.clone(),
+                attempt,
+                outcome,
+                error,
+                retryable,
+                backoff_seconds,
+                reference,
+                outputs,
+                at: self.now(),
+            };
             let typed = match self.render(request, secrets, state, list, index, action).await {
                 Ok(typed) => typed,
                 Err(err) => {
                     let error = masker.mask(&err.message);
-                    self.append(
-                        id,
-                        &masker,
-                        state,
-                        &Record::AttemptFinished {
-                            list,
-                            action: action.id.clone(),
-                            attempt,
-                            outcome: Outcome::Failed,
-                            error: Some(error.clone()),
-                            retryable: false,
-                            backoff_seconds: None,
-                            reference: None,
-                            outputs: Map::new(),
-                            at: self.now(),
-                        },
-                    )?;
+                    let record = finished(Outcome::Failed, Some(error.clone()), false, None, None, Map::new());
+                    self.append(id, &masker, state, &record)?;
                     return Ok(Step::Fail(error));
                 }
             };
@@ -461,66 +459,28 @@ impl Executor {
             resumed = false;
             match result {
                 Ok(Done::Completed { outputs, reference }) => {
-                    self.append(
-                        id,
-                        &masker,
-                        state,
-                        &Record::AttemptFinished {
-                            list,
-                            action: action.id.clone(),
-                            attempt,
-                            outcome: Outcome::Succeeded,
-                            error: None,
-                            retryable: false,
-                            backoff_seconds: None,
-                            reference,
-                            outputs,
-                            at: self.now(),
-                        },
-                    )?;
+                    let record = finished(Outcome::Succeeded, None, false, None, reference, outputs);
+                    self.append(id, &masker, state, &record)?;
                     return Ok(Step::Next);
                 }
                 Ok(Done::Waiting { outputs, reference }) => {
-                    self.append(
-                        id,
-                        &masker,
-                        state,
-                        &Record::AttemptFinished {
-                            list,
-                            action: action.id.clone(),
-                            attempt,
-                            outcome: Outcome::Waiting,
-                            error: None,
-                            retryable: false,
-                            backoff_seconds: None,
-                            reference: Some(reference.clone()),
-                            outputs,
-                            at: self.now(),
-                        },
-                    )?;
+                    let record = finished(Outcome::Waiting, None, false, None, Some(reference.clone()), outputs);
+                    self.append(id, &masker, state, &record)?;
                     return Ok(Step::Wait);
                 }
                 Err(err) => {
                     let error = masker.mask(&err.message);
                     let again = err.retryable && attempt < policy.max_attempts;
                     let pause = again.then(|| policy.backoff(attempt, err.retry_after, jitter_unit()));
-                    self.append(
-                        id,
-                        &masker,
-                        state,
-                        &Record::AttemptFinished {
-                            list,
-                            action: action.id.clone(),
-                            attempt,
-                            outcome: Outcome::Failed,
-                            error: Some(error.clone()),
-                            retryable: err.retryable,
-                            backoff_seconds: pause.map(|p| p.as_secs_f64()),
-                            reference: None,
-                            outputs: Map::new(),
-                            at: self.now(),
-                        },
-                    )?;
+                    let record = finished(
+                        Outcome::Failed,
+                        Some(error.clone()),
+                        err.retryable,
+                        pause.map(|p| p.as_secs_f64()),
+                        None,
+                        Map::new(),
+                    );
+                    self.append(id, &masker, state, &record)?;
                     let Some(pause) = pause else {
                         let error = if err.retryable { format!("{error} (after {attempt} attempts)") } else { error };
                         return Ok(Step::Fail(error));
