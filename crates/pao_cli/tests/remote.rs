@@ -193,6 +193,16 @@ fn refusals_exit_1_with_the_servers_message_and_an_unreachable_server_exits_2() 
     let merge = pao(state.path(), Some(ALICE), &["request", "merge", "req-x", "--api", &base]);
     assert_eq!(merge.status.code(), Some(2));
     assert!(stderr(&merge).contains("the API does not merge"), "{}", stderr(&merge));
+    // The server takes the requester from the token: --user and --email are refused.
+    for verb in
+        [&submit[..], &["request", "decommission", "--api", &base, "--item", "x", "--resource", "y", "--team", "dba"]]
+    {
+        let mut args = verb.to_vec();
+        args.extend(["--user", "mallory"]);
+        let out = pao(state.path(), Some(ALICE), &args);
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(stderr(&out).contains("--user and --email do not apply with --api"), "{}", stderr(&out));
+    }
 }
 
 /// `--sigv4` signs every call for API Gateway (a recording server stands in for it): the AWS

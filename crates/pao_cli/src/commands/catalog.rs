@@ -9,9 +9,9 @@ use clap::{Args, Subcommand};
 use pao_client::{ApiClient, ClientError, Method, query_value, segment};
 use serde_json::{Value, json};
 
+use crate::ExitStatus;
 use crate::commands::remote::RemoteArgs;
 use crate::commands::request::{RepositoryArgs, pretty};
-use crate::{ExitStatus, print_stdout};
 
 /// `pao catalog` options.
 #[derive(Debug, Args)]
@@ -140,17 +140,12 @@ pub fn run(args: CatalogArgs) -> anyhow::Result<ExitStatus> {
             api.get_all("/catalog/validation-errors").map(|errors| validation_text(&errors, json))
         }
     };
-    match result {
-        Ok(text) => {
-            print_stdout(&text)?;
-            Ok(ExitStatus::Success)
-        }
-        Err(ClientError::Api(err)) => {
-            crate::commands::remote::refused(&err, json)?;
-            Ok(ExitStatus::Failure)
-        }
-        Err(other) => Err(other.into()),
-    }
+    let result = match result {
+        Ok(text) => Ok(text),
+        Err(ClientError::Api(err)) => Err(err),
+        Err(other) => return Err(other.into()),
+    };
+    super::answer(result, |err| super::remote::refused(err, json))
 }
 
 /// The API over the local repositories, in this process, as the local user (who can read the

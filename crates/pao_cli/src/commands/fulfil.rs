@@ -88,16 +88,7 @@ pub fn run(app: &pao_app::App, command: FulfilCommand, user: &str, json: bool) -
             }
         }
     });
-    match result {
-        Ok(text) => {
-            print_stdout(&text)?;
-            Ok(ExitStatus::Success)
-        }
-        Err(err) => {
-            refused(&err, json)?;
-            Ok(ExitStatus::Failure)
-        }
-    }
+    super::answer(result, |err| refused(err, json))
 }
 
 async fn logs(executor: &Executor, id: &str, follow: bool, json: bool) -> Result<String, ExecError> {

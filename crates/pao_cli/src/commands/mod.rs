@@ -35,3 +35,21 @@ pub fn dispatch(cli: PaoCli) -> anyhow::Result<ExitStatus> {
         PaoCommand::Worker(args) => worker::run(&args),
     }
 }
+
+/// Ends a command that answers or refuses: prints the answer (exit 0), or reports the refusal
+/// with `refuse` (exit 1).
+pub(crate) fn answer<E>(
+    result: Result<String, E>,
+    refuse: impl FnOnce(&E) -> anyhow::Result<()>,
+) -> anyhow::Result<ExitStatus> {
+    match result {
+        Ok(text) => {
+            crate::print_stdout(&text)?;
+            Ok(ExitStatus::Success)
+        }
+        Err(err) => {
+            refuse(&err)?;
+            Ok(ExitStatus::Failure)
+        }
+    }
+}

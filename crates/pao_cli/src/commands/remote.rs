@@ -94,17 +94,12 @@ fn read<T: serde::de::DeserializeOwned>(value: Value, what: &str) -> Result<T, F
 /// # Errors
 /// When the server could not be asked (exit 2).
 fn finish(result: Result<String, Failure>, json: bool) -> anyhow::Result<ExitStatus> {
-    match result {
-        Ok(text) => {
-            print_stdout(&text)?;
-            Ok(ExitStatus::Success)
-        }
-        Err(Failure::Refused(err)) => {
-            refused(&err, json)?;
-            Ok(ExitStatus::Failure)
-        }
-        Err(Failure::Broken(err)) => Err(err),
-    }
+    let result = match result {
+        Ok(text) => Ok(text),
+        Err(Failure::Refused(err)) => Err(err),
+        Err(Failure::Broken(err)) => return Err(err),
+    };
+    super::answer(result, |err| refused(err, json))
 }
 
 #[allow(clippy::print_stderr)]
@@ -135,15 +130,26 @@ pub fn run_request(client: &ApiClient, command: RequestCommand, json: bool) -> a
     finish(request(client, command, json), json)
 }
 
+/// Refuses `--user`/`--email` with `--api`: the server knows the caller from the token.
+fn no_identity_flags(who: &super::request::WhoArgs) -> Result<(), Failure> {
+    if who.user.is_some() || who.email.is_some() {
+        return Err(Failure::Broken(anyhow::anyhow!(
+            "--user and --email do not apply with --api: the server takes the requester from the token \
+             (PAO_TOKEN); drop them"
+        )));
+    }
+    Ok(())
+}
+
+/// The `Idempotency-Key` header, when a key was given.
+fn idempotency_header(key: Option<&str>) -> Vec<(&'static str, &str)> {
+    key.filter(|k| !k.is_empty()).map(|k| vec![("idempotency-key", k)]).unwrap_or_default()
+}
+
 fn request(client: &ApiClient, command: RequestCommand, json: bool) -> Result<String, Failure> {
     match command {
         RequestCommand::Submit(submit) => {
-            if submit.who.user.is_some() || submit.who.email.is_some() {
-                return Err(Failure::Broken(anyhow::anyhow!(
-                    "--user and --email do not apply with --api: the server takes the requester from the token \
-                     (PAO_TOKEN); drop them"
-                )));
-            }
+            no_identity_flags(&submit.who)?;
             let bytes = pao_source::read_bounded(&submit.values, pao_source::MAX_INPUT_BYTES)
                 .with_context(|| format!("cannot read values file {}", submit.values.display()))?;
             let values = pao_form::parse_values(&bytes)
@@ -159,9 +165,7 @@ fn request(client: &ApiClient, command: RequestCommand, json: bool) -> Result<St
                     HintArg::Automated => "automated",
                 });
             }
-            let key = submit.idempotency_key.unwrap_or_default();
-            let headers: Vec<(&str, &str)> =
-                if key.is_empty() { Vec::new() } else { vec![("idempotency-key", key.as_str())] };
+            let headers = idempotency_header(submit.idempotency_key.as_deref());
             let answer = client.call(Method::Post, "/requests", Some(&body), &headers)?;
             Ok(submitted(&read::<Submitted>(answer, "a submitted request")?, json))
         }
@@ -211,11 +215,7 @@ fn request(client: &ApiClient, command: RequestCommand, json: bool) -> Result<St
         RequestCommand::Abort { id, reason } => verb(client, &id, "abort", Some(reason), json),
         RequestCommand::Escalate { id, reason } => verb(client, &id, "escalate", Some(reason), json),
         RequestCommand::Decommission(decommission) => {
-            if decommission.who.user.is_some() || decommission.who.email.is_some() {
-                return Err(Failure::Broken(anyhow::anyhow!(
-                    "--user and --email do not apply with --api: the server takes the requester from the token; drop them"
-                )));
-            }
+            no_identity_flags(&decommission.who)?;
             // The API decommissions by the id of a request for the resource: the newest one.
             let path = format!("/requests?team={}", query_value(&decommission.team));
             let requests: Vec<RequestView> = read(Value::Array(client.get_all(&path)?), "a list of requests")?;
@@ -231,9 +231,7 @@ fn request(client: &ApiClient, command: RequestCommand, json: bool) -> Result<St
                     decommission.team
                 )));
             };
-            let key = decommission.idempotency_key.unwrap_or_default();
-            let headers: Vec<(&str, &str)> =
-                if key.is_empty() { Vec::new() } else { vec![("idempotency-key", key.as_str())] };
+            let headers = idempotency_header(decommission.idempotency_key.as_deref());
             let answer = client.call(Method::Delete, &format!("/requests/{}", segment(&latest.id)), None, &headers)?;
             Ok(submitted(&read::<Submitted>(answer, "a decommission request")?, json))
         }

@@ -317,16 +317,7 @@ pub fn run(args: RequestArgs) -> anyhow::Result<ExitStatus> {
         | RequestCommand::Status { .. }
         | RequestCommand::Logs { .. } => unreachable!("handled by commands::fulfil"),
     };
-    match result {
-        Ok(text) => {
-            print_stdout(&text)?;
-            Ok(ExitStatus::Success)
-        }
-        Err(err) => {
-            refused(&err, json)?;
-            Ok(ExitStatus::Failure)
-        }
-    }
+    super::answer(result, |err| refused(err, json))
 }
 
 fn requester(who: &WhoArgs) -> Requester {
