@@ -13,27 +13,7 @@ use pao_testutil::http::{MockServer, Reply};
 
 fn item(one: &str, two: &str, three: &str) -> String {
     format!(
-        r#"apiVersion: pao/v1
-kind: CatalogItem
-metadata:
-  id: pgsql
-  name: PostgreSQL
-  description: Managed PostgreSQL
-  version: 1.0.0
-  category: databases
-  owner: {{ team: dba, contact: dba@example.com }}
-  lifecycle: {{ status: stable }}
-presentation:
-  form:
-    groups:
-      - id: basic
-        name: Basic
-        fields:
-          - id: instanceName
-            name: Instance Name
-            type: string
-            required: true
-fulfillment:
+        r#"{head}fulfillment:
   strategy: automated
   automated:
     actions:
@@ -57,7 +37,8 @@ fulfillment:
         config:
           method: PUT
           url: "{three}/three"
-"#
+"#,
+        head = pao_testutil::item_head("pgsql", "PostgreSQL")
     )
 }
 

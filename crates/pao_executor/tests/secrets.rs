@@ -24,27 +24,7 @@ const SECRET_VALUES: &[(&str, &str)] = &[
 
 fn item(rest: &str, hook: &str, gh_repo: &str) -> String {
     format!(
-        r#"apiVersion: pao/v1
-kind: CatalogItem
-metadata:
-  id: pgsql
-  name: PostgreSQL
-  description: Managed PostgreSQL
-  version: 1.0.0
-  category: databases
-  owner: {{ team: dba, contact: dba@example.com }}
-  lifecycle: {{ status: stable }}
-presentation:
-  form:
-    groups:
-      - id: basic
-        name: Basic
-        fields:
-          - id: instanceName
-            name: Instance Name
-            type: string
-            required: true
-fulfillment:
+        r#"{head}fulfillment:
   strategy: failover
   automated:
     actions:
@@ -90,7 +70,8 @@ fulfillment:
           issueType: Task
           summary: "Create {{{{ fields.instanceName }}}}"
           description: "Password {{{{ secrets.db_password }}}}; failed: {{{{ failure.action }}}}: {{{{ failure.error }}}}"
-"#
+"#,
+        head = pao_testutil::item_head("pgsql", "PostgreSQL")
     )
 }
 

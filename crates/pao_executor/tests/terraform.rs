@@ -10,30 +10,7 @@ use support::{MapSecrets, clock, executor, merged_request, world};
 
 fn item(variables: &str) -> String {
     format!(
-        r#"apiVersion: pao/v1
-kind: CatalogItem
-metadata:
-  id: pgsql
-  name: PostgreSQL
-  description: Managed PostgreSQL
-  version: 1.0.0
-  category: databases
-  owner:
-    team: dba
-    contact: dba@example.com
-  lifecycle:
-    status: stable
-presentation:
-  form:
-    groups:
-      - id: basic
-        name: Basic
-        fields:
-          - id: instanceName
-            name: Instance Name
-            type: string
-            required: true
-fulfillment:
+        r#"{head}fulfillment:
   strategy: automated
   automated:
     actions:
@@ -43,7 +20,8 @@ fulfillment:
         config:
           path: "db/{{{{ fields.instanceName }}}}"
           variables: {variables}
-"#
+"#,
+        head = pao_testutil::item_head("pgsql", "PostgreSQL")
     )
 }
 

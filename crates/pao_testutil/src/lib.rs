@@ -57,3 +57,15 @@ pub fn write(root: &Path, path: &str, text: &str) {
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().expect("workspace root")
 }
+
+/// The head of a catalog item, `apiVersion` through `presentation`: item `id` named `name`
+/// (version 1.0.0, category `databases`, owned by team `dba`) whose form has one required text
+/// field, `instanceName`. Tests append their own `fulfillment:` block.
+pub fn item_head(id: &str, name: &str) -> String {
+    format!(
+        "apiVersion: pao/v1\nkind: CatalogItem\nmetadata:\n  id: {id}\n  name: {name}\n  description: {name}, a test item\n  \
+         version: 1.0.0\n  category: databases\n  owner:\n    team: dba\n    contact: dba@example.com\n  lifecycle:\n    \
+         status: stable\npresentation:\n  form:\n    groups:\n      - id: basic\n        name: Basic\n        fields:\n          \
+         - id: instanceName\n            name: Instance Name\n            type: string\n            required: true\n"
+    )
+}

@@ -139,30 +139,7 @@ pub fn jira_toml(jira_url: &str, extra: &str) -> String {
 /// manual `ticket` (jira-ticket).
 pub fn item(rest: &str, hook: &str, strategy: &str, retry: &str) -> String {
     format!(
-        r#"apiVersion: pao/v1
-kind: CatalogItem
-metadata:
-  id: pgsql
-  name: PostgreSQL
-  description: Managed PostgreSQL
-  version: 1.0.0
-  category: databases
-  owner:
-    team: dba
-    contact: dba@example.com
-  lifecycle:
-    status: stable
-presentation:
-  form:
-    groups:
-      - id: basic
-        name: Basic
-        fields:
-          - id: instanceName
-            name: Instance Name
-            type: string
-            required: true
-fulfillment:
+        r#"{head}fulfillment:
   strategy: {strategy}
   automated:
     actions:
@@ -200,7 +177,8 @@ fulfillment:
           summary: "Create {{{{ fields.instanceName }}}}"
           description: "Please create {{{{ fields.instanceName }}}} (automated step {{{{ failure.action }}}} failed at {{{{ failure.timestamp }}}}: {{{{ failure.error }}}})"
           labels: [pao]
-"#
+"#,
+        head = pao_testutil::item_head("pgsql", "PostgreSQL")
     )
 }
 
