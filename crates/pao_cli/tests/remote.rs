@@ -299,3 +299,27 @@ fn status_watch_follows_the_request_until_it_settles() {
         }
     }
 }
+
+/// `pao catalog` on the local repositories reads no secret, so a `[secrets]` Vault whose token
+/// this shell lacks does not stop it (`pao serve`, which executes, still refuses to start).
+#[test]
+fn local_catalog_commands_need_no_secrets_provider() {
+    let state = tempfile::tempdir().expect("tempdir");
+    state_repo(state.path());
+    let config = std::fs::read_to_string(state.path().join("pao.toml")).expect("pao.toml");
+    pao_testutil::write(
+        state.path(),
+        "pao.toml",
+        &format!("{config}\n[secrets]\nprovider = \"vault\"\nvault-url = \"http://127.0.0.1:9\"\n"),
+    );
+    let mut list = Command::new(env!("CARGO_BIN_EXE_pao"));
+    list.current_dir(state.path()).env_remove("VAULT_TOKEN").args(["catalog", "list"]);
+    let out = list.output().expect("pao runs");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("postgresql-standard"), "{}", stdout(&out));
+    let mut serve = Command::new(env!("CARGO_BIN_EXE_pao"));
+    serve.current_dir(state.path()).env_remove("VAULT_TOKEN").args(["serve", "--addr", "127.0.0.1:0"]);
+    let out = serve.output().expect("pao runs");
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("VAULT_TOKEN"), "{}", stderr(&out));
+}

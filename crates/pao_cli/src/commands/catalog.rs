@@ -152,7 +152,14 @@ pub fn run(args: CatalogArgs) -> anyhow::Result<ExitStatus> {
 /// repositories anyway), with the catalog loaded.
 fn local(repository: &RepositoryArgs) -> anyhow::Result<Api> {
     let app = pao_app::App::open(&repository.options())?;
-    let server = pao_server::Server::new(&app, pao_server::WebhookSecrets::default())
+    // Reading the catalog executes nothing and reads no secret: whatever `[secrets]` says (a
+    // Vault whose VAULT_TOKEN this shell does not have) must not stop it.
+    let options = pao_executor::ExecutorOptions {
+        secrets: Some(std::sync::Arc::new(pao_executor::EnvSecrets)),
+        ..pao_executor::ExecutorOptions::default()
+    };
+    let executor = std::sync::Arc::new(pao_executor::Executor::new(&app, options)?);
+    let server = pao_server::Server::with_executor(&app, pao_server::WebhookSecrets::default(), executor)
         .context("the configuration's [auth] table is invalid")?;
     let runtime = crate::commands::fulfil::runtime()?;
     runtime.block_on(server.load_catalog());
