@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod cache;
 pub mod catalog_state;
 pub mod context;
 pub mod correlation;

@@ -98,18 +98,62 @@ pub async fn get(
     Ok(Json(RequestEnvelope { request: RequestWithFulfilment { request: detail.into(), fulfilment }, replayed: None }))
 }
 
-/// `GET /requests/{id}/status`: status, transitions and every action's outcome.
+/// `GET /requests/{id}/status`: status, transitions and every action's outcome. With the
+/// local backend the answer is kept by the ids of the refs it is read from and served again
+/// while they have not moved ([`crate::cache::StatusAnswers`]); `running` is read per call.
 pub async fn status(
     State(ctx): State<ApiContext>,
     who: Identity,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<StatusWithFulfilment>, ApiError> {
-    let view = visible(&ctx, &who, id).await?;
+    let parsed = pao_git::RequestId::parse(&id).ok().filter(|_| ctx.status_answers().enabled());
+    let Some(parsed) = parsed else { return Ok(Json(status_uncached(&ctx, &who, id).await?.1)) };
+    let id = parsed.to_string();
+    let cache_ctx = ctx.clone();
+    let owned = id.clone();
+    // Blocking, but brief: a few small ref files read (and the lease commit while a lease
+    // exists); a hit needs nothing else.
+    let hit = tokio::task::spawn_blocking(move || {
+        let answers = cache_ctx.status_answers();
+        let refs = answers.read_refs(&owned).ok()?;
+        let key = refs.key?;
+        let found = answers.get(&owned, &key);
+        let running = if refs.leased { cache_ctx.fulfilment().executor().running(&owned).ok()? } else { false };
+        Some((key, found, running))
+    })
+    .await?;
+    let Some((key, found, running)) = hit else { return Ok(Json(status_uncached(&ctx, &who, id).await?.1)) };
+    if let Some((team, mut answer)) = found {
+        who.require_team(&team)?;
+        answer.fulfilment.running = running;
+        return Ok(Json(answer));
+    }
+    let (team, answer) = status_uncached(&ctx, &who, id.clone()).await?;
+    // Kept only when the refs did not move while it was read, so it is the answer of `key`.
+    let cache_ctx = ctx.clone();
+    let kept = answer.clone();
+    tokio::task::spawn_blocking(move || {
+        let answers = cache_ctx.status_answers();
+        if answers.read_refs(&id).ok().and_then(|refs| refs.key) == Some(key) {
+            answers.put(id, key, team, kept);
+        }
+    })
+    .await?;
+    Ok(Json(answer))
+}
+
+/// The status answer read from Git, with the request's team.
+async fn status_uncached(
+    ctx: &ApiContext,
+    who: &Identity,
+    id: String,
+) -> Result<(String, StatusWithFulfilment), ApiError> {
+    let view = visible(ctx, who, id).await?;
     let orchestrator = ctx.orchestrator().clone();
     let owned = view.id.clone();
     let report = blocking(move || orchestrator.status(&owned)).await?;
-    let fulfilment = fulfilment_of(&ctx, &view.id).await?;
-    Ok(Json(StatusWithFulfilment { status: report.into(), fulfilment }))
+    let fulfilment = fulfilment_of(ctx, &view.id).await?;
+    Ok((view.team, StatusWithFulfilment { status: report.into(), fulfilment }))
 }
 
 /// `GET /requests/{id}/logs[?after=<commit>]`: the fulfilment log, oldest first; with `after`,
