@@ -131,6 +131,19 @@ struct StatusEntry {
     key: StatusKey,
     team: String,
     answer: StatusWithFulfilment,
+    /// The answer serialised with `running` false (no lease): what a hit usually sends.
+    idle: Bytes,
+}
+
+/// A kept status answer.
+#[derive(Debug, Clone)]
+pub struct KeptStatus {
+    /// The request's team (for the access check).
+    pub team: String,
+    /// The answer; its `fulfilment.running` is the one of when it was read: the caller sets it.
+    pub answer: StatusWithFulfilment,
+    /// The answer serialised with `fulfilment.running` false.
+    pub idle: Bytes,
 }
 
 /// `GET /requests/{id}/status` answers by the ids of their refs.
@@ -199,21 +212,31 @@ impl StatusAnswers {
         read
     }
 
-    /// The answer kept for `id` under `key`, with the request's team (for the access check).
-    /// Its `fulfilment.running` is the one of when it was built: the caller sets it.
-    pub fn get(&self, id: &str, key: &StatusKey) -> Option<(String, StatusWithFulfilment)> {
+    /// The team and the serialised idle answer kept for `id` under `key` (the common hit: no
+    /// lease, so nothing to change in it).
+    pub fn get_idle(&self, id: &str, key: &StatusKey) -> Option<(String, Bytes)> {
         let answers = lock(&self.answers);
         let entry = answers.get(id).filter(|e| e.key == *key)?;
-        Some((entry.team.clone(), entry.answer.clone()))
+        Some((entry.team.clone(), entry.idle.clone()))
+    }
+
+    /// The answer kept for `id` under `key`.
+    pub fn get(&self, id: &str, key: &StatusKey) -> Option<KeptStatus> {
+        let answers = lock(&self.answers);
+        let entry = answers.get(id).filter(|e| e.key == *key)?;
+        Some(KeptStatus { team: entry.team.clone(), answer: entry.answer.clone(), idle: entry.idle.clone() })
     }
 
     /// Keeps `answer`, read while the refs were at `key`.
     pub fn put(&self, id: String, key: StatusKey, team: String, answer: StatusWithFulfilment) {
+        let mut idle_answer = answer.clone();
+        idle_answer.fulfilment.running = false;
+        let Ok(idle) = serde_json::to_vec(&idle_answer) else { return };
         let mut answers = lock(&self.answers);
         if answers.len() >= MAX_STATUS && !answers.contains_key(&id) {
             answers.clear();
         }
-        answers.insert(id, StatusEntry { key, team, answer });
+        answers.insert(id, StatusEntry { key, team, answer, idle: Bytes::from(idle) });
     }
 }
 

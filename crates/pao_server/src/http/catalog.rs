@@ -6,8 +6,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use pao_git::{CatalogEntry, CatalogSnapshot, ItemId};
 use pao_schema::{CatalogDocument, LifecycleStatus};
 use serde::Deserialize;
@@ -121,17 +120,12 @@ pub async fn list(
         cursor: query.cursor,
     };
     if let Some(body) = ctx.catalog_pages().get(&snapshot, &key) {
-        return Ok(json_bytes(body));
+        return Ok(super::json_bytes(body));
     }
     let page = page(&snapshot, &key)?;
     let body = Bytes::from(serde_json::to_vec(&page).map_err(ApiError::internal)?);
     ctx.catalog_pages().put(&snapshot, key, body.clone());
-    Ok(json_bytes(body))
-}
-
-/// A JSON answer from bytes already serialised (what [`Json`] would have sent).
-fn json_bytes(body: Bytes) -> Response {
-    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+    Ok(super::json_bytes(body))
 }
 
 /// One page of the catalog for the query in `key`.

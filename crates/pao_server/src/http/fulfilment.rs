@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use pao_git::RequestStatus;
 use pao_orchestrator::RequestView;
 use serde::Deserialize;
@@ -105,41 +106,34 @@ pub async fn status(
     State(ctx): State<ApiContext>,
     who: Identity,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<StatusWithFulfilment>, ApiError> {
+) -> Result<Response, ApiError> {
     let parsed = pao_git::RequestId::parse(&id).ok().filter(|_| ctx.status_answers().enabled());
-    let Some(parsed) = parsed else { return Ok(Json(status_uncached(&ctx, &who, id).await?.1)) };
+    let Some(parsed) = parsed else { return Ok(Json(status_uncached(&ctx, &who, id).await?.1).into_response()) };
     let id = parsed.to_string();
-    let cache_ctx = ctx.clone();
-    let owned = id.clone();
-    // Blocking, but brief: a few small ref files read (and the lease commit while a lease
-    // exists); a hit needs nothing else.
-    let hit = tokio::task::spawn_blocking(move || {
-        let answers = cache_ctx.status_answers();
-        let refs = answers.read_refs(&owned).ok()?;
-        let key = refs.key?;
-        let found = answers.get(&owned, &key);
-        let running = if refs.leased { cache_ctx.fulfilment().executor().running(&owned).ok()? } else { false };
-        Some((key, found, running))
-    })
-    .await?;
-    let Some((key, found, running)) = hit else { return Ok(Json(status_uncached(&ctx, &who, id).await?.1)) };
-    if let Some((team, mut answer)) = found {
+    // Read on the async thread: a few small ref files, already in the page cache, cost less
+    // than handing the call to a blocking thread and back (which dominated a profile at c=100).
+    let answers = ctx.status_answers();
+    let Some((key, leased)) = answers.read_refs(&id).ok().and_then(|refs| Some((refs.key?, refs.leased))) else {
+        return Ok(Json(status_uncached(&ctx, &who, id).await?.1).into_response());
+    };
+    if !leased && let Some((team, idle)) = answers.get_idle(&id, &key) {
         who.require_team(&team)?;
-        answer.fulfilment.running = running;
-        return Ok(Json(answer));
+        return Ok(super::json_bytes(idle));
+    }
+    if leased && let Some(kept) = answers.get(&id, &key) {
+        who.require_team(&kept.team)?;
+        let executor = Arc::clone(ctx.fulfilment().executor());
+        let owned = id.clone();
+        let mut answer = kept.answer;
+        answer.fulfilment.running = blocking(move || executor.running(&owned)).await?;
+        return Ok(Json(answer).into_response());
     }
     let (team, answer) = status_uncached(&ctx, &who, id.clone()).await?;
     // Kept only when the refs did not move while it was read, so it is the answer of `key`.
-    let cache_ctx = ctx.clone();
-    let kept = answer.clone();
-    tokio::task::spawn_blocking(move || {
-        let answers = cache_ctx.status_answers();
-        if answers.read_refs(&id).ok().and_then(|refs| refs.key) == Some(key) {
-            answers.put(id, key, team, kept);
-        }
-    })
-    .await?;
-    Ok(Json(answer))
+    if answers.read_refs(&id).ok().and_then(|refs| refs.key) == Some(key) {
+        answers.put(id, key, team, answer.clone());
+    }
+    Ok(Json(answer).into_response())
 }
 
 /// The status answer read from Git, with the request's team.

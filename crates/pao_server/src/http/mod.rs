@@ -406,6 +406,12 @@ async fn method_not_allowed(request: Request) -> ApiError {
     .with_status(StatusCode::METHOD_NOT_ALLOWED)
 }
 
+/// A JSON answer from bytes already serialised (what [`axum::Json`] would have sent).
+pub(crate) fn json_bytes(body: axum::body::Bytes) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"))], body)
+        .into_response()
+}
+
 /// Marks the write of a handler as under way, so the timeout waits for its outcome instead of
 /// answering 503 over it. Taken as an extractor; outside [`app`]'s layers it does nothing.
 #[derive(Debug, Clone, Default)]
