@@ -1,6 +1,6 @@
 //! The state every handler shares: the orchestrator, the configuration, the authenticator, the
-//! catalog in service, the request index, the metrics and the fulfilment executor. Cheap to
-//! clone (one `Arc`).
+//! catalog in service, the request index, the answer caches, the metrics and the fulfilment
+//! executor. Cheap to clone (one `Arc`).
 
 use std::sync::Arc;
 
@@ -8,6 +8,7 @@ use pao_config::Config;
 use pao_orchestrator::Orchestrator;
 
 use crate::auth::{AuthConfigError, Authenticator};
+use crate::cache::{CatalogPages, StatusAnswers};
 use crate::catalog_state::CatalogState;
 use crate::index::RequestIndex;
 use crate::metrics::Metrics;
@@ -67,6 +68,8 @@ struct Inner {
     auth: Authenticator,
     catalog: CatalogState,
     index: RequestIndex,
+    catalog_pages: CatalogPages,
+    status_answers: StatusAnswers,
     metrics: Metrics,
     secrets: WebhookSecrets,
     build: BuildInfo,
@@ -96,14 +99,18 @@ impl ApiContext {
     ) -> Result<Self, AuthConfigError> {
         let auth = Authenticator::new(&app.config.auth)?;
         let catalog = CatalogState::new(Arc::clone(&app.catalog), app.catalog_rev.clone());
-        let index =
-            RequestIndex::new(Arc::clone(&app.orchestrator), app.state_repo.clone(), app.config.github.is_none());
+        let local = app.config.github.is_none();
+        let index = RequestIndex::new(Arc::clone(&app.orchestrator), app.state_repo.clone(), local);
+        let status_answers =
+            StatusAnswers::new(app.state_repo.clone(), app.orchestrator.backend().base_branch(), local);
         Ok(Self(Arc::new(Inner {
             orchestrator: Arc::clone(&app.orchestrator),
             config: Arc::clone(&app.config),
             auth,
             catalog,
             index,
+            catalog_pages: CatalogPages::default(),
+            status_answers,
             metrics: Metrics::default(),
             secrets,
             build: BuildInfo::default(),
@@ -134,6 +141,16 @@ impl ApiContext {
     /// The request index.
     pub fn index(&self) -> &RequestIndex {
         &self.0.index
+    }
+
+    /// The serialised `GET /catalog` pages of the catalog in service.
+    pub fn catalog_pages(&self) -> &CatalogPages {
+        &self.0.catalog_pages
+    }
+
+    /// The `GET /requests/{id}/status` answers by the ids of their refs.
+    pub fn status_answers(&self) -> &StatusAnswers {
+        &self.0.status_answers
     }
 
     /// The metrics.

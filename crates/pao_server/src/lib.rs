@@ -18,6 +18,7 @@
 #![deny(missing_docs)]
 
 pub mod auth;
+pub mod cache;
 pub mod catalog_state;
 pub mod context;
 pub mod correlation;
@@ -26,6 +27,7 @@ pub mod extract;
 pub mod fulfilment;
 pub mod http;
 pub mod index;
+pub mod logwriter;
 pub mod metrics;
 pub mod model;
 pub mod openapi;
@@ -275,14 +277,18 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Structured JSON logs on standard error (`RUST_LOG` filters; default `info`).
-pub fn init_logging() {
+/// Structured JSON logs on standard error (`RUST_LOG` filters; default `info`), written by a
+/// thread of their own ([`logwriter`]). Keep the guard until the program ends: dropping it
+/// flushes the lines still queued.
+pub fn init_logging() -> logwriter::LogGuard {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let (writer, guard) = logwriter::channel(std::io::stderr());
     let _ = tracing_subscriber::fmt()
         .json()
         .with_env_filter(filter)
         .with_current_span(false)
-        .with_writer(std::io::stderr)
+        .with_writer(move || writer.clone())
         .try_init();
+    guard
 }

@@ -30,7 +30,8 @@ pub struct ServeArgs {
 /// # Errors
 /// When the repositories or the configuration cannot be used, or the address cannot be bound.
 pub fn run(args: &ServeArgs) -> anyhow::Result<ExitStatus> {
-    pao_server::init_logging();
+    // Dropped last (at the end of this function): the queued log lines are flushed then.
+    let _logs = pao_server::init_logging();
     let app = pao_app::App::open(&args.repository.options())?;
     let mut server = pao_server::Server::new(&app, pao_server::WebhookSecrets::from_env())
         .with_context(|| format!("the server cannot start with the configuration of {}", app.config_source))?;

@@ -4,13 +4,16 @@
 use std::sync::Arc;
 
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
+use axum::response::Response;
 use pao_git::{CatalogEntry, CatalogSnapshot, ItemId};
 use pao_schema::{CatalogDocument, LifecycleStatus};
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::auth::Identity;
+use crate::cache::PageKey;
 use crate::context::ApiContext;
 use crate::error::ApiError;
 use crate::extract::{ApiPath, ApiQuery};
@@ -100,20 +103,40 @@ fn lifecycle(text: &str) -> Result<LifecycleStatus, ApiError> {
 }
 
 /// `GET /catalog`: entries by id, filtered by `category`, `lifecycle` and the words of `q`
-/// (each must appear, case-insensitively, in the id, name, description or tags).
+/// (each must appear, case-insensitively, in the id, name, description or tags). A page is
+/// built once per catalog snapshot and query, then answered from its serialised bytes
+/// ([`crate::cache::CatalogPages`]).
 pub async fn list(
     State(ctx): State<ApiContext>,
     _who: Identity,
     ApiQuery(query): ApiQuery<CatalogQuery>,
-) -> Result<Json<Page<CatalogSummary>>, ApiError> {
+) -> Result<Response, ApiError> {
     let snapshot = snapshot(&ctx)?;
-    let lifecycle = query.lifecycle.as_deref().map(lifecycle).transpose()?;
-    let words: Vec<String> = query.q.as_deref().unwrap_or_default().split_whitespace().map(str::to_lowercase).collect();
+    let key = PageKey {
+        category: query.category,
+        q: query.q,
+        lifecycle: query.lifecycle,
+        limit: query.limit,
+        cursor: query.cursor,
+    };
+    if let Some(body) = ctx.catalog_pages().get(&snapshot, &key) {
+        return Ok(super::json_bytes(body));
+    }
+    let page = page(&snapshot, &key)?;
+    let body = Bytes::from(serde_json::to_vec(&page).map_err(ApiError::internal)?);
+    ctx.catalog_pages().put(&snapshot, key, body.clone());
+    Ok(super::json_bytes(body))
+}
+
+/// One page of the catalog for the query in `key`.
+fn page(snapshot: &CatalogSnapshot, key: &PageKey) -> Result<Page<CatalogSummary>, ApiError> {
+    let lifecycle = key.lifecycle.as_deref().map(lifecycle).transpose()?;
+    let words: Vec<String> = key.q.as_deref().unwrap_or_default().split_whitespace().map(str::to_lowercase).collect();
     let items: Vec<CatalogSummary> = snapshot
         .catalog
         .entries()
         .map(summary)
-        .filter(|s| query.category.as_ref().is_none_or(|c| *c == s.category))
+        .filter(|s| key.category.as_ref().is_none_or(|c| *c == s.category))
         .filter(|s| lifecycle.is_none_or(|l| l == s.lifecycle))
         .filter(|s| {
             words.iter().all(|word| {
@@ -124,8 +147,7 @@ pub async fn list(
             })
         })
         .collect();
-    let page = paginate(items, "catalog", query.cursor.as_deref(), query.limit, |s| s.id.clone(), |a, b| a > b)?;
-    Ok(Json(page))
+    paginate(items, "catalog", key.cursor.as_deref(), key.limit, |s| s.id.clone(), |a, b| a > b)
 }
 
 /// The entry at the default version (the current one when it is a stable release, else the

@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 use pao_git::RequestStatus;
 use pao_orchestrator::RequestView;
 use serde::Deserialize;
@@ -98,18 +99,55 @@ pub async fn get(
     Ok(Json(RequestEnvelope { request: RequestWithFulfilment { request: detail.into(), fulfilment }, replayed: None }))
 }
 
-/// `GET /requests/{id}/status`: status, transitions and every action's outcome.
+/// `GET /requests/{id}/status`: status, transitions and every action's outcome. With the
+/// local backend the answer is kept by the ids of the refs it is read from and served again
+/// while they have not moved ([`crate::cache::StatusAnswers`]); `running` is read per call.
 pub async fn status(
     State(ctx): State<ApiContext>,
     who: Identity,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<StatusWithFulfilment>, ApiError> {
-    let view = visible(&ctx, &who, id).await?;
+) -> Result<Response, ApiError> {
+    let parsed = pao_git::RequestId::parse(&id).ok().filter(|_| ctx.status_answers().enabled());
+    let Some(parsed) = parsed else { return Ok(Json(status_uncached(&ctx, &who, id).await?.1).into_response()) };
+    let id = parsed.to_string();
+    // Read on the async thread: a few small ref files, already in the page cache, cost less
+    // than handing the call to a blocking thread and back (which dominated a profile at c=100).
+    let answers = ctx.status_answers();
+    let Some((key, leased)) = answers.read_refs(&id).ok().and_then(|refs| Some((refs.key?, refs.leased))) else {
+        return Ok(Json(status_uncached(&ctx, &who, id).await?.1).into_response());
+    };
+    if !leased && let Some((team, idle)) = answers.get_idle(&id, &key) {
+        who.require_team(&team)?;
+        return Ok(super::json_bytes(idle));
+    }
+    if leased && let Some(kept) = answers.get(&id, &key) {
+        who.require_team(&kept.team)?;
+        let executor = Arc::clone(ctx.fulfilment().executor());
+        let owned = id.clone();
+        let mut answer = kept.answer;
+        answer.fulfilment.running = blocking(move || executor.running(&owned)).await?;
+        return Ok(Json(answer).into_response());
+    }
+    let (team, answer) = status_uncached(&ctx, &who, id.clone()).await?;
+    // Kept only when the refs did not move while it was read, so it is the answer of `key`.
+    if answers.read_refs(&id).ok().and_then(|refs| refs.key) == Some(key) {
+        answers.put(id, key, team, answer.clone());
+    }
+    Ok(Json(answer).into_response())
+}
+
+/// The status answer read from Git, with the request's team.
+async fn status_uncached(
+    ctx: &ApiContext,
+    who: &Identity,
+    id: String,
+) -> Result<(String, StatusWithFulfilment), ApiError> {
+    let view = visible(ctx, who, id).await?;
     let orchestrator = ctx.orchestrator().clone();
     let owned = view.id.clone();
     let report = blocking(move || orchestrator.status(&owned)).await?;
-    let fulfilment = fulfilment_of(&ctx, &view.id).await?;
-    Ok(Json(StatusWithFulfilment { status: report.into(), fulfilment }))
+    let fulfilment = fulfilment_of(ctx, &view.id).await?;
+    Ok((view.team, StatusWithFulfilment { status: report.into(), fulfilment }))
 }
 
 /// `GET /requests/{id}/logs[?after=<commit>]`: the fulfilment log, oldest first; with `after`,

@@ -1,8 +1,14 @@
 //! The HTTP surface: one table of routes ([`routes`]) from which both the router and the
 //! OpenAPI document are built, and the layers around it.
 //!
-//! Layers, outermost first: correlation id → load shedding → concurrency limit → timeout →
-//! the router (body limit, then metrics and the access log per matched route).
+//! Layers, outermost first: correlation id → load shedding → concurrency limit → the router
+//! (body limit, then metrics and the access log per matched route, then the timeout).
+//!
+//! The timeout never cuts off a write under way: a handler that starts one (a submission)
+//! marks it with [`Commit::begin`], and from then on the timeout waits for its outcome, so a
+//! written request is always answered to a client that is still there. A client that goes
+//! away mid-call still gets its write finished (handlers run writes in tasks of their own) and
+//! leaves an access log line saying the answer was never sent.
 
 pub mod catalog;
 pub mod fulfilment;
@@ -12,11 +18,14 @@ pub mod requests;
 pub mod tools;
 pub mod webhooks;
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequestParts, MatchedPath, Request, State};
+use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -356,6 +365,7 @@ pub fn app(ctx: ApiContext, limits: Limits) -> Router {
         .nest(PREFIX, api)
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(limits.timeout, timeout))
         .layer(middleware::from_fn_with_state(ctx.clone(), observe))
         .layer(DefaultBodyLimit::max(limits.body_limit))
         .with_state(ctx.clone());
@@ -363,17 +373,11 @@ pub fn app(ctx: ApiContext, limits: Limits) -> Router {
         .layer(HandleErrorLayer::new(move |err: BoxError| overloaded(ctx.clone(), err)))
         .load_shed()
         .concurrency_limit(limits.concurrency)
-        .timeout(limits.timeout)
         .service(router);
     Router::new().fallback_service(protected).layer(middleware::from_fn(crate::correlation::layer))
 }
 
 async fn overloaded(ctx: ApiContext, err: BoxError) -> Response {
-    if err.is::<tower::timeout::error::Elapsed>() {
-        return ApiError::unavailable("timeout", "the request took too long to handle; retry later", 1)
-            .with_status(StatusCode::SERVICE_UNAVAILABLE)
-            .into_response();
-    }
     if err.is::<tower::load_shed::error::Overloaded>() {
         ctx.metrics().shed();
         return ApiError::unavailable(
@@ -402,6 +406,72 @@ async fn method_not_allowed(request: Request) -> ApiError {
     .with_status(StatusCode::METHOD_NOT_ALLOWED)
 }
 
+/// A JSON answer from bytes already serialised (what [`axum::Json`] would have sent).
+pub(crate) fn json_bytes(body: axum::body::Bytes) -> Response {
+    ([(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"))], body)
+        .into_response()
+}
+
+/// Marks the write of a handler as under way, so the timeout waits for its outcome instead of
+/// answering 503 over it. Taken as an extractor; outside [`app`]'s layers it does nothing.
+#[derive(Debug, Clone, Default)]
+pub struct Commit(Option<Arc<AtomicBool>>);
+
+impl Commit {
+    /// From here on the call is answered with its outcome, however long it takes.
+    pub fn begin(&self) {
+        if let Some(flag) = &self.0 {
+            flag.store(true, Ordering::Release);
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Commit {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Commit>().cloned().unwrap_or_default())
+    }
+}
+
+/// `[server] request-timeout-seconds`: a call not answered in time is answered 503 `timeout`,
+/// unless it began a write ([`Commit::begin`]): that one is answered with its outcome.
+pub async fn timeout(State(limit): State<Duration>, mut request: Request, next: Next) -> Response {
+    let flag = Arc::new(AtomicBool::new(false));
+    request.extensions_mut().insert(Commit(Some(Arc::clone(&flag))));
+    let call = next.run(request);
+    tokio::pin!(call);
+    match tokio::time::timeout(limit, &mut call).await {
+        Ok(response) => response,
+        Err(_) if flag.load(Ordering::Acquire) => call.await,
+        Err(_) => ApiError::unavailable("timeout", "the request took too long to handle; retry later", 1)
+            .with_status(StatusCode::SERVICE_UNAVAILABLE)
+            .into_response(),
+    }
+}
+
+/// Logs a call that was dropped before its answer (the connection closed): without it, such a
+/// call would leave no line at all.
+struct Abandoned<'a> {
+    method: &'a Method,
+    route: &'a str,
+    started: Instant,
+    answered: bool,
+}
+
+impl Drop for Abandoned<'_> {
+    fn drop(&mut self) {
+        if !self.answered {
+            let correlation_id = crate::correlation::current().unwrap_or_default();
+            tracing::warn!(
+                correlation_id = %correlation_id, method = %self.method, route = %self.route,
+                duration_ms = self.started.elapsed().as_secs_f64() * 1000.0,
+                "request abandoned: the connection closed before the answer"
+            );
+        }
+    }
+}
+
 /// Metrics and one access log line per request. The line has the matched route, never the
 /// query string or headers (which could hold tokens).
 async fn observe(State(ctx): State<ApiContext>, request: Request, next: Next) -> Response {
@@ -409,7 +479,10 @@ async fn observe(State(ctx): State<ApiContext>, request: Request, next: Next) ->
     let method = request.method().clone();
     let route =
         request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let mut abandoned = Abandoned { method: &method, route: &route, started, answered: false };
     let response = next.run(request).await;
+    abandoned.answered = true;
+    drop(abandoned);
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
     ctx.metrics().observe_http(&route, method.as_str(), status, elapsed);

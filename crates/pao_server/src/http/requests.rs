@@ -60,13 +60,20 @@ async fn visible(ctx: &ApiContext, who: &Identity, id: String) -> Result<Request
 }
 
 /// `POST /requests`: 202 with the opened request.
+///
+/// The write runs in a task of its own: once it has begun, the timeout waits for it
+/// ([`super::Commit`]), and a client that goes away mid-call does not stop it halfway. Its
+/// outcome is logged either way (`request submitted`, with the request id), so every request
+/// written is in the log even when its answer could not be sent.
 pub async fn submit(
     State(ctx): State<ApiContext>,
     who: Identity,
+    commit: super::Commit,
     headers: HeaderMap,
     ApiJson(body): ApiJson<SubmitBody>,
 ) -> Result<(StatusCode, Json<RequestEnvelope<Request>>), ApiError> {
     who.require_team(&body.team)?;
+    let correlation_id = correlation::current();
     let request = SubmitRequest {
         item: body.item,
         version: body.version,
@@ -80,14 +87,23 @@ pub async fn submit(
             Some(crate::model::HintDto::Automated) => Hint::Automated,
         },
         idempotency_key: idempotency_key(&headers)?,
-        correlation_id: correlation::current(),
+        correlation_id: correlation_id.clone(),
     };
-    let orchestrator = ctx.orchestrator().clone();
-    let done = blocking(move || orchestrator.submit(&request)).await?;
-    if !done.replayed {
-        ctx.metrics().observe_request(done.request.status.as_str(), &done.request.item);
-    }
-    tracing::info!(request_id = %done.request.id, team = %done.request.team, item = %done.request.item, replayed = done.replayed, "request submitted");
+    commit.begin();
+    let task_ctx = ctx.clone();
+    let written = tokio::spawn(async move {
+        let orchestrator = task_ctx.orchestrator().clone();
+        let done = blocking(move || orchestrator.submit(&request)).await?;
+        if !done.replayed {
+            task_ctx.metrics().observe_request(done.request.status.as_str(), &done.request.item);
+        }
+        tracing::info!(
+            correlation_id = correlation_id.unwrap_or_default(), request_id = %done.request.id,
+            team = %done.request.team, item = %done.request.item, replayed = done.replayed, "request submitted"
+        );
+        Ok::<_, ApiError>(done)
+    });
+    let done = written.await??;
     Ok((StatusCode::ACCEPTED, Json(RequestEnvelope { request: done.request.into(), replayed: Some(done.replayed) })))
 }
 
