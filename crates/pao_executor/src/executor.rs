@@ -79,6 +79,7 @@ pub struct Executor {
     clock: Arc<dyn Clock>,
     worker: String,
     github: GithubApi,
+    claims: Claims,
 }
 
 impl std::fmt::Debug for Executor {
@@ -90,6 +91,33 @@ impl std::fmt::Debug for Executor {
 /// A held lease; renewed before each step with room for that step.
 struct Held {
     lease: Lease,
+    /// This process's claim on the request, given up when the lease is dropped.
+    _claim: Claim,
+}
+
+/// Requests this process is executing now. The lease ref keeps workers apart, but a worker
+/// may take its own live lease again (after a restart under the same name), so two tasks of
+/// one process (the worker loop and a webhook it serves) are kept apart here.
+#[derive(Debug, Default, Clone)]
+struct Claims(Arc<std::sync::Mutex<std::collections::HashSet<String>>>);
+
+/// One claimed request; released on drop.
+struct Claim {
+    claims: Claims,
+    id: String,
+}
+
+impl Claims {
+    fn claim(&self, id: &RequestId) -> Option<Claim> {
+        let mut held = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        held.insert(id.to_string()).then(|| Claim { claims: self.clone(), id: id.to_string() })
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        self.claims.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(&self.id);
+    }
 }
 
 /// How one action's step ended.
@@ -143,6 +171,7 @@ impl Executor {
                 url: github_url,
                 token: options.github_token.or_else(|| std::env::var("GITHUB_TOKEN").ok()).filter(|t| !t.is_empty()),
             },
+            claims: Claims::default(),
         })
     }
 
@@ -157,8 +186,16 @@ impl Executor {
 
     fn acquire(&self, id: &RequestId, extra: Duration) -> Result<Held, ExecError> {
         let ttl = self.lease_ttl(extra);
+        let Some(claim) = self.claims.claim(id) else {
+            let until = self.leases.holder(id)?.map_or(0, |info| info.expires);
+            return Err(ExecError::Busy {
+                id: id.to_string(),
+                holder: self.worker.clone(),
+                until: pao_git::format_rfc3339(until, 0),
+            });
+        };
         match self.leases.acquire(id, &self.worker, unix_seconds(self.clock.now()), ttl)? {
-            Acquired::Held(lease) => Ok(Held { lease }),
+            Acquired::Held(lease) => Ok(Held { lease, _claim: claim }),
             Acquired::Busy(info) => Err(ExecError::Busy {
                 id: id.to_string(),
                 holder: info.holder,
@@ -868,7 +905,20 @@ impl Executor {
                 self.release(&held);
                 result?;
             }
-            return self.execute(id.as_str()).await.map(Some);
+            // Continue the request; a worker woken by the same delivery may be on it already,
+            // and then its run is this verdict's continuation: wait a little for it, then
+            // report where the request stands (the verdict is recorded either way).
+            let mut tries = 0;
+            loop {
+                match self.execute(id.as_str()).await {
+                    Err(ExecError::Busy { .. }) if tries < 20 => {
+                        tries += 1;
+                        tokio::time::sleep(Duration::from_millis(250)).await;
+                    }
+                    Err(ExecError::Busy { .. }) => return self.report(id.as_str()).map(Some),
+                    other => return other.map(Some),
+                }
+            }
         }
         Ok(None)
     }

@@ -315,6 +315,27 @@ async fn two_workers_racing_for_one_request_run_each_action_once() {
     assert_eq!(hook.received().len(), 1);
 }
 
+/// One process, two tasks (the worker loop and a webhook it serves) on one request: the lease
+/// ref alone lets a worker take its own live lease again, so the executor also keeps them apart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_tasks_of_one_worker_on_one_request_run_each_action_once() {
+    let rest = MockServer::start(|r| created(r).after(Duration::from_millis(300)));
+    let hook = MockServer::start(|_| Reply::empty(204));
+    let jira = jira_server();
+    let w = world(&item(&rest.url, &hook.url, "failover", ""), &jira_toml(&jira.url, ""));
+    let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+    let exec = executor(&w.app, MapSecrets::of(SECRETS), clock());
+    let (ra, rb) = tokio::join!(exec.execute(&id), exec.execute(&id));
+    let busy = [&ra, &rb].iter().filter(|r| matches!(r, Err(ExecError::Busy { .. }))).count();
+    let done =
+        [&ra, &rb].iter().filter(|r| matches!(r, Ok(report) if report.status == RequestStatus::Completed)).count();
+    assert_eq!((busy, done), (1, 1), "{ra:?} {rb:?}");
+    assert_eq!(rest.received().len(), 1);
+    assert_eq!(hook.received().len(), 1);
+    // The claim is given up with the lease: the next call runs (and finds nothing to do).
+    assert_eq!(exec.execute(&id).await.unwrap().status, RequestStatus::Completed);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unmerged_request_is_not_executed() {
     let rest = MockServer::start(created);
