@@ -176,11 +176,13 @@ impl<'t> Builder<'t> {
                 }
                 Event::SequenceStart(anchor, tag) => {
                     self.check_collection_tag(tag.as_deref(), "seq", &range);
-                    self.start(Collection::Seq, Some(range.start), !range.is_empty(), anchor, range)
+                    let flow = self.opens_flow(&range);
+                    self.start(Collection::Seq, Some(range.start), flow, anchor, range)
                 }
                 Event::MappingStart(anchor, tag) => {
                     self.check_collection_tag(tag.as_deref(), "map", &range);
-                    self.start(Collection::Map, Some(range.start), !range.is_empty(), anchor, range)
+                    let flow = self.opens_flow(&range);
+                    self.start(Collection::Map, Some(range.start), flow, anchor, range)
                 }
                 Event::SequenceEnd | Event::MappingEnd => self.end(range),
                 Event::Alias(id) => self.alias(id, range),
@@ -232,6 +234,13 @@ impl<'t> Builder<'t> {
         None
     }
 
+    /// Whether a collection's start event opens a flow collection: its span ends at the `{` or
+    /// `[`. A block collection's start span is empty, or covers only its tag or anchor (`!t`,
+    /// `&a`; neither can hold a bracket), so a non-empty span alone does not tell.
+    fn opens_flow(&self, range: &Range<usize>) -> bool {
+        self.text.get(range.clone()).is_some_and(|text| text.trim_end().ends_with(['{', '[']))
+    }
+
     /// The innermost collection ends; `range` is the end event's (for flow, its closing bracket).
     pub(crate) fn end(&mut self, range: Range<usize>) -> Option<YamlError> {
         let frame = self.stack.pop()?;
@@ -246,7 +255,11 @@ impl<'t> Builder<'t> {
             }
         };
         let start = start.unwrap_or(range.start);
-        let end = if flow { self.closing_bracket(range.start) + 1 } else { last_end.unwrap_or(range.end) };
+        let mut end = if flow { self.closing_bracket(range.start) + 1 } else { last_end.unwrap_or(range.end) };
+        while !self.text.is_char_boundary(end.min(self.text.len())) {
+            end += 1;
+        }
+        let end = end.min(self.text.len());
         self.complete(Node { value, span: start..end.max(start) }, anchor, None)
     }
 

@@ -169,3 +169,21 @@ fn anchored_keys_and_values_resolve() {
     assert_eq!(json["key"], 12);
     assert_eq!(json["other"], 12);
 }
+
+/// Fuzz finding (`request` target): a block mapping whose start carries a tag (`!`) was taken
+/// for a flow mapping, so its span ran to a guessed closing bracket, here into the middle of a
+/// byte-order mark (a span a caller slicing the text would panic on).
+#[test]
+fn a_tagged_block_mapping_is_not_a_flow_mapping() {
+    for text in ["!\n?\n\u{feff}", "!t\na: 1\nb: é\n", "&x\na: [1, 2]\nb: {c: d}\n"] {
+        let parsed = pao_source::parse_yaml(text);
+        let root = parsed.root.expect("a tree");
+        assert!(text.get(root.span.clone()).is_some(), "{text:?}: {:?}", root.span);
+        assert!(root.span.end <= text.trim_end().len() || root.span.end == text.len(), "{text:?}: {:?}", root.span);
+    }
+    let text = "&x\na: [1, 2]\nb: {c: d}\n";
+    let root = pao_source::parse_yaml(text).root.expect("a tree");
+    assert_eq!(&text[root.get("a").unwrap().span.clone()], "[1, 2]");
+    assert_eq!(&text[root.get("b").unwrap().span.clone()], "{c: d}");
+    assert_eq!(&text[root.span.clone()], "&x\na: [1, 2]\nb: {c: d}");
+}
