@@ -259,9 +259,24 @@
         if (field['default'] === null || field['default'] === undefined) {
           if (field.required) errors.push({ field: field.id, message: field.name + ' is required', rule: 'required' });
           effective = null;
-        } else {
+        } else if (isBlank(field['default'])) {
           output[field.id] = field['default'];
           effective = field['default'];
+        } else {
+          // The default is checked like a given value (Validator::validate does the same).
+          var checked = check(field, field['default']);
+          if (checked.error) {
+            errors.push({
+              field: field.id,
+              message: field.name + ' needs a value: its default ' + JSON.stringify(field['default']) +
+                ' is not valid (' + checked.error.message + '); choose a value, and tell the item\'s owners to fix the default',
+              rule: checked.error.rule
+            });
+            effective = null;
+          } else {
+            output[field.id] = checked.value;
+            effective = checked.value;
+          }
         }
       } else if (field.type === 'multiselect' && Array.isArray(raw) && raw.length === 0) {
         if (field.required) {
