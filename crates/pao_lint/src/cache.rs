@@ -757,6 +757,13 @@ impl Store {
         EntryRef::decode(self.bodies.get(usize::from(loc.shard))?.get(loc.range())?, loc)
     }
 
+    /// The diagnostics a record holds; `None` when they do not read or do not fit the file.
+    pub(crate) fn diagnostics(&self, record: &Record) -> Option<Vec<Diagnostic>> {
+        let raw = self.raw(record);
+        let entry = EntryRef::decode(raw, Loc { shard: 0, start: 0, end: u32::try_from(raw.len()).ok()? })?;
+        entry.results(true).map(|(_, diagnostics)| diagnostics)
+    }
+
     /// Whether two records are of the same path, bytes and `stat`.
     pub(crate) fn same_file(&self, a: &Record, b: &Record) -> bool {
         match (self.identity(a), self.identity(b)) {

@@ -74,25 +74,43 @@ impl Linter {
         // Taken before the walk, which takes most files' `stat`: an entry's `seen_ns` is never
         // later than its stat.
         let started_ns = now_ns();
-        let prepared = self.prepare(root, targets)?;
         let today = self.today();
-        let store = Store::open(root, self.cache_key(&today, prepared.codeowners.as_ref()));
-        let report_on = prepared.report_on.as_ref();
-        let wanted = |path: &str| report_on.is_none_or(|set| set.contains(path));
-
-        // 1. Which files the cache vouches for.
-        let mut slots: Vec<Slot> = prepared
-            .sources
-            .into_par_iter()
-            .map(|(path, input)| {
-                let wanted = wanted(&path);
-                self.probe(&store, &today, started_ns, path, input, wanted)
-            })
-            .collect();
+        // 1. Which files the cache vouches for (while `--changed-since` diffs).
+        let prepared = self.prepare(root, targets, |codeowners, sources| {
+            let store = Store::open(root, self.cache_key(&today, codeowners));
+            let slots: Vec<Slot> = sources
+                .into_par_iter()
+                .map(|(path, input)| self.probe(&store, &today, started_ns, path, input))
+                .collect();
+            (store, slots)
+        })?;
+        let (store, mut slots) = prepared.files;
         // The walk's files come sorted: only files named but not found by it are out of place.
         if !slots.is_sorted_by(|a, b| a.checked.path <= b.checked.path) {
             slots.sort_by(|a, b| a.checked.path.cmp(&b.checked.path));
         }
+        let report_on = prepared.report_on.as_ref();
+        let wanted = |path: &str| report_on.is_none_or(|set| set.contains(path));
+
+        // The diagnostics of the cached files reported on: the findings of other files are
+        // dropped from the report, and the cross-file rules read summaries only. An entry whose
+        // diagnostics do not read is checked again.
+        let unread: Vec<usize> = slots
+            .par_iter_mut()
+            .enumerate()
+            .filter(|(_, slot)| slot.checked.cached.is_some() && wanted(&slot.checked.path))
+            .filter_map(|(i, slot)| {
+                match slot.entry.as_ref().and_then(|record| store.diagnostics(record)) {
+                    Some(diagnostics) => slot.checked.diagnostics = diagnostics,
+                    None => {
+                        slot.entry = None;
+                        return Some(i);
+                    }
+                }
+                None
+            })
+            .collect();
+        self.parse_again(&store, &mut slots, &unread, &today, started_ns);
 
         // 2. Parse what the cross-file rules need in full: bundles reported on and files compared
         //    with the revision, then the items those bundles name.
@@ -185,10 +203,8 @@ impl Linter {
     }
 
     /// Looks one file up: a hit when its stat or its hash matches the entry, else its checks.
-    /// The diagnostics of a hit are decoded only when the file is `wanted` (reported on): the
-    /// findings of other files are dropped from the report, and the cross-file rules read only
-    /// summaries.
-    fn probe(&self, store: &Store, today: &str, started_ns: i128, path: String, input: Input, wanted: bool) -> Slot {
+    /// A hit's diagnostics are not decoded here (see [`Store::diagnostics`]).
+    fn probe(&self, store: &Store, today: &str, started_ns: i128, path: String, input: Input) -> Slot {
         let (real, stat) = match input {
             Input::Read(real) => {
                 let stat = Stat::of(&real);
@@ -203,7 +219,7 @@ impl Linter {
         let known = store.get(&path);
         if let (Some(entry), Some(stat)) = (&known, &stat)
             && entry.stat_matches(stat)
-            && let Some(results) = entry.results(wanted)
+            && let Some(results) = entry.results(false)
         {
             return Slot { checked: from_entry(entry, results, path, real), real: None, entry: Some(entry.kept()) };
         }
@@ -211,7 +227,7 @@ impl Linter {
         let hash = bytes.as_ref().ok().map(|b| content_hash(b));
         if let (Some(entry), Some(stat), Some(hash)) = (&known, &stat, &hash)
             && entry.hash == *hash
-            && let Some(results) = entry.results(wanted)
+            && let Some(results) = entry.results(false)
         {
             let record = entry.with_stat(stat, started_ns);
             return Slot { checked: from_entry(entry, results, path, real), real: None, entry: Some(record) };

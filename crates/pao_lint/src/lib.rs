@@ -295,20 +295,59 @@ impl Linter {
     /// # Errors
     /// When `root` cannot be walked, or `--changed-since` names no revision of its repository.
     pub fn lint_repository(&self, root: &Path, targets: &Targets) -> Result<Report, LintError> {
-        let prepared = self.prepare(root, targets)?;
-        let checked = self.check_all(prepared.sources);
-        let (report, checked) =
-            self.finish(checked, prepared.codeowners.as_ref(), prepared.changes.as_ref(), prepared.report_on.as_ref());
+        let prepared = self.prepare(root, targets, |_, sources| self.check_all(sources))?;
+        let (report, checked) = self.finish(
+            prepared.files,
+            prepared.codeowners.as_ref(),
+            prepared.changes.as_ref(),
+            prepared.report_on.as_ref(),
+        );
         free_later(checked);
         Ok(self.add_walk_errors(report, prepared.walk_errors, prepared.report_on.as_ref()))
     }
 
-    /// What a run over a repository works on: the files found, the problems of the walk, the
-    /// CODEOWNERS file, what changed since `--changed-since`, and the files reported on.
-    fn prepare(&self, root: &Path, targets: &Targets) -> Result<Prepared, LintError> {
+    /// What a run over a repository works on: the files found, handed to `during` (which
+    /// checks them) while `--changed-since` compares the work tree with the revision, the
+    /// problems of the walk, the CODEOWNERS file, what changed, and the files reported on.
+    fn prepare<T: Send>(
+        &self,
+        root: &Path,
+        targets: &Targets,
+        during: impl FnOnce(Option<&CodeOwnersFile>, Vec<(String, Input)>) -> T + Send,
+    ) -> Result<Prepared<T>, LintError> {
         if !root.is_dir() {
             return Err(LintError::Path { path: root.to_owned(), message: "not a directory".into() });
         }
+        let codeowners = CODEOWNERS_PATHS.iter().find_map(|p| {
+            // CODEOWNERS is read by the same link rule and size limit as the documents.
+            let Some(walk::Found::File(real)) = walk::classify(root, p) else { return None };
+            let text = pao_source::read_to_string_bounded(&real, pao_source::MAX_INPUT_BYTES).ok()?;
+            Some(CodeOwnersFile { path: (*p).to_owned(), text })
+        });
+        // The Git diff of `--changed-since` (a walk and a `stat` of the whole work tree, in
+        // libgit2) runs beside the walk and the checks, which do not depend on it.
+        let ((files, walk_errors), changes) = rayon::join(
+            || {
+                let (sources, walk_errors) = self.sources(root, targets);
+                (during(codeowners.as_ref(), sources), walk_errors)
+            },
+            || targets.changed_since.as_ref().map(|rev| git::changes_since(root, rev)).transpose(),
+        );
+        let changes = changes?;
+        let mut report_on: Option<BTreeSet<String>> =
+            (!targets.files.is_empty()).then(|| targets.files.iter().cloned().collect());
+        if let Some(changes) = &changes {
+            report_on = Some(match report_on {
+                Some(files) => files.intersection(&changes.changed).cloned().collect(),
+                None => changes.changed.clone(),
+            });
+        }
+        Ok(Prepared { files, walk_errors, changes, codeowners, report_on })
+    }
+
+    /// The files of a run: those the walk finds, then those named that it does not; and the
+    /// problems of the walk.
+    fn sources(&self, root: &Path, targets: &Targets) -> (Vec<(String, Input)>, Vec<(String, String)>) {
         let mut walk_errors = Vec::new();
         let mut sources: Vec<(String, Input)> = Vec::new();
         let found = walk::walk_entries(root, &root.join("catalog"), false);
@@ -337,25 +376,7 @@ impl Linter {
             }
         }
         sources.extend(named);
-        let changes = match &targets.changed_since {
-            Some(rev) => Some(git::changes_since(root, rev)?),
-            None => None,
-        };
-        let codeowners = CODEOWNERS_PATHS.iter().find_map(|p| {
-            // CODEOWNERS is read by the same link rule and size limit as the documents.
-            let Some(walk::Found::File(real)) = walk::classify(root, p) else { return None };
-            let text = pao_source::read_to_string_bounded(&real, pao_source::MAX_INPUT_BYTES).ok()?;
-            Some(CodeOwnersFile { path: (*p).to_owned(), text })
-        });
-        let mut report_on: Option<BTreeSet<String>> =
-            (!targets.files.is_empty()).then(|| targets.files.iter().cloned().collect());
-        if let Some(changes) = &changes {
-            report_on = Some(match report_on {
-                Some(files) => files.intersection(&changes.changed).cloned().collect(),
-                None => changes.changed.clone(),
-            });
-        }
-        Ok(Prepared { sources, walk_errors, changes, codeowners, report_on })
+        (sources, walk_errors)
     }
 
     /// Adds the findings of the walk itself (links not followed) and sorts the report.
@@ -505,8 +526,9 @@ impl Linter {
 }
 
 /// See [`Linter::prepare`].
-struct Prepared {
-    sources: Vec<(String, Input)>,
+struct Prepared<T> {
+    /// What `during` made of the files.
+    files: T,
     walk_errors: Vec<(String, String)>,
     changes: Option<git::Changes>,
     codeowners: Option<CodeOwnersFile>,
