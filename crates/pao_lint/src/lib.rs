@@ -347,7 +347,7 @@ impl Linter {
 
     /// The files of a run: those the walk finds, then those named that it does not; and the
     /// problems of the walk.
-    fn sources(&self, root: &Path, targets: &Targets) -> (Vec<(String, Input)>, Vec<(String, String)>) {
+    fn sources(&self, root: &Path, targets: &Targets) -> (Vec<(String, Input)>, WalkErrors) {
         let mut walk_errors = Vec::new();
         let mut sources: Vec<(String, Input)> = Vec::new();
         let found = walk::walk_entries(root, &root.join("catalog"), false);
@@ -524,6 +524,9 @@ impl Linter {
         (report, checked)
     }
 }
+
+/// Entries the walk does not read, each with the message of its finding.
+type WalkErrors = Vec<(String, String)>;
 
 /// See [`Linter::prepare`].
 struct Prepared<T> {
