@@ -111,7 +111,7 @@ def bench_cache(pao_lint, corpus, runs, compare_with):
         for p, data in originals.items():
             p.write_bytes(data)
     size = sum(f.stat().st_size for f in cache.rglob("*") if f.is_file())
-    print(f"  cache size on disk: {size / 1e6:.1f} MB in {len(list(cache.rglob('*.json')))} shard files")
+    print(f"  cache size on disk: {size / 1e6:.1f} MB in {len(list(cache.rglob('*.bin')))} shard files")
 
 
 def ensure_ajv():

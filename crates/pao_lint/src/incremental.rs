@@ -23,30 +23,44 @@ use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use pao_diagnostics::{Report, SourceFile};
+use pao_diagnostics::{Diagnostic, Report, SourceFile};
 use rayon::prelude::*;
 
-use crate::cache::{CacheStats, Entry, Stat, Store, Summary, content_hash, now_ns};
+use crate::cache::{
+    CacheStats, ContentHash, DocSummary, EntryRef, Key, Record, Stat, Store, Summary, content_hash, now_ns,
+};
 use crate::{Checked, Input, LintError, Linter, Targets, free_later};
 
-/// How a cached file is known to the run.
+/// How a cached file is known to the run (the rest of its summary is in its [`Checked`]).
 #[derive(Debug)]
 pub(crate) struct CachedFile {
-    /// What the cross-file rules read.
-    pub(crate) summary: Summary,
+    /// What the cross-file rules read of its typed document.
+    pub(crate) doc: Option<DocSummary>,
+    /// Whether its text has `# pao-lint:` comments.
+    pub(crate) suppressions: bool,
+    /// Whether the report's source for it is its text.
+    pub(crate) has_text: bool,
     /// The file to read its text from, if a finding needs it.
     real: PathBuf,
     /// The hash its text must have.
-    hash: String,
+    hash: ContentHash,
 }
 
 /// One file of a cached run.
 struct Slot {
     checked: Checked,
-    /// The file on disk, when it is one (files named but missing have no entry).
+    /// The file on disk, when it was checked from one (a cached file's is in its
+    /// [`CachedFile`]; files named but missing have none).
     real: Option<PathBuf>,
-    /// The entry to write back, and whether it differs from the one read.
-    entry: Option<(Entry, bool)>,
+    /// The entry to write back (kept as read, or new).
+    entry: Option<Record>,
+}
+
+impl Slot {
+    /// The file on disk, if any.
+    fn real(&self) -> Option<&Path> {
+        self.checked.cached.as_ref().map(|c| c.real.as_path()).or(self.real.as_deref())
+    }
 }
 
 impl Linter {
@@ -57,20 +71,46 @@ impl Linter {
     /// # Errors
     /// As [`Linter::lint_repository`].
     pub fn lint_repository_cached(&self, root: &Path, targets: &Targets) -> Result<(Report, CacheStats), LintError> {
-        let prepared = self.prepare(root, targets)?;
-        let today = self.today();
+        // Taken before the walk, which takes most files' `stat`: an entry's `seen_ns` is never
+        // later than its stat.
         let started_ns = now_ns();
-        let store = Store::open(root, self.cache_key(&today, prepared.codeowners.as_ref()));
+        let today = self.today();
+        // 1. Which files the cache vouches for (while `--changed-since` diffs).
+        let prepared = self.prepare(root, targets, |codeowners, sources| {
+            let store = Store::open(root, self.cache_key(&today, codeowners));
+            let slots: Vec<Slot> = sources
+                .into_par_iter()
+                .map(|(path, input)| self.probe(&store, &today, started_ns, path, input))
+                .collect();
+            (store, slots)
+        })?;
+        let (store, mut slots) = prepared.files;
+        // The walk's files come sorted: only files named but not found by it are out of place.
+        if !slots.is_sorted_by(|a, b| a.checked.path <= b.checked.path) {
+            slots.sort_by(|a, b| a.checked.path.cmp(&b.checked.path));
+        }
         let report_on = prepared.report_on.as_ref();
         let wanted = |path: &str| report_on.is_none_or(|set| set.contains(path));
 
-        // 1. Which files the cache vouches for.
-        let mut slots: Vec<Slot> = prepared
-            .sources
-            .into_par_iter()
-            .map(|(path, input)| self.probe(&store, &today, started_ns, path, input))
+        // The diagnostics of the cached files reported on: the findings of other files are
+        // dropped from the report, and the cross-file rules read summaries only. An entry whose
+        // diagnostics do not read is checked again.
+        let unread: Vec<usize> = slots
+            .par_iter_mut()
+            .enumerate()
+            .filter(|(_, slot)| slot.checked.cached.is_some() && wanted(&slot.checked.path))
+            .filter_map(|(i, slot)| {
+                match slot.entry.as_ref().and_then(|record| store.diagnostics(record)) {
+                    Some(diagnostics) => slot.checked.diagnostics = diagnostics,
+                    None => {
+                        slot.entry = None;
+                        return Some(i);
+                    }
+                }
+                None
+            })
             .collect();
-        slots.sort_by(|a, b| a.checked.path.cmp(&b.checked.path));
+        self.parse_again(&store, &mut slots, &unread, &today, started_ns);
 
         // 2. Parse what the cross-file rules need in full: bundles reported on and files compared
         //    with the revision, then the items those bundles name.
@@ -82,12 +122,11 @@ impl Linter {
                 let Some(cached) = &c.cached else { return false };
                 // Suppression comments apply to cross-file findings too, and a replacement's
                 // fix edits the text: both need the file's text and tree.
-                let needs_text =
-                    cached.summary.suppressions || cached.summary.doc.as_ref().is_some_and(|d| d.replacement.is_some());
+                let needs_text = cached.suppressions || cached.doc.as_ref().is_some_and(|d| d.replacement.is_some());
                 (wanted(&c.path) && (c.is_bundle() || needs_text)) || compared.contains(c.path.as_str())
             })
             .collect();
-        self.parse_again(&mut slots, &first, &today, started_ns);
+        self.parse_again(&store, &mut slots, &first, &today, started_ns);
         let named: HashSet<String> = slots
             .iter()
             .filter(|s| wanted(&s.checked.path))
@@ -105,7 +144,7 @@ impl Linter {
                 c.cached.is_some() && c.doc_id().is_some_and(|id| named.contains(id))
             })
             .collect();
-        self.parse_again(&mut slots, &second, &today, started_ns);
+        self.parse_again(&store, &mut slots, &second, &today, started_ns);
 
         // 3. Cross-file rules and the report.
         let mut entries = Vec::with_capacity(slots.len());
@@ -114,7 +153,7 @@ impl Linter {
         for slot in slots {
             if slot.checked.cached.is_some() {
                 stats.hits += 1;
-            } else if slot.real.is_some() {
+            } else if slot.real().is_some() {
                 stats.checked += 1;
             }
             entries.extend(slot.entry);
@@ -142,7 +181,7 @@ impl Linter {
     /// version and build (the JSON Schemas and rules are compiled into it), the resolved
     /// configuration, today's date (lifecycle rules compare dates with it) and the CODEOWNERS
     /// file.
-    fn cache_key(&self, today: &str, codeowners: Option<&crate::CodeOwnersFile>) -> String {
+    fn cache_key(&self, today: &str, codeowners: Option<&crate::CodeOwnersFile>) -> Key {
         let mut hasher = blake3::Hasher::new();
         let mut part = |bytes: &[u8]| {
             hasher.update(&(bytes.len() as u64).to_le_bytes());
@@ -160,33 +199,44 @@ impl Linter {
             }
             None => part(b"no CODEOWNERS"),
         }
-        hasher.finalize().to_hex().to_string()
+        *hasher.finalize().as_bytes()
     }
 
     /// Looks one file up: a hit when its stat or its hash matches the entry, else its checks.
+    /// A hit's diagnostics are not decoded here (see [`Store::diagnostics`]).
     fn probe(&self, store: &Store, today: &str, started_ns: i128, path: String, input: Input) -> Slot {
-        let Input::Read(real) = input else {
-            let checked = self.check_input(&self.file_context(today), path, input.bytes());
-            return Slot { checked, real: None, entry: None };
+        let (real, stat) = match input {
+            Input::Read(real) => {
+                let stat = Stat::of(&real);
+                (real, stat)
+            }
+            Input::Found(real, entry) => (real, Stat::of_entry(&entry)),
+            Input::Bytes(bytes) => {
+                let checked = self.check_input(&self.file_context(today), path, Ok(bytes));
+                return Slot { checked, real: None, entry: None };
+            }
         };
-        let stat = Stat::of(&real);
-        let known = store.entries.get(&path);
-        if let (Some(entry), Some(stat)) = (known, &stat)
+        let known = store.get(&path);
+        if let (Some(entry), Some(stat)) = (&known, &stat)
             && entry.stat_matches(stat)
+            && let Some(results) = entry.results(false)
         {
-            return Slot { checked: from_entry(entry, &real), real: Some(real), entry: Some((entry.clone(), false)) };
+            return Slot { checked: from_entry(entry, results, path, real), real: None, entry: Some(entry.kept()) };
         }
-        let bytes = Input::Read(real.clone()).bytes();
-        if let (Some(entry), Some(stat), Ok(bytes)) = (known, stat, &bytes)
-            && entry.hash == content_hash(bytes)
+        let bytes = pao_source::read_bounded(&real, pao_source::MAX_FILE_BYTES as u64);
+        let hash = bytes.as_ref().ok().map(|b| content_hash(b));
+        if let (Some(entry), Some(stat), Some(hash)) = (&known, &stat, &hash)
+            && entry.hash == *hash
+            && let Some(results) = entry.results(false)
         {
-            let entry = Entry { stat, seen_ns: started_ns, ..entry.clone() };
-            return Slot { checked: from_entry(&entry, &real), real: Some(real), entry: Some((entry, true)) };
+            let record = entry.with_stat(stat, started_ns);
+            return Slot { checked: from_entry(entry, results, path, real), real: None, entry: Some(record) };
         }
-        self.check_read(today, started_ns, path, real, stat, bytes)
+        self.check_read(today, started_ns, path, real, stat, bytes, hash)
     }
 
-    /// Checks a file read from disk, and makes its entry.
+    /// Checks a file read from disk (`hash`: of its bytes, when they read), and makes its entry.
+    #[allow(clippy::too_many_arguments)]
     fn check_read(
         &self,
         today: &str,
@@ -195,29 +245,19 @@ impl Linter {
         real: PathBuf,
         stat: Option<Stat>,
         bytes: Result<Vec<u8>, pao_source::ReadError>,
+        hash: Option<ContentHash>,
     ) -> Slot {
-        let hash = bytes.as_ref().ok().map(|b| content_hash(b));
         let checked = self.check_input(&self.file_context(today), path, bytes);
         // Unreadable and oversized files are not cached: they are cheap to report again.
         let entry = match (hash, stat) {
-            (Some(hash), Some(stat)) => Some((
-                Entry {
-                    path: checked.path.clone(),
-                    hash,
-                    stat,
-                    seen_ns: started_ns,
-                    summary: checked.summary(),
-                    diagnostics: checked.diagnostics.clone(),
-                },
-                true,
-            )),
+            (Some(hash), Some(stat)) => crate::cache::encode_entry(&checked, &hash, &stat, started_ns),
             _ => None,
         };
         Slot { checked, real: Some(real), entry }
     }
 
     /// Parses the cached files at `indices` in full (their entries are replaced by fresh ones).
-    fn parse_again(&self, slots: &mut [Slot], indices: &[usize], today: &str, started_ns: i128) {
+    fn parse_again(&self, store: &Store, slots: &mut [Slot], indices: &[usize], today: &str, started_ns: i128) {
         let mut picked: Vec<(usize, &mut Slot)> = Vec::with_capacity(indices.len());
         let mut wanted = indices.iter().copied().peekable();
         for (i, slot) in slots.iter_mut().enumerate() {
@@ -227,38 +267,51 @@ impl Linter {
             }
         }
         picked.into_par_iter().for_each(|(_, slot)| {
-            let Some(real) = slot.real.clone() else { return };
+            let Some(real) = slot.real().map(Path::to_path_buf) else { return };
             let stat = Stat::of(&real);
-            let bytes = Input::Read(real.clone()).bytes();
+            let bytes = pao_source::read_bounded(&real, pao_source::MAX_FILE_BYTES as u64);
+            let hash = bytes.as_ref().ok().map(|b| content_hash(b));
             let path = std::mem::take(&mut slot.checked.path);
             let old = slot.entry.take();
-            *slot = self.check_read(today, started_ns, path, real, stat, bytes);
+            *slot = self.check_read(today, started_ns, path, real, stat, bytes, hash);
             // The same bytes give the same results: the entry read stays as it was.
-            if let (Some((old, old_changed)), Some((new, _))) = (old, &slot.entry)
-                && old.hash == new.hash
-                && old.stat == new.stat
+            if let (Some(old), Some(new)) = (old, &slot.entry)
+                && store.same_file(&old, new)
             {
-                slot.entry = Some((old, old_changed));
+                slot.entry = Some(old);
             }
         });
     }
 }
 
-/// A file's results from its cache entry.
-fn from_entry(entry: &Entry, real: &Path) -> Checked {
-    let summary = entry.summary.clone();
+/// The placeholder source of a file the run did not read.
+fn unread_source() -> Arc<SourceFile> {
+    static UNREAD: std::sync::LazyLock<Arc<SourceFile>> =
+        std::sync::LazyLock::new(|| Arc::new(SourceFile::new("", "")));
+    Arc::clone(&UNREAD)
+}
+
+/// A file's results from its cache entry ([`EntryRef::results`]).
+fn from_entry(entry: &EntryRef<'_>, results: (Summary, Vec<Diagnostic>), path: String, real: PathBuf) -> Checked {
+    let (summary, diagnostics) = results;
     Checked {
-        path: entry.path.clone(),
-        source: Arc::new(SourceFile::new("", "")),
+        path,
+        source: unread_source(),
         root: None,
-        anchors: summary.anchors.clone(),
-        first_key: summary.first_key.clone(),
-        id: summary.id.clone(),
-        kind: summary.kind.clone(),
+        anchors: summary.anchors,
+        first_key: summary.first_key,
+        id: summary.id,
+        kind: summary.kind,
         doc: None,
         reading: summary.reading,
-        diagnostics: entry.diagnostics.clone(),
-        cached: Some(CachedFile { summary, real: real.to_owned(), hash: entry.hash.clone() }),
+        diagnostics,
+        cached: Some(Box::new(CachedFile {
+            doc: summary.doc,
+            suppressions: summary.suppressions,
+            has_text: summary.has_text,
+            real,
+            hash: entry.hash,
+        })),
     }
 }
 
@@ -271,7 +324,7 @@ fn add_cached_sources(report: &mut Report, checked: &[Checked]) -> bool {
         .filter(|c| needed.contains(c.path.as_str()))
         .filter_map(|c| Some((c, c.cached.as_ref()?)))
         .map(|(c, cached)| {
-            if !cached.summary.has_text {
+            if !cached.has_text {
                 return Some((c.path.clone(), Arc::new(SourceFile::new("", ""))));
             }
             let bytes = pao_source::read_bounded(&cached.real, pao_source::MAX_FILE_BYTES as u64).ok()?;

@@ -114,7 +114,7 @@ pub(crate) struct Checked {
     pub(crate) diagnostics: Vec<Diagnostic>,
     /// Set when the results came from the cache: the file was not parsed, `doc` and `root` are
     /// `None` and `source` is a placeholder; the cross-file rules read the summary instead.
-    pub(crate) cached: Option<incremental::CachedFile>,
+    pub(crate) cached: Option<Box<incremental::CachedFile>>,
 }
 
 /// The places in a document that cross-file rules point at.
@@ -140,7 +140,7 @@ impl Checked {
     }
 
     fn doc_summary(&self) -> Option<&cache::DocSummary> {
-        self.cached.as_ref()?.summary.doc.as_ref()
+        self.cached.as_ref()?.doc.as_ref()
     }
 
     /// `metadata.id` of the typed document (parsed or summarised).
@@ -175,33 +175,8 @@ impl Checked {
         }
     }
 
-    /// What the cross-file rules read of this file, for the cache.
-    pub(crate) fn summary(&self) -> cache::Summary {
-        let doc = self.doc.as_ref().map(|doc| cache::DocSummary {
-            bundle: matches!(doc, CatalogDocument::Bundle(_)),
-            id: doc.metadata().id.clone(),
-            team: doc.metadata().owner.team.clone(),
-            replacement: doc.metadata().lifecycle.deprecation.as_ref().and_then(|d| d.replacement.clone()),
-            components: match doc {
-                CatalogDocument::Bundle(bundle) => bundle.components.iter().map(|c| c.item.clone()).collect(),
-                CatalogDocument::Item(_) => Vec::new(),
-            },
-        });
-        let anchors = (0..ANCHORED.len()).map(|i| self.span_of(i)).collect();
-        cache::Summary {
-            id: self.id.clone(),
-            kind: self.kind.clone(),
-            anchors,
-            first_key: self.first_key.clone(),
-            doc,
-            reading: self.reading,
-            has_text: self.source.path == self.path,
-            suppressions: has_suppressions(&self.source.text),
-        }
-    }
-
     /// The span of the `i`-th [`ANCHORED`] pointer, as [`Checked::span`] finds it.
-    fn span_of(&self, i: usize) -> Option<std::ops::Range<usize>> {
+    pub(crate) fn span_of(&self, i: usize) -> Option<std::ops::Range<usize>> {
         match &self.root {
             Some(root) => root.pointer(ANCHORED[i]).map(|n| n.span.clone()),
             None => self.anchors.get(i).cloned().flatten(),
@@ -320,53 +295,45 @@ impl Linter {
     /// # Errors
     /// When `root` cannot be walked, or `--changed-since` names no revision of its repository.
     pub fn lint_repository(&self, root: &Path, targets: &Targets) -> Result<Report, LintError> {
-        let prepared = self.prepare(root, targets)?;
-        let checked = self.check_all(prepared.sources);
-        let (report, checked) =
-            self.finish(checked, prepared.codeowners.as_ref(), prepared.changes.as_ref(), prepared.report_on.as_ref());
+        let prepared = self.prepare(root, targets, |_, sources| self.check_all(sources))?;
+        let (report, checked) = self.finish(
+            prepared.files,
+            prepared.codeowners.as_ref(),
+            prepared.changes.as_ref(),
+            prepared.report_on.as_ref(),
+        );
         free_later(checked);
         Ok(self.add_walk_errors(report, prepared.walk_errors, prepared.report_on.as_ref()))
     }
 
-    /// What a run over a repository works on: the files found, the problems of the walk, the
-    /// CODEOWNERS file, what changed since `--changed-since`, and the files reported on.
-    fn prepare(&self, root: &Path, targets: &Targets) -> Result<Prepared, LintError> {
+    /// What a run over a repository works on: the files found, handed to `during` (which
+    /// checks them) while `--changed-since` compares the work tree with the revision, the
+    /// problems of the walk, the CODEOWNERS file, what changed, and the files reported on.
+    fn prepare<T: Send>(
+        &self,
+        root: &Path,
+        targets: &Targets,
+        during: impl FnOnce(Option<&CodeOwnersFile>, Vec<(String, Input)>) -> T + Send,
+    ) -> Result<Prepared<T>, LintError> {
         if !root.is_dir() {
             return Err(LintError::Path { path: root.to_owned(), message: "not a directory".into() });
         }
-        let mut walk_errors = Vec::new();
-        let mut sources: Vec<(String, Input)> = Vec::new();
-        let mut discovered = std::collections::HashSet::new();
-        for (path, found) in walk::walk(root, &root.join("catalog")) {
-            if self.exclude.is_match(&path) {
-                continue;
-            }
-            discovered.insert(path.clone());
-            match found {
-                walk::Found::File(real) => sources.push((path, Input::Read(real))),
-                walk::Found::Problem(message) => walk_errors.push((path, message)),
-            }
-        }
-        for file in &targets.files {
-            if discovered.contains(file) || self.exclude.is_match(file) {
-                continue;
-            }
-            match walk::classify(root, file) {
-                Some(walk::Found::File(real)) => sources.push((file.clone(), Input::Read(real))),
-                Some(walk::Found::Problem(message)) => walk_errors.push((file.clone(), message)),
-                None => sources.push((file.clone(), Input::Read(root.join(file)))),
-            }
-        }
-        let changes = match &targets.changed_since {
-            Some(rev) => Some(git::changes_since(root, rev)?),
-            None => None,
-        };
         let codeowners = CODEOWNERS_PATHS.iter().find_map(|p| {
             // CODEOWNERS is read by the same link rule and size limit as the documents.
             let Some(walk::Found::File(real)) = walk::classify(root, p) else { return None };
             let text = pao_source::read_to_string_bounded(&real, pao_source::MAX_INPUT_BYTES).ok()?;
             Some(CodeOwnersFile { path: (*p).to_owned(), text })
         });
+        // The Git diff of `--changed-since` (a walk and a `stat` of the whole work tree, in
+        // libgit2) runs beside the walk and the checks, which do not depend on it.
+        let ((files, walk_errors), changes) = rayon::join(
+            || {
+                let (sources, walk_errors) = self.sources(root, targets);
+                (during(codeowners.as_ref(), sources), walk_errors)
+            },
+            || targets.changed_since.as_ref().map(|rev| git::changes_since(root, rev)).transpose(),
+        );
+        let changes = changes?;
         let mut report_on: Option<BTreeSet<String>> =
             (!targets.files.is_empty()).then(|| targets.files.iter().cloned().collect());
         if let Some(changes) = &changes {
@@ -375,7 +342,41 @@ impl Linter {
                 None => changes.changed.clone(),
             });
         }
-        Ok(Prepared { sources, walk_errors, changes, codeowners, report_on })
+        Ok(Prepared { files, walk_errors, changes, codeowners, report_on })
+    }
+
+    /// The files of a run: those the walk finds, then those named that it does not; and the
+    /// problems of the walk.
+    fn sources(&self, root: &Path, targets: &Targets) -> (Vec<(String, Input)>, WalkErrors) {
+        let mut walk_errors = Vec::new();
+        let mut sources: Vec<(String, Input)> = Vec::new();
+        let found = walk::walk_entries(root, &root.join("catalog"), false);
+        // The walk's paths, sorted (it sorts them), to tell the files named that it found.
+        let discovered: Vec<&str> = found.iter().map(|(path, _, _)| path.as_str()).collect();
+        let discovered = |file: &str| discovered.binary_search(&file).is_ok();
+        for file in &targets.files {
+            if discovered(file) || self.exclude.is_match(file) {
+                continue;
+            }
+            match walk::classify(root, file) {
+                Some(walk::Found::File(real)) => sources.push((file.clone(), Input::Read(real))),
+                Some(walk::Found::Problem(message)) => walk_errors.push((file.clone(), message)),
+                None => sources.push((file.clone(), Input::Read(root.join(file)))),
+            }
+        }
+        let named = std::mem::take(&mut sources);
+        for (path, found, entry) in found {
+            if self.exclude.is_match(&path) {
+                continue;
+            }
+            match (found, entry) {
+                (walk::Found::File(real), Some(entry)) => sources.push((path, Input::Found(real, entry))),
+                (walk::Found::File(real), None) => sources.push((path, Input::Read(real))),
+                (walk::Found::Problem(message), _) => walk_errors.push((path, message)),
+            }
+        }
+        sources.extend(named);
+        (sources, walk_errors)
     }
 
     /// Adds the findings of the walk itself (links not followed) and sorts the report.
@@ -427,7 +428,10 @@ impl Linter {
         let cx = self.file_context(&today);
         let mut checked: Vec<Checked> =
             sources.into_par_iter().map(|(path, input)| self.check_input(&cx, path, input.bytes())).collect();
-        checked.sort_by(|a, b| a.path.cmp(&b.path));
+        // The walk's files come sorted: only files named but not found by it are out of place.
+        if !checked.is_sorted_by(|a, b| a.path <= b.path) {
+            checked.sort_by(|a, b| a.path.cmp(&b.path));
+        }
         checked
     }
 
@@ -504,7 +508,7 @@ impl Linter {
         let sources: HashMap<&str, &Checked> = checked.iter().map(|c| (c.path.as_str(), c)).collect();
         for diagnostic in all.into_iter().filter(|d| wanted(&d.file)) {
             if let Some(file) = sources.get(diagnostic.file.as_str()) {
-                let unread = file.cached.as_ref().is_some_and(|c| c.summary.has_text);
+                let unread = file.cached.as_ref().is_some_and(|c| c.has_text);
                 if !unread {
                     report.sources.entry(diagnostic.file.clone()).or_insert_with(|| Arc::clone(&file.source));
                 }
@@ -521,9 +525,13 @@ impl Linter {
     }
 }
 
+/// Entries the walk does not read, each with the message of its finding.
+type WalkErrors = Vec<(String, String)>;
+
 /// See [`Linter::prepare`].
-struct Prepared {
-    sources: Vec<(String, Input)>,
+struct Prepared<T> {
+    /// What `during` made of the files.
+    files: T,
     walk_errors: Vec<(String, String)>,
     changes: Option<git::Changes>,
     codeowners: Option<CodeOwnersFile>,
@@ -600,6 +608,8 @@ impl pao_vars::ItemLookup for ItemsById<'_> {
 /// are never all in memory at once.
 enum Input {
     Read(PathBuf),
+    /// A regular file the walk found, with its directory entry (its `stat` is cheaper to take).
+    Found(PathBuf, std::fs::DirEntry),
     Bytes(Vec<u8>),
 }
 
@@ -607,7 +617,9 @@ impl Input {
     /// The bytes, never more than a catalog document may have (the one bounded reader).
     fn bytes(self) -> Result<Vec<u8>, pao_source::ReadError> {
         match self {
-            Self::Read(path) => pao_source::read_bounded(&path, pao_source::MAX_FILE_BYTES as u64),
+            Self::Read(path) | Self::Found(path, _) => {
+                pao_source::read_bounded(&path, pao_source::MAX_FILE_BYTES as u64)
+            }
             Self::Bytes(bytes) => Ok(bytes),
         }
     }

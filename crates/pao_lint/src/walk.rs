@@ -12,6 +12,7 @@
 //! named on the command line ([`classify`]).
 
 use std::collections::HashSet;
+use std::fs::DirEntry;
 use std::path::{Path, PathBuf};
 
 /// A file the walk found, or a problem with an entry.
@@ -34,6 +35,22 @@ pub fn is_yaml_name(name: &str) -> bool {
 ///
 /// `root` should be canonical; when it is not, it is canonicalised here.
 pub fn walk(given_root: &Path, start: &Path) -> Vec<(String, Found)> {
+    walk_entries(given_root, start, false).into_iter().map(|(path, found, _)| (path, found)).collect()
+}
+
+/// Whether [`walk`] would find anything: it stops at the first entry.
+pub fn finds_any(given_root: &Path, start: &Path) -> bool {
+    !walk_entries(given_root, start, true).is_empty()
+}
+
+/// [`walk`], with the directory entry of each regular file found (not of links): its `stat` is
+/// taken relative to its directory, cheaper than by the whole path. With `first_only`, stops at
+/// the first entry found.
+pub(crate) fn walk_entries(
+    given_root: &Path,
+    start: &Path,
+    first_only: bool,
+) -> Vec<(String, Found, Option<DirEntry>)> {
     let root = given_root.canonicalize().unwrap_or_else(|_| given_root.to_owned());
     let mut out = Vec::new();
     // The walk names entries by the path they are given as (`catalog/...` even when `catalog`
@@ -50,7 +67,7 @@ pub fn walk(given_root: &Path, start: &Path) -> Vec<(String, Found)> {
         );
     let Ok(real_start) = start.canonicalize() else { return out };
     if !real_start.starts_with(&root) {
-        out.push((slash(&relative_start), Found::Problem(outside(&real_start))));
+        out.push((slash(&relative_start), Found::Problem(outside(&real_start)), None));
         return out;
     }
     // Directories outside the walked tree already reached through a link.
@@ -58,10 +75,13 @@ pub fn walk(given_root: &Path, start: &Path) -> Vec<(String, Found)> {
     // (real directory, its path as the walk names it)
     let mut stack = vec![(real_start.clone(), relative_start)];
     while let Some((dir, shown)) = stack.pop() {
+        if first_only && !out.is_empty() {
+            break;
+        }
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(err) => {
-                out.push((slash(&shown), Found::Problem(format!("cannot read this directory: {err}"))));
+                out.push((slash(&shown), Found::Problem(format!("cannot read this directory: {err}")), None));
                 continue;
             }
         };
@@ -79,13 +99,13 @@ pub fn walk(given_root: &Path, start: &Path) -> Vec<(String, Found)> {
                 stack.push((dir.join(&name), shown_path));
             } else if kind.is_file() {
                 if is_yaml_name(&name_text) {
-                    out.push((slash(&shown_path), Found::File(dir.join(&name))));
+                    out.push((slash(&shown_path), Found::File(dir.join(&name)), Some(entry)));
                 }
             } else if kind.is_symlink() {
                 match follow(&root, &entry.path()) {
                     Link::Inside(target) if target.is_dir() => {
                         if dir.starts_with(&target) {
-                            out.push((slash(&shown_path), Found::Problem(LOOP.to_owned())));
+                            out.push((slash(&shown_path), Found::Problem(LOOP.to_owned()), None));
                         } else if !target.starts_with(&real_start) && visited.insert(target.clone()) {
                             stack.push((target, shown_path));
                         }
@@ -93,20 +113,20 @@ pub fn walk(given_root: &Path, start: &Path) -> Vec<(String, Found)> {
                     }
                     Link::Inside(target) => {
                         if is_yaml_name(&name_text) {
-                            out.push((slash(&shown_path), Found::File(target)));
+                            out.push((slash(&shown_path), Found::File(target), None));
                         }
                     }
                     Link::Outside(target) => {
                         if is_yaml_name(&name_text) || target.is_dir() {
-                            out.push((slash(&shown_path), Found::Problem(outside(&target))));
+                            out.push((slash(&shown_path), Found::Problem(outside(&target)), None));
                         }
                     }
                     Link::Broken(message) => {
                         if is_yaml_name(&name_text) {
-                            out.push((slash(&shown_path), Found::Problem(message)));
+                            out.push((slash(&shown_path), Found::Problem(message), None));
                         }
                     }
-                    Link::Loop => out.push((slash(&shown_path), Found::Problem(LOOP.to_owned()))),
+                    Link::Loop => out.push((slash(&shown_path), Found::Problem(LOOP.to_owned()), None)),
                 }
             }
         }

@@ -407,18 +407,53 @@ fn a_broken_cache_is_ignored_and_rewritten() {
     let shards: Vec<PathBuf> = std::fs::read_dir(root.join(".pao-cache/lint"))
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .filter(|p| p.extension().is_some_and(|e| e == "bin"))
         .collect();
     assert_eq!(shards.len(), 64);
     let linter = linter(root);
     let expected = seen(&linter.lint_repository(root, &Targets::default()).unwrap());
-    let breakages: [(&str, Breakage); 5] = [
+    // A shard: magic (8 bytes), format (4), run key (32), BLAKE3 of the body (32), body.
+    const BODY: usize = 8 + 4 + 32 + 32;
+    let breakages: [(&str, Breakage); 9] = [
         ("truncated", |b| b[..b.len() / 2].to_vec()),
+        ("truncated in the header", |b| b[..20].to_vec()),
         ("empty", |_| Vec::new()),
-        ("garbage", |_| b"\x00\xff not json".to_vec()),
-        ("foreign JSON", |_| br#"{"format":1,"key":"x","entries":[]}"#.to_vec()),
+        ("garbage", |_| b"\x00\xff not a shard".to_vec()),
+        ("a flipped byte in the body", |b| {
+            let mut b = b.to_vec();
+            // Shards without entries have no body to damage.
+            if b.len() > BODY {
+                let at = BODY + (b.len() - BODY) / 3;
+                b[at] ^= 0x20;
+            }
+            b
+        }),
+        ("a flipped byte in the key", |b| {
+            let mut b = b.to_vec();
+            b[20] ^= 1;
+            b
+        }),
+        ("another format version", |b| {
+            let mut b = b.to_vec();
+            b[8..12].copy_from_slice(&2u32.to_le_bytes());
+            b
+        }),
+        ("an old JSON shard", |_| br#"{"format":2,"key":"x","entries":[]}"#.to_vec()),
+        // Entries that lie with a valid checksum: each entry's first byte after its path and
+        // hash (the stat's size) made 0, so every range it holds is past the file's end.
         ("lying entries", |b| {
-            String::from_utf8_lossy(b).replace("\"end\":", "\"end\":9999999").replace("PAO", "PAO9").into_bytes()
+            let mut b = b.to_vec();
+            let mut at = BODY;
+            while at + 6 <= b.len() {
+                let len = u32::from_le_bytes(b[at..at + 4].try_into().unwrap()) as usize;
+                let path = u16::from_le_bytes(b[at + 4..at + 6].try_into().unwrap()) as usize;
+                let size = at + 6 + path + 32;
+                b[size..size + 8].copy_from_slice(&0u64.to_le_bytes());
+                at += 4 + len;
+            }
+            let checksum = blake3::hash(&b[BODY..]);
+            b[44..76].copy_from_slice(checksum.as_bytes());
+            b
         }),
     ];
     for (what, break_it) in breakages {

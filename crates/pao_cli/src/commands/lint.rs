@@ -78,7 +78,6 @@ fn resolve(paths: &[PathBuf]) -> anyhow::Result<Resolved> {
             .strip_prefix(&root)
             .with_context(|| format!("{} is outside the repository at {}", real.display(), root.display()))?;
         if real.is_dir() && !std::fs::symlink_metadata(&real).is_ok_and(|m| m.file_type().is_symlink()) {
-            files.extend(pao_lint::walk::walk(&root, &real).into_iter().map(|(file, _)| file));
             let found = pao_lint::walk::walk(&root, &real);
             if found.is_empty() {
                 bail!(
@@ -108,7 +107,7 @@ fn require_catalog_files(root: &Path) -> anyhow::Result<()> {
             root.display()
         );
     }
-    if pao_lint::walk::walk(root, &catalog).is_empty() {
+    if !pao_lint::walk::finds_any(root, &catalog) {
         bail!(
             "{}: no catalog files to lint: catalog/ holds no .yaml or .yml file; add catalog items \
              (catalog/<category>/<id>.yaml) or point pao-lint at the right repository",
