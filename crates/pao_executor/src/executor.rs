@@ -501,7 +501,7 @@ impl Executor {
                     return Ok(Step::Next);
                 }
                 Ok(Done::Waiting { outputs, reference }) => {
-                    let record = finished(Outcome::Waiting, None, false, None, Some(reference.clone()), outputs);
+                    let record = finished(Outcome::Waiting, None, false, None, Some(reference), outputs);
                     self.append(id, &masker, state, &record)?;
                     return Ok(Step::Wait);
                 }
@@ -874,16 +874,7 @@ impl Executor {
             {
                 // A worker may be on the request right now (polling this very ticket or run):
                 // wait a little for its lease rather than drop the verdict.
-                let mut tries = 0;
-                let held = loop {
-                    match self.acquire(&id, Duration::ZERO) {
-                        Err(ExecError::Busy { .. }) if tries < 20 => {
-                            tries += 1;
-                            tokio::time::sleep(Duration::from_millis(250)).await;
-                        }
-                        other => break other?,
-                    }
-                };
+                let held = while_busy(|| async { self.acquire(&id, Duration::ZERO) }).await?;
                 let state = RunState::fold(&self.records(&id)?);
                 if !state.actions.iter().any(|a| a.status == ActionStatus::Waiting && matches(a)) {
                     // The holder settled it meanwhile.
@@ -908,19 +899,29 @@ impl Executor {
             // Continue the request; a worker woken by the same delivery may be on it already,
             // and then its run is this verdict's continuation: wait a little for it, then
             // report where the request stands (the verdict is recorded either way).
-            let mut tries = 0;
-            loop {
-                match self.execute(id.as_str()).await {
-                    Err(ExecError::Busy { .. }) if tries < 20 => {
-                        tries += 1;
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                    }
-                    Err(ExecError::Busy { .. }) => return self.report(id.as_str()).map(Some),
-                    other => return other.map(Some),
-                }
-            }
+            return match while_busy(|| self.execute(id.as_str())).await {
+                Err(ExecError::Busy { .. }) => self.report(id.as_str()).map(Some),
+                other => other.map(Some),
+            };
         }
         Ok(None)
+    }
+}
+
+/// Calls `attempt` until it is not [`ExecError::Busy`], for at most about 5 s (20 pauses of
+/// 250 ms): another task or worker holds the request for a moment; the last answer otherwise.
+async fn while_busy<T, F: std::future::Future<Output = Result<T, ExecError>>>(
+    mut attempt: impl FnMut() -> F,
+) -> Result<T, ExecError> {
+    let mut tries = 0;
+    loop {
+        match attempt().await {
+            Err(ExecError::Busy { .. }) if tries < 20 => {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
+            other => return other,
+        }
     }
 }
 

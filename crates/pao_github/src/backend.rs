@@ -242,6 +242,15 @@ impl GithubBackend {
         Ok(entries)
     }
 
+    /// The tip of the base branch, which must exist.
+    async fn base_sha(&self) -> Result<String, BackendError> {
+        self.branch_sha(&self.config.base).await?.ok_or_else(|| BackendError::NoBaseBranch {
+            branch: self.config.base.clone(),
+            repository: format!("github:{}/{}", self.config.owner, self.config.repo),
+            branches: Vec::new(),
+        })
+    }
+
     async fn branch_sha(&self, branch: &str) -> Result<Option<String>, BackendError> {
         let route = self.repo_route(&format!("git/ref/heads/{}", encode_path(branch)));
         match self.get::<GitRef>(&route).await {
@@ -363,11 +372,7 @@ impl GithubBackend {
         if self.branch_sha(&branch).await?.is_some() {
             return Err(BackendError::AlreadyExists(spec.id.to_string()));
         }
-        let base_sha = self.branch_sha(&self.config.base).await?.ok_or_else(|| BackendError::NoBaseBranch {
-            branch: self.config.base.clone(),
-            repository: format!("github:{}/{}", self.config.owner, self.config.repo),
-            branches: Vec::new(),
-        })?;
+        let base_sha = self.base_sha().await?;
         let base: GitCommit = self
             .get(&self.repo_route(&format!("git/commits/{base_sha}")))
             .await

@@ -24,11 +24,7 @@ impl GithubBackend {
         files: &[(String, String)],
         message: &str,
     ) -> Result<FilesAt, BackendError> {
-        let base_sha = self.branch_sha(&self.config.base).await?.ok_or_else(|| BackendError::NoBaseBranch {
-            branch: self.config.base.clone(),
-            repository: format!("github:{}/{}", self.config.owner, self.config.repo),
-            branches: Vec::new(),
-        })?;
+        let base_sha = self.base_sha().await?;
         let mut same = true;
         for (path, content) in files {
             if self.file_at(path, &base_sha).await?.as_deref() != Some(content.as_str()) {
