@@ -255,7 +255,13 @@ impl Engine {
         }
         if let Some(expr) = single_expression(text) {
             if let Ok(compiled) = env.compile_expression_owned(expr.to_owned()) {
-                let value = compiled.eval(ctx.value.clone()).map_err(|err| RenderError::from_minijinja(&err))?;
+                // minijinja's ranges count from the expression; ours from the whole text.
+                let offset = expr.as_ptr() as usize - text.as_ptr() as usize;
+                let value = compiled.eval(ctx.value.clone()).map_err(|err| {
+                    let mut error = RenderError::from_minijinja(&err);
+                    error.range = error.range.map(|range| range.start + offset..range.end + offset);
+                    error
+                })?;
                 if value.is_undefined() {
                     return Err(RenderError {
                         kind: RenderErrorKind::Undefined,

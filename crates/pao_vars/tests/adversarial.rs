@@ -203,6 +203,7 @@ fn problem_ranges_never_split_a_character() {
         "{{ fields.a\u{e9} }}",
         "{{ \u{1f600} }}",
         "{% if \u{fffd} %}x{% endif %}",
+        "{{ fields.notes | default('') |Yreplace(',', -'\u{fffd}') }}",
     ] {
         for problem in check_template(&engine(), template, &scope()) {
             assert!(
@@ -212,5 +213,22 @@ fn problem_ranges_never_split_a_character() {
                 problem.message
             );
         }
+    }
+}
+
+/// Found by the `template` fuzz target in CI: an error in a template that is one `{{ expr }}`
+/// was reported with a range counted from the expression, two bytes short of the text's, so
+/// it pointed at the wrong column and could end inside a character.
+#[test]
+fn render_error_ranges_of_one_expression_count_from_the_whole_text() {
+    for template in [
+        "{{ fields.notes | default('') |Yreplace(',', -'\u{fffd}') }}",
+        "{{ -'x' }}",
+        "{{- -'\u{e9}' -}}",
+    ] {
+        let error = engine().render_str(template, &context()).expect_err(template);
+        let range = error.range.clone().expect("an invalid operation has a range");
+        let failing = template.get(range.clone()).unwrap_or_else(|| panic!("{template:?}: {range:?} splits a character"));
+        assert!(failing.starts_with('-') && failing.ends_with('\''), "{template:?}: {range:?} is {failing:?}");
     }
 }
