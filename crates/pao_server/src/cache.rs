@@ -6,12 +6,13 @@
 //!   copy of the bytes.
 //! * [`StatusAnswers`]: the answers of `GET /requests/{id}/status`, keyed by the ids of every
 //!   ref the answer is read from — the request branch, `refs/pao/status/<id>`,
-//!   `refs/pao/fulfilment/<id>` and the base branch. Each call reads those refs again (a small
-//!   file read each, no object), so a write by any process, this one or another, is seen at
-//!   the next call. Objects are immutable and these refs only move forward (a status chain or
+//!   `refs/pao/fulfilment/<id>` and the base branch. The ids read are kept with the
+//!   [`Epoch`] of the ref storage they were read at and read again once it changes
+//!   ([`RefWatch`]: an inotify watch, or file times), so a write by any process, this one or
+//!   another, is seen at the next call, and a call while nothing moved reads no file. Objects are immutable and these refs only move forward (a status chain or
 //!   a log grows, a base branch advances), so equal ids mean an equal answer. `running` (a
-//!   worker holds the lease now) depends on the clock and on a ref that comes and goes, so it
-//!   is never cached: each call reads the lease ref and, while a lease exists, asks the
+//!   worker holds the lease now) depends on the clock too, so it is never cached: whether the
+//!   lease ref exists is read with the other refs and, while it does, each call asks the
 //!   executor. Only the local backend has refs to read; with GitHub nothing is cached.
 //!
 //! Both are bounded; when full they are emptied and fill again with what is asked next.
@@ -25,6 +26,7 @@ use git2::{ErrorCode, Oid, Repository};
 use pao_git::CatalogSnapshot;
 
 use crate::fulfilment::StatusWithFulfilment;
+use crate::refwatch::{Epoch, RefWatch};
 
 /// Pages kept per catalog snapshot.
 const MAX_PAGES: usize = 256;
@@ -151,7 +153,10 @@ pub struct StatusAnswers {
     git_dir: PathBuf,
     base_ref: String,
     enabled: bool,
+    watch: Arc<RefWatch>,
     repos: Mutex<Vec<Repository>>,
+    /// The refs last read per request, with the epoch they were read at.
+    refs: Mutex<HashMap<String, (Epoch, RefsRead)>>,
     answers: Mutex<HashMap<String, StatusEntry>>,
 }
 
@@ -166,14 +171,16 @@ impl std::fmt::Debug for StatusAnswers {
 }
 
 impl StatusAnswers {
-    /// Answers of the state repository at `git_dir` whose base branch is `base`; `enabled`
-    /// only with the local backend (refs to read).
-    pub fn new(git_dir: PathBuf, base: &str, enabled: bool) -> Self {
+    /// Answers of the state repository at `git_dir` whose base branch is `base`, its refs
+    /// watched by `watch`; `enabled` only with the local backend (refs to read).
+    pub fn new(git_dir: PathBuf, base: &str, enabled: bool, watch: Arc<RefWatch>) -> Self {
         Self {
             git_dir,
             base_ref: format!("refs/heads/{base}"),
             enabled,
+            watch,
             repos: Mutex::new(Vec::new()),
+            refs: Mutex::new(HashMap::new()),
             answers: Mutex::new(HashMap::new()),
         }
     }
@@ -183,12 +190,34 @@ impl StatusAnswers {
         self.enabled
     }
 
-    /// Reads the refs of request `id` (a valid request id). Blocking: small file reads.
+    /// The refs of request `id` (a valid request id): those read before when the ref storage
+    /// has not changed since, else read now (blocking: small file reads).
     ///
     /// # Errors
     /// When the repository cannot be opened or a ref cannot be read (the caller then answers
     /// the uncached way, which reports the failure).
     pub fn read_refs(&self, id: &str) -> Result<RefsRead, git2::Error> {
+        // Taken before reading: a change while the refs are read makes a new epoch, so what is
+        // kept under this one is never served after that change.
+        let epoch = self.watch.epoch();
+        if let Some(epoch) = epoch
+            && let Some((seen, read)) = lock(&self.refs).get(id)
+            && *seen == epoch
+        {
+            return Ok(*read);
+        }
+        let read = self.read_refs_now(id)?;
+        if let Some(epoch) = epoch {
+            let mut refs = lock(&self.refs);
+            if refs.len() >= MAX_STATUS && !refs.contains_key(id) {
+                refs.clear();
+            }
+            refs.insert(id.to_owned(), (epoch, read));
+        }
+        Ok(read)
+    }
+
+    fn read_refs_now(&self, id: &str) -> Result<RefsRead, git2::Error> {
         let repo = match lock(&self.repos).pop() {
             Some(repo) => repo,
             None => Repository::open_bare(&self.git_dir).or_else(|_| Repository::open(&self.git_dir))?,

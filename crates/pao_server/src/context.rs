@@ -12,6 +12,7 @@ use crate::cache::{CatalogPages, StatusAnswers};
 use crate::catalog_state::CatalogState;
 use crate::index::RequestIndex;
 use crate::metrics::Metrics;
+use crate::refwatch::RefWatch;
 
 /// Shared secrets of the webhooks, read from the environment at start; never logged.
 #[derive(Clone, Default)]
@@ -100,9 +101,13 @@ impl ApiContext {
         let auth = Authenticator::new(&app.config.auth)?;
         let catalog = CatalogState::new(Arc::clone(&app.catalog), app.catalog_rev.clone());
         let local = app.config.github.is_none();
-        let index = RequestIndex::new(Arc::clone(&app.orchestrator), app.state_repo.clone(), local);
+        // One watch of the state repository's refs for both read caches.
+        let git_dir = git2::Repository::open(&app.state_repo)
+            .map_or_else(|_| app.state_repo.clone(), |repo| repo.path().to_owned());
+        let watch = Arc::new(if local { RefWatch::new(&git_dir) } else { RefWatch::by_file_times(&git_dir) });
+        let index = RequestIndex::new(Arc::clone(&app.orchestrator), app.state_repo.clone(), local, Arc::clone(&watch));
         let status_answers =
-            StatusAnswers::new(app.state_repo.clone(), app.orchestrator.backend().base_branch(), local);
+            StatusAnswers::new(app.state_repo.clone(), app.orchestrator.backend().base_branch(), local, watch);
         Ok(Self(Arc::new(Inner {
             orchestrator: Arc::clone(&app.orchestrator),
             config: Arc::clone(&app.config),

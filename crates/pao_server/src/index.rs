@@ -10,65 +10,36 @@
 //! several server processes on one repository see each other's writes at their next listing.
 //!
 //! Enumerating the refs costs a file read per loose ref (tens of milliseconds with 10,000
-//! requests), so a listing first compares a [`Stamp`] of the ref storage — the modification
-//! times of the two ref directories and of `packed-refs` — with the one taken at the last
-//! enumeration. Every ref update renames a lock file into its directory, which changes the
-//! directory's time; when nothing changed the cached summaries are used as they are. A stamp is
-//! trusted only once its newest time is [`SETTLE`] older than the enumeration that recorded it,
-//! so a write landing in the same timestamp tick as a listing (coarse file-system clocks) is
-//! never missed: right after writes, listings enumerate as before.
+//! requests), so the enumeration is kept with the [`Epoch`] of the ref storage it was made at
+//! ([`RefWatch`]: an inotify watch of the ref directories, or their file times where there is
+//! none) and a listing while the epoch has not changed uses the cached summaries as they are,
+//! reading no file at all.
 //!
 //! With the GitHub backend there are no local refs to watch; the index lists through the
 //! orchestrator (GitHub is the shared store).
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
 
 use git2::{Oid, Repository};
 use pao_orchestrator::{ChangeState, Orchestrator, OrchestratorError, RequestFilter, RequestView};
 
+use crate::refwatch::{Epoch, RefWatch};
+
 /// The refs of one request.
 type RefIds = (Oid, Option<Oid>);
 
-/// How much older than the enumeration that recorded it a stamp's newest time must be to be
-/// trusted (more than the coarsest file-system timestamp granularity in use, 1 s).
-const SETTLE: Duration = Duration::from_secs(2);
-
-/// When the ref storage of the state repository last changed, as far as file times tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Stamp {
-    branches: Option<SystemTime>,
-    status: Option<SystemTime>,
-    packed: Option<(SystemTime, u64)>,
-}
-
-impl Stamp {
-    fn of(git_dir: &Path) -> Self {
-        let modified = |path: PathBuf| std::fs::metadata(path).and_then(|m| m.modified()).ok();
-        Self {
-            branches: modified(git_dir.join(BRANCHES.trim_end_matches('/'))),
-            status: modified(git_dir.join(STATUS.trim_end_matches('/'))),
-            packed: std::fs::metadata(git_dir.join("packed-refs"))
-                .ok()
-                .and_then(|m| Some((m.modified().ok()?, m.len()))),
-        }
-    }
-
-    fn newest(&self) -> Option<SystemTime> {
-        [self.branches, self.status, self.packed.map(|(time, _)| time)].into_iter().flatten().max()
-    }
-}
-
 #[derive(Default)]
 struct Cached {
-    /// The stamp taken just before the last enumeration, and when that enumeration started.
-    stamp: Option<(Stamp, SystemTime)>,
+    /// The epoch of the ref storage just before the last enumeration.
+    epoch: Option<Epoch>,
     refs: HashMap<String, RefIds>,
     views: HashMap<String, RequestView>,
     base: Option<Oid>,
     base_views: Vec<RequestView>,
+    /// `views` and `base_views` together, newest first: what a listing answers.
+    listing: Arc<Vec<RequestView>>,
     loaded: bool,
 }
 
@@ -77,6 +48,7 @@ pub struct RequestIndex {
     orchestrator: Arc<Orchestrator>,
     state_repo: PathBuf,
     local: bool,
+    watch: Arc<RefWatch>,
     cached: Mutex<Cached>,
 }
 
@@ -92,36 +64,34 @@ const BRANCHES: &str = "refs/heads/pao/requests/";
 const STATUS: &str = "refs/pao/status/";
 
 impl RequestIndex {
-    /// An empty index over `state_repo`; `local` when the local backend is in use.
-    pub fn new(orchestrator: Arc<Orchestrator>, state_repo: PathBuf, local: bool) -> Self {
-        Self { orchestrator, state_repo, local, cached: Mutex::new(Cached::default()) }
+    /// An empty index over `state_repo`, its refs watched by `watch`; `local` when the local
+    /// backend is in use.
+    pub fn new(orchestrator: Arc<Orchestrator>, state_repo: PathBuf, local: bool, watch: Arc<RefWatch>) -> Self {
+        Self { orchestrator, state_repo, local, watch, cached: Mutex::new(Cached::default()) }
     }
 
-    /// Every request passing `filter`, newest first (`createdAt`, then id, descending).
-    /// Blocking: call it from `spawn_blocking`.
+    /// The requests, newest first (`createdAt`, then id, descending): every one passing
+    /// `filter`, and with the local backend every other one too (one listing, shared by all
+    /// callers until a ref moves, so a call copies nothing): the caller applies
+    /// `filter.matches`. Blocking: call it from `spawn_blocking`.
     ///
     /// # Errors
     /// When the state repository cannot be read.
-    pub fn list(&self, filter: &RequestFilter) -> Result<Vec<RequestView>, OrchestratorError> {
+    pub fn list(&self, filter: &RequestFilter) -> Result<Arc<Vec<RequestView>>, OrchestratorError> {
         if !self.local {
-            return self.orchestrator.list(filter);
+            return self.orchestrator.list(filter).map(Arc::new);
+        }
+        // Taken before anything is read: a change meanwhile makes the next listing look again.
+        let epoch = self.watch.epoch();
+        {
+            let cached = self.cached.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if cached.loaded && epoch.is_some() && cached.epoch == epoch {
+                return Ok(Arc::clone(&cached.listing));
+            }
         }
         let repo = Repository::open(&self.state_repo).map_err(|e| git_failure("open the state repository", &e))?;
         let base_ref = format!("refs/heads/{}", self.orchestrator.backend().base_branch());
         let base = repo.refname_to_id(&base_ref).ok();
-        let started = SystemTime::now();
-        let stamp = Stamp::of(repo.path());
-        {
-            let cached = self.cached.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let unchanged = cached.loaded
-                && cached.base == base
-                && cached.stamp.is_some_and(|(seen, listed)| {
-                    seen == stamp && stamp.newest().is_some_and(|newest| newest + SETTLE < listed)
-                });
-            if unchanged {
-                return Ok(Self::matching(&cached, filter));
-            }
-        }
         let refs = request_refs(&repo).map_err(|e| git_failure("list request refs", &e))?;
         let mut cached = self.cached.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let base_moved = !cached.loaded || cached.base != base;
@@ -152,16 +122,15 @@ impl RequestIndex {
         }
         cached.refs = refs;
         cached.loaded = true;
-        cached.stamp = Some((stamp, started));
-        Ok(Self::matching(&cached, filter))
+        cached.epoch = epoch;
+        cached.listing = Arc::new(Self::sorted(&cached));
+        Ok(Arc::clone(&cached.listing))
     }
 
-    /// The cached summaries passing `filter`, newest first.
-    fn matching(cached: &Cached, filter: &RequestFilter) -> Vec<RequestView> {
-        let mut views: Vec<RequestView> = cached.views.values().filter(|v| filter.matches(v)).cloned().collect();
-        views.extend(
-            cached.base_views.iter().filter(|v| !cached.views.contains_key(&v.id) && filter.matches(v)).cloned(),
-        );
+    /// Every cached summary, newest first.
+    fn sorted(cached: &Cached) -> Vec<RequestView> {
+        let mut views: Vec<RequestView> = cached.views.values().cloned().collect();
+        views.extend(cached.base_views.iter().filter(|v| !cached.views.contains_key(&v.id)).cloned());
         views.sort_by(|a, b| b.created_at.cmp(&a.created_at).then_with(|| b.id.cmp(&a.id)));
         views
     }

@@ -32,6 +32,7 @@ pub mod metrics;
 pub mod model;
 pub mod openapi;
 pub mod pagination;
+pub mod refwatch;
 
 use std::future::Future;
 use std::net::SocketAddr;

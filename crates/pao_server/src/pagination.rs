@@ -73,11 +73,12 @@ pub fn encode(scope: &str, key: &str) -> String {
 
 /// Cuts one page from `items` (already in list order), starting after the cursor's key.
 /// `key` gives an item's sort key; `after(a, b)` says whether key `a` comes after key `b`.
+/// Items are taken lazily: no more than the page and one beyond it are produced.
 ///
 /// # Errors
 /// A bad cursor or limit.
 pub fn paginate<T>(
-    items: Vec<T>,
+    items: impl IntoIterator<Item = T>,
     scope: &str,
     cursor: Option<&str>,
     limit: Option<usize>,
@@ -86,8 +87,11 @@ pub fn paginate<T>(
 ) -> Result<Page<T>, ApiError> {
     let limit = self::limit(limit)?;
     let start = cursor.map(|c| decode(scope, c)).transpose()?;
-    let mut data: Vec<T> =
-        items.into_iter().filter(|item| start.as_ref().is_none_or(|s| after(&key(item), s))).collect();
+    let mut data: Vec<T> = items
+        .into_iter()
+        .skip_while(|item| start.as_ref().is_some_and(|s| !after(&key(item), s)))
+        .take(limit + 1)
+        .collect();
     let has_more = data.len() > limit;
     data.truncate(limit);
     let next_cursor = if has_more { data.last().map(|last| encode(scope, &key(last))) } else { None };

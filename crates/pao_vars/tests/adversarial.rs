@@ -221,14 +221,12 @@ fn problem_ranges_never_split_a_character() {
 /// it pointed at the wrong column and could end inside a character.
 #[test]
 fn render_error_ranges_of_one_expression_count_from_the_whole_text() {
-    for template in [
-        "{{ fields.notes | default('') |Yreplace(',', -'\u{fffd}') }}",
-        "{{ -'x' }}",
-        "{{- -'\u{e9}' -}}",
-    ] {
+    for template in ["{{ fields.notes | default('') |Yreplace(',', -'\u{fffd}') }}", "{{ -'x' }}", "{{- -'\u{e9}' -}}"]
+    {
         let error = engine().render_str(template, &context()).expect_err(template);
         let range = error.range.clone().expect("an invalid operation has a range");
-        let failing = template.get(range.clone()).unwrap_or_else(|| panic!("{template:?}: {range:?} splits a character"));
+        let failing =
+            template.get(range.clone()).unwrap_or_else(|| panic!("{template:?}: {range:?} splits a character"));
         assert!(failing.starts_with('-') && failing.ends_with('\''), "{template:?}: {range:?} is {failing:?}");
     }
 }

@@ -138,8 +138,11 @@ pub async fn list(
     };
     let filter = RequestFilter { team: query.team.clone(), status, requestor };
     let index_ctx = ctx.clone();
-    let views = blocking(move || index_ctx.index().list(&filter)).await?;
-    let visible: Vec<Request> = views.into_iter().filter(|v| who.may_act_for(&v.team)).map(Request::from).collect();
+    let listed = filter.clone();
+    let views = blocking(move || index_ctx.index().list(&listed)).await?;
+    // Lazily: only the page (and one beyond) is converted.
+    let visible =
+        views.iter().filter(|v| filter.matches(v) && who.may_act_for(&v.team)).map(|v| Request::from(v.clone()));
     let page = paginate(
         visible,
         "requests",
