@@ -9,8 +9,9 @@
 //!   `refs/pao/fulfilment/<id>` and the base branch. The ids read are kept with the
 //!   [`Epoch`] of the ref storage they were read at and read again once it changes
 //!   ([`RefWatch`]: an inotify watch, or file times), so a write by any process, this one or
-//!   another, is seen at the next call, and a call while nothing moved reads no file. Objects are immutable and these refs only move forward (a status chain or
-//!   a log grows, a base branch advances), so equal ids mean an equal answer. `running` (a
+//!   another, is seen at the next call, and a call while nothing moved reads no file. Objects
+//!   are immutable and these refs only move forward (a status chain or a log grows, a base
+//!   branch advances), so equal ids mean an equal answer. `running` (a
 //!   worker holds the lease now) depends on the clock too, so it is never cached: whether the
 //!   lease ref exists is read with the other refs and, while it does, each call asks the
 //!   executor. Only the local backend has refs to read; with GitHub nothing is cached.

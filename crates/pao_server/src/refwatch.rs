@@ -69,7 +69,8 @@ impl RefWatch {
         Self { git_dir: git_dir.to_owned(), watch: Mutex::new(watch) }
     }
 
-    /// A ref watch that never watches: file times only (for tests of the fallback).
+    /// A ref watch that never watches: file times only (the fallback's tests; and backends
+    /// whose refs are not local, where nothing asks it).
     pub fn by_file_times(git_dir: &Path) -> Self {
         Self { git_dir: git_dir.to_owned(), watch: Mutex::new(None) }
     }
