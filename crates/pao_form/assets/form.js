@@ -7,13 +7,18 @@
   var data = JSON.parse(document.getElementById('pao-form-data').textContent);
   var description = data.description;
   var patternErrors = data.patternErrors || {};
-  var fields = [];
-  description.form.groups.forEach(function (group) {
-    group.fields.forEach(function (field) { fields.push(field); });
-  });
-  var byId = {};
-  fields.forEach(function (field) { byId[field.id] = field; });
   var has = Object.prototype.hasOwnProperty;
+  // A field id used twice names the first such field, as in Validator::from_fields.
+  // Passwords are masked whichever field with the id is one (as mask_passwords does).
+  var fields = [], byId = Object.create(null), passwordIds = Object.create(null);
+  description.form.groups.forEach(function (group) {
+    group.fields.forEach(function (field) {
+      if (field.type === 'password') passwordIds[field.id] = true;
+      if (has.call(byId, field.id)) return;
+      byId[field.id] = field;
+      fields.push(field);
+    });
+  });
 
   // ---------------------------------------------------------------- validation (validate.rs)
 
@@ -386,7 +391,7 @@
   function masked(values) {
     var out = {};
     Object.keys(values).forEach(function (key) {
-      out[key] = byId[key] && byId[key].type === 'password' ? '***' : values[key];
+      out[key] = passwordIds[key] ? '***' : values[key];
     });
     return out;
   }

@@ -83,6 +83,8 @@ pub fn render_fields(description: &FormDescription, values: &Map<String, Value>)
     let mut page = String::with_capacity(32 * 1024);
     let validator = Validator::from_description(description);
     let initially_hidden = validator.validate(values).hidden;
+    // A field id used twice names the first such field (as in the validator).
+    let mut rendered = std::collections::HashSet::new();
     for group in &description.form.groups {
         let group_id = format!("group-{}", attr_id(&group.id));
         let _ = write!(
@@ -93,7 +95,7 @@ pub fn render_fields(description: &FormDescription, values: &Map<String, Value>)
         if let Some(text) = &group.description {
             let _ = writeln!(page, "<p class=\"group-desc\">{}</p>", escape(text));
         }
-        for field in &group.fields {
+        for field in group.fields.iter().filter(|field| rendered.insert(field.id.as_str())) {
             let hint = field.conditional.as_ref().map(|c| shown_when(description, c));
             let hidden = initially_hidden.contains(&field.id);
             render_field(&mut page, field, values.get(&field.id), hint.as_deref(), hidden);

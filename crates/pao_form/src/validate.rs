@@ -157,8 +157,12 @@ impl Validator {
         Self::from_fields(description.fields().cloned())
     }
 
+    /// A field id used twice (PAO307, an error pao-lint reports) names the first field with
+    /// that id: values are keyed by id, so the later fields can hold no value and are ignored.
     fn from_fields(fields: impl Iterator<Item = FieldView>) -> Self {
-        Self { fields: fields.map(FieldValidator::from_view).collect() }
+        let mut seen = std::collections::HashSet::new();
+        let fields = fields.filter(|view| seen.insert(view.id.clone())).map(FieldValidator::from_view).collect();
+        Self { fields }
     }
 
     /// Fields whose pattern cannot be compiled, with the reason. Values of these fields are

@@ -234,6 +234,14 @@ fn page_and_library_agree() {
                 json!({ "environment": "dev", "ttlDays": 3, "reason": "no comment" }),
             ],
         ),
+        (
+            "fixtures/duplicate-ids.yaml",
+            vec![
+                json!({}),
+                json!({ "replicas": 60 }),
+                json!({ "replicas": 7, "enableAqtoscaling": false, "token": "label" }),
+            ],
+        ),
     ];
     for (item, value_sets) in cases {
         let description = load(item);

@@ -410,3 +410,33 @@ fn values_files() {
     assert!(err.to_string().starts_with("line 3, column 1:"), "{err}");
     assert!(matches!(parse_document(b"kind: Nope\n"), Err(FormError::Schema(_))));
 }
+
+/// A field id used twice (PAO307) names the first such field. A fuzz run found a form whose
+/// second `replicas` was hidden (its controlling field does not exist) while the first stored a
+/// value: the outcome said both "hidden" and "stored" of one id.
+#[test]
+fn a_field_id_used_twice_names_the_first_field() {
+    let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/duplicate-ids.yaml")).unwrap();
+    let document = parse_document(&bytes).expect("catalog document");
+    let description = FormDescription::from_document(&document);
+    let CatalogDocument::Item(item) = &document else { unreachable!("an item") };
+    let form = &item.presentation.form;
+
+    let outcome = validate_request(form, &values(&json!({})));
+    assert!(outcome.valid, "{:?}", outcome.errors);
+    assert!(outcome.hidden.is_empty(), "the later `replicas` is ignored, not hidden: {:?}", outcome.hidden);
+    assert_eq!(outcome.values.get("replicas"), Some(&json!(2)), "the first field's default");
+    // The first field's range (max 50), not the second's (max 200).
+    assert_eq!(lines(form, &json!({ "replicas": 60 })), ["replicas: Must be at most 50"]);
+    assert_eq!(Validator::from_description(&description).validate(&values(&json!({ "replicas": 60 }))).errors.len(), 1);
+
+    let page = render_html(&description, None);
+    assert_eq!(page.matches("id=\"field-replicas\"").count(), 1, "one element per id: the first field");
+    assert!(
+        page.contains("Minimum Replicas</label>") && !page.contains("Maximum Replicas</label>"),
+        "only the first is rendered"
+    );
+    // A password under an id used twice is masked although the first field is plain text.
+    let masked = description.mask_passwords(&values(&json!({ "token": "s3cret" })));
+    assert_eq!(masked["token"], "***");
+}

@@ -24,7 +24,8 @@ pub fn redact_values(form: &Form, values: &Map<String, Value>) -> (Map<String, V
     let mut kept = Map::new();
     let mut redacted = Vec::new();
     for (key, value) in values {
-        let secret = form.field(key).is_some_and(|field| field.field_type == FieldType::Password);
+        // Any field with this id: a duplicate id (PAO307) never lets a password through.
+        let secret = form.fields().any(|field| field.id == *key && field.field_type == FieldType::Password);
         if secret {
             redacted.push(key.clone());
         } else {
@@ -32,4 +33,25 @@ pub fn redact_values(form: &Form, values: &Map<String, Value>) -> (Map<String, V
         }
     }
     (kept, redacted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A password under a field id used twice (PAO307) is redacted although the first field
+    /// with the id is plain text.
+    #[test]
+    fn a_password_under_a_duplicate_id_is_redacted() {
+        let form: Form = serde_json::from_str(
+            r#"{"groups": [{"id": "g", "name": "G", "fields": [
+                {"id": "token", "name": "Label", "type": "string"},
+                {"id": "token", "name": "Token", "type": "password"}]}]}"#,
+        )
+        .expect("form");
+        let values: Map<String, Value> = serde_json::from_str(r#"{"token": "s3cret", "other": 1}"#).unwrap();
+        let (kept, redacted) = redact_values(&form, &values);
+        assert_eq!(redacted, ["token"]);
+        assert!(!kept.contains_key("token"));
+    }
 }
