@@ -516,6 +516,17 @@ pub trait StateBackend: Send + Sync {
     /// [`BackendError::NotFound`] when there is none with this id.
     fn change(&self, id: &RequestId) -> Result<ChangeInfo, BackendError>;
 
+    /// Several changes, each as [`Self::change`] reads it, in the order of `ids`: what an index
+    /// reads again when refs moved. A backend that can share work between them (the local one
+    /// opens the repository once, not once per change) overrides it.
+    ///
+    /// # Errors
+    /// When the backend cannot be read at all; one change that cannot be read is an `Err` in
+    /// its place.
+    fn changes_of(&self, ids: &[RequestId]) -> Result<Vec<Result<ChangeInfo, BackendError>>, BackendError> {
+        Ok(ids.iter().map(|id| self.change(id)).collect())
+    }
+
     /// Every change ever opened, newest first. A change that cannot be read (a damaged commit,
     /// a pull request without PAO's block) is skipped and reported in
     /// [`ChangeList::unreadable`]: one bad request never takes the listing down.

@@ -902,6 +902,33 @@ impl StateBackend for LocalBackend {
         self.info(&repo, id)
     }
 
+    fn changes_of(&self, ids: &[RequestId]) -> Result<Vec<Result<ChangeInfo, BackendError>>, BackendError> {
+        // One repository per thread (a `Repository` is not `Sync`), a share of the ids each.
+        const PER_THREAD: usize = 256;
+        let threads = std::thread::available_parallelism().map_or(1, usize::from).min(ids.len().div_ceil(PER_THREAD));
+        if threads <= 1 {
+            let repo = self.repo()?;
+            return Ok(ids.iter().map(|id| self.info(&repo, id)).collect());
+        }
+        let chunk = ids.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = ids
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        let repo = self.repo()?;
+                        Ok::<_, BackendError>(part.iter().map(|id| self.info(&repo, id)).collect::<Vec<_>>())
+                    })
+                })
+                .collect();
+            let mut all = Vec::with_capacity(ids.len());
+            for part in parts {
+                all.extend(part.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic))?);
+            }
+            Ok(all)
+        })
+    }
+
     fn changes(&self) -> Result<ChangeList, BackendError> {
         let repo = self.repo()?;
         let (ids, invalid) = Self::request_ids(&repo)?;

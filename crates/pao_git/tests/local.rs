@@ -236,3 +236,31 @@ fn several_processes_submit_concurrently() {
     assert_eq!(backend.changes().unwrap().changes.len(), 100);
     git(&bare, &["fsck", "--strict", "--no-dangling"]);
 }
+
+/// `changes_of` reads each change as `change` does, in the order asked, across its reader
+/// threads (more than one share of ids), with a missing one an error in its place.
+#[test]
+fn changes_of_reads_what_change_reads_in_order() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = bare_state(tmp.path());
+    let backend = LocalBackend::open(&bare, None).unwrap();
+    let mut ids = Vec::new();
+    for n in 0..600 {
+        let text = format!("req-{n:04}");
+        backend.open_change(&spec(&text, &format!("db-{n}"), Some("a: 1\n"))).unwrap();
+        ids.push(id(&text));
+    }
+    backend.merge(&ids[7]).unwrap();
+    ids.reverse();
+    ids.insert(300, id("req-9999"));
+    let read = backend.changes_of(&ids).unwrap();
+    assert_eq!(read.len(), ids.len());
+    for (asked, got) in ids.iter().zip(&read) {
+        match backend.change(asked) {
+            Ok(one) => assert_eq!(got.as_ref().unwrap(), &one, "{asked}"),
+            Err(BackendError::NotFound(_)) => assert!(matches!(got, Err(BackendError::NotFound(_))), "{asked}"),
+            Err(err) => panic!("{asked}: {err}"),
+        }
+    }
+    assert_eq!(read[ids.len() - 1 - 7].as_ref().unwrap().state, ChangeState::Merged);
+}

@@ -551,6 +551,31 @@ impl Orchestrator {
         Ok(view(&self.backend.change(&RequestId::parse(id)?)?))
     }
 
+    /// [`Self::view`] of each id, in order, read together (the local backend opens the state
+    /// repository once for all of them).
+    ///
+    /// # Errors
+    /// When the backend cannot be read at all; an invalid id or a request that cannot be read
+    /// is an `Err` in its place.
+    pub fn views(&self, ids: &[String]) -> Result<Vec<Result<RequestView, OrchestratorError>>, OrchestratorError> {
+        let parsed: Vec<Result<RequestId, OrchestratorError>> =
+            ids.iter().map(|id| RequestId::parse(id).map_err(OrchestratorError::from)).collect();
+        let valid: Vec<RequestId> = parsed.iter().filter_map(|id| id.as_ref().ok().cloned()).collect();
+        let mut read = self.backend.changes_of(&valid)?.into_iter();
+        Ok(parsed
+            .into_iter()
+            .map(|id| {
+                id?;
+                match read.next() {
+                    Some(change) => Ok(view(&change?)),
+                    None => Err(OrchestratorError::Backend(BackendError::Corrupt(
+                        "the backend read fewer requests than asked for".to_owned(),
+                    ))),
+                }
+            })
+            .collect())
+    }
+
     /// The request files on the base branch, as requests in status `pr_merged` (including those
     /// a request branch accounts for: [`Self::list`] drops those).
     ///

