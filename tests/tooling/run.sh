@@ -108,6 +108,11 @@ if ((${#actionlint_cmd[@]})); then
         expect 0 "actionlint ${wf#"$hook"/}" "${actionlint_cmd[@]}" "${wf#"$hook"/}"
         cd "$root"
     done
+    # The workflow shipped for state repositories (templates/state-repo/).
+    for wf in "$root"/templates/state-repo/.github/workflows/*.yml; do
+        [[ -e $wf ]] || continue
+        expect 0 "actionlint ${wf#"$root"/}" "${actionlint_cmd[@]}" "${wf#"$root"/}"
+    done
     # Control: a broken workflow must be rejected, or the checks above prove nothing.
     mkdir -p "$work/control/.github/workflows"
     # shellcheck disable=SC2016 # literal ${{ }} for the workflow
@@ -117,6 +122,10 @@ if ((${#actionlint_cmd[@]})); then
     expect 1 "actionlint rejects a broken workflow (control)" "${actionlint_cmd[@]}" .github/workflows/bad.yml
     cd "$root"
 fi
+
+# What pao-fulfil.yml promises: every execution in its request's group, pushes never forced.
+expect 0 "pao-fulfil.yml: one concurrency group per request, no forced push" \
+    python3 "$root/tests/tooling/check_fulfil_workflow.py" "$root/templates/state-repo/.github/workflows/pao-fulfil.yml"
 
 # --- 2. action.yml --------------------------------------------------------
 section "2. action.yml (structure, and its steps run like the runner runs them)"
