@@ -442,7 +442,7 @@ impl Executor {
                     Ok(typed) => typed,
                     Err(err) => return Ok(Step::Fail(masker.mask(&err.message))),
                 };
-                let env = self.env(secrets, key, timeout, false, state.failed_over.as_ref(), &request.facts);
+                let env = self.env(secrets, key, timeout, None, state.failed_over.as_ref(), &request.facts);
                 let polled = actions::poll(&typed, &reference, &env).await;
                 return self.external(id, &masker, state, list, action, polled, "poll", &reference);
             }
@@ -450,9 +450,11 @@ impl Executor {
         }
         let policy = RetryPolicy::from_action(action.retry.as_ref());
         let (mut attempt, mut resumed) = match &current {
-            Some(a) if !a.last_attempt_finished && a.attempts > 0 => (a.attempts, true),
-            Some(a) => (a.attempts + 1, false),
-            None => (1, false),
+            Some(a) if !a.last_attempt_finished && a.attempts > 0 => {
+                (a.attempts, Some(a.last_attempt_at.clone().unwrap_or_default()))
+            }
+            Some(a) => (a.attempts + 1, None),
+            None => (1, None),
         };
         loop {
             // The record of how this attempt ended.
@@ -491,9 +493,9 @@ impl Executor {
                     at: self.now(),
                 },
             )?;
-            let env = self.env(secrets, key.clone(), timeout, resumed, state.failed_over.as_ref(), &request.facts);
+            let env =
+                self.env(secrets, key.clone(), timeout, resumed.take(), state.failed_over.as_ref(), &request.facts);
             let result = actions::run(&typed, &env).await;
-            resumed = false;
             match result {
                 Ok(Done::Completed { outputs, reference }) => {
                     let record = finished(Outcome::Succeeded, None, false, None, reference, outputs);
@@ -581,7 +583,7 @@ impl Executor {
         secrets: &'a SecretCache,
         key: String,
         timeout: Duration,
-        resumed: bool,
+        resumed: Option<String>,
         failure: Option<&'a FailureContext>,
         facts: &'a Value,
     ) -> Env<'a> {
@@ -761,7 +763,7 @@ impl Executor {
         let ticket = match &self.config.escalation {
             None => None,
             Some(settings) => {
-                let env = self.env(&secrets, format!("{id}.escalation"), Duration::from_secs(30), false, None, &facts);
+                let env = self.env(&secrets, format!("{id}.escalation"), Duration::from_secs(30), None, None, &facts);
                 let opened = async {
                     let jira = actions::jira_ticket::instance(&env, &settings.instance).await?;
                     let body = crate::escalation::issue(settings, &facts, &description);

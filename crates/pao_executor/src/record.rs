@@ -296,6 +296,9 @@ pub struct ActionState {
     /// Whether the last attempt ended (false after a crash mid-call).
     #[serde(skip)]
     pub last_attempt_finished: bool,
+    /// When the last attempt began, RFC 3339.
+    #[serde(skip)]
+    pub last_attempt_at: Option<String>,
     /// The first attempt's start, RFC 3339.
     pub started_at: Option<String>,
     /// When it succeeded or failed, RFC 3339.
@@ -355,6 +358,7 @@ impl RunState {
                     status: ActionStatus::Pending,
                     attempts: 0,
                     last_attempt_finished: true,
+                    last_attempt_at: None,
                     started_at: None,
                     finished_at: None,
                     reference: None,
@@ -379,6 +383,7 @@ impl RunState {
                 entry.status = ActionStatus::Running;
                 entry.attempts = *attempt;
                 entry.last_attempt_finished = false;
+                entry.last_attempt_at = Some(at.clone());
                 entry.started_at.get_or_insert_with(|| at.clone());
                 entry.idempotency_key = Some(idempotency_key.clone());
             }

@@ -455,3 +455,55 @@ async fn a_github_workflow_is_dispatched_and_followed_to_its_conclusion() {
     );
     assert_eq!(github.received_on("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches").len(), 1);
 }
+
+/// An executor that died during a `github-workflow` attempt (its `attempt_started` recorded, no
+/// end) follows the run its dispatch created instead of dispatching a second one; a run older
+/// than that attempt is not taken for it, and then the workflow is dispatched again.
+#[tokio::test]
+async fn a_resumed_github_workflow_follows_the_run_it_dispatched() {
+    async fn resume(run_created_at: &'static str) -> (RequestStatus, usize) {
+        let github = MockServer::start(move |r| match (r.method.as_str(), r.route()) {
+            ("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches") => Reply::empty(204),
+            ("GET", "/repos/acme/infra/actions/workflows/provision.yml/runs") => Reply::json(
+                200,
+                json!({ "total_count": 1, "workflow_runs": [
+                { "id": 77, "status": "completed", "conclusion": "success", "created_at": run_created_at,
+                  "html_url": "https://github.com/acme/infra/actions/runs/77" } ] }),
+            ),
+            _ => Reply::empty(404),
+        });
+        let yaml = item("http://127.0.0.1:9", "http://127.0.0.1:9", "automated", "").replace(
+            "  automated:\n    actions:\n",
+            "  automated:\n    actions:\n      - id: provision\n        name: Provision\n        type: github-workflow\n        config:\n          repository: acme/infra\n          workflow: provision.yml\n          ref: main\n",
+        );
+        let yaml =
+            yaml[..yaml.find("      - id: create").unwrap()].to_owned() + &yaml[yaml.find("  manual:").unwrap()..];
+        let w = world(&yaml, "");
+        let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+        // The interrupted attempt: begun a minute before the clock's now (2027-01-15T08:00:00Z).
+        let log = pao_git::FulfilmentLog::open(&w.state).unwrap();
+        let started = json!({ "event": "attempt_started", "list": "automated", "action": "provision",
+            "type": "github-workflow", "attempt": 1, "idempotencyKey": format!("{id}.provision"),
+            "at": "2027-01-15T07:59:00Z" });
+        log.append(&pao_git::RequestId::parse(&id).unwrap(), "provision: attempt 1", &started).unwrap();
+        let exec = pao_executor::Executor::new(
+            &w.app,
+            pao_executor::ExecutorOptions {
+                clock: Some(clock()),
+                worker: Some("w".into()),
+                secrets: Some(MapSecrets::of(SECRETS)),
+                github_api_url: Some(github.url.clone()),
+                github_token: Some("gh-token".into()),
+            },
+        )
+        .unwrap();
+        let report = exec.execute(&id).await.unwrap();
+        let dispatched = github.received_on("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches");
+        (report.status, dispatched.len())
+    }
+    // The run was created after the interrupted attempt began: it is that attempt's run.
+    assert_eq!(resume("2027-01-15T07:59:02Z").await, (RequestStatus::Completed, 0));
+    // Only an older run: the interrupted attempt never dispatched; dispatched now, once (and the
+    // old run is not taken for the new dispatch either).
+    assert_eq!(resume("2027-01-15T07:00:00Z").await, (RequestStatus::InProgress, 1));
+}

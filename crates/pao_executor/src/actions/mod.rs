@@ -28,8 +28,9 @@ pub(crate) struct Env<'a> {
     pub(crate) idempotency_key: String,
     /// Bound of one attempt.
     pub(crate) timeout: Duration,
-    /// The previous attempt of this action was interrupted (the executor died mid-call).
-    pub(crate) resumed: bool,
+    /// When the previous attempt of this action began (RFC 3339), if it was interrupted (the
+    /// executor died mid-call): what it may have created is looked for before creating again.
+    pub(crate) resumed: Option<String>,
     /// After failover: what failed in the automated list.
     pub(crate) failure: Option<&'a FailureContext>,
     /// GitHub API root and token (`GITHUB_TOKEN`).

@@ -1,7 +1,10 @@
 //! `github-workflow`: `workflow_dispatch` with inputs through the GitHub API, then the run is
 //! found (`GET .../runs?event=workflow_dispatch&branch=<ref>`, the newest created since the
 //! dispatch) and followed to its conclusion; its URL is recorded. `success` completes the
-//! action, any other conclusion fails it.
+//! action, any other conclusion fails it. When the executor died during an attempt, the next one
+//! first looks for a run created since that attempt began, and follows it instead of
+//! dispatching again (GitHub's dispatch answers no run id, so the run is told by time: a run of
+//! the same workflow and ref dispatched by someone else in that window would be taken for it).
 
 mod request;
 #[cfg(test)]
@@ -28,8 +31,15 @@ pub(crate) fn call(env: &Env<'_>, method: &str, path: &str) -> Result<Call, Acti
     Ok(call)
 }
 
-/// One attempt: dispatch, then look for the run once.
+/// One attempt: dispatch, then look for the run once. After an interrupted attempt, a run
+/// created since that attempt began is followed instead of dispatching a second one.
 pub(crate) async fn run(config: &GithubWorkflowConfig, env: &Env<'_>) -> Result<Done, ActionError> {
+    if let Some(since) = &env.resumed {
+        let earlier = Reference { system: "github-run".to_owned(), id: format!("dispatched@{since}"), url: None };
+        if let Some(done) = poll(config, &earlier, env).await? {
+            return Ok(done);
+        }
+    }
     let path = format!("/repos/{}/actions/workflows/{}/dispatches", config.repository, config.workflow);
     let mut dispatch = call(env, "POST", &path)?;
     dispatch.body = Some(crate::http::Body::Json(dispatch_body(config)));

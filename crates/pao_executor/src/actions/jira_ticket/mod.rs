@@ -73,7 +73,7 @@ pub(crate) async fn create_issue(
 pub(crate) async fn run(config: &JiraTicketConfig, env: &Env<'_>) -> Result<Done, ActionError> {
     let jira = instance(env, config.instance.as_deref().unwrap_or("default")).await?;
     let label = request::label(&env.idempotency_key);
-    let existing = if env.resumed { find_by_label(&jira, &label, env).await? } else { None };
+    let existing = if env.resumed.is_some() { find_by_label(&jira, &label, env).await? } else { None };
     let key = match existing {
         Some(key) => key,
         None => create_issue(&jira, issue_body(config, &label, env.failure), env).await?,
