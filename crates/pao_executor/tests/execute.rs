@@ -507,3 +507,55 @@ async fn a_resumed_github_workflow_follows_the_run_it_dispatched() {
     // old run is not taken for the new dispatch either).
     assert_eq!(resume("2027-01-15T07:00:00Z").await, (RequestStatus::InProgress, 1));
 }
+
+/// `oauth2` auth fetches a client-credentials token from the secret's `tokenUrl` (a form POST
+/// with the client id and secret) and sends it as the bearer token; `apiKey` sends the secret
+/// as `X-API-Key`. Neither the client secret nor the access token reaches Git.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oauth2_client_credentials_and_api_key_auth() {
+    let issuer = MockServer::start(|r| match (r.method.as_str(), r.route()) {
+        ("POST", "/oauth/token") => {
+            Reply::json(200, json!({ "access_token": "at-OAUTH-5e7c11", "token_type": "Bearer", "expires_in": 300 }))
+        }
+        _ => Reply::empty(404),
+    });
+    let client = json!({ "tokenUrl": format!("{}/oauth/token", issuer.url), "clientId": "pao-client",
+        "clientSecret": "cs-OAUTH-9d2b44", "scope": "dbs:write" })
+    .to_string();
+    let mut secrets: Vec<(&str, &str)> = SECRETS.to_vec();
+    secrets.push(("oauth-client", &client));
+    for (auth, expect) in [
+        ("{ type: oauth2, secret: oauth-client }", ("authorization", "Bearer at-OAUTH-5e7c11")),
+        ("{ type: apiKey, secret: api-token }", ("x-api-key", "tok-API-4f1d9a")),
+    ] {
+        let rest = MockServer::start(created);
+        let hook = MockServer::start(|_| Reply::empty(204));
+        let yaml = item(&rest.url, &hook.url, "automated", "")
+            .replace("auth: { type: bearer, secret: api-token }", &format!("auth: {auth}"));
+        assert!(yaml.contains(auth), "the fixture's auth line was replaced");
+        let w = world(&yaml, "");
+        let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+        let exec = executor(&w.app, MapSecrets::of(&secrets), clock());
+        let report = exec.execute(&id).await.unwrap();
+        assert_eq!(report.status, RequestStatus::Completed, "{auth}: {report:#?}");
+        let calls = rest.received_on("POST", "/dbs");
+        assert_eq!(calls.len(), 1, "{auth}");
+        assert_eq!(calls[0].header(expect.0), Some(expect.1), "{auth}");
+        if expect.0 == "x-api-key" {
+            assert_eq!(calls[0].header("authorization"), None, "apiKey sends no Authorization header");
+        }
+        let git = support::all_git_text(&w.state);
+        for secret in ["cs-OAUTH-9d2b44", "at-OAUTH-5e7c11", "tok-API-4f1d9a"] {
+            assert!(!git.contains(secret), "{auth}: `{secret}` was written to Git");
+        }
+    }
+    let tokens = issuer.received_on("POST", "/oauth/token");
+    assert_eq!(tokens.len(), 1, "one token request, for the oauth2 run");
+    let form = tokens[0].text();
+    for pair in
+        ["grant_type=client_credentials", "client_id=pao-client", "client_secret=cs-OAUTH-9d2b44", "scope=dbs%3Awrite"]
+    {
+        assert!(form.contains(pair), "{pair} missing from the token request: {form}");
+    }
+    assert!(tokens[0].header("idempotency-key").is_some_and(|key| key.ends_with(".create")));
+}

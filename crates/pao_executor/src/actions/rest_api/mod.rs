@@ -73,6 +73,7 @@ async fn oauth2_token(secret_json: &str, env: &Env<'_>) -> Result<String, Action
     }
     let mut call = Call::new("POST", url, env.timeout);
     call.body = Some(Body::Form(pairs));
+    call.idempotency_key = Some(env.idempotency_key.clone());
     let response = env
         .http
         .send(&call)
