@@ -559,3 +559,40 @@ async fn oauth2_client_credentials_and_api_key_auth() {
     }
     assert!(tokens[0].header("idempotency-key").is_some_and(|key| key.ends_with(".create")));
 }
+
+/// `timeoutSeconds` bounds each attempt: a target that answers after the bound fails that
+/// attempt as retryable, and the next attempt (answered at once) completes the action. A
+/// refused connection and a 408 are retried too.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn timeouts_refused_connections_and_408_are_retried() {
+    let calls = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&calls);
+    let rest = MockServer::start(move |r| match counter.fetch_add(1, Ordering::SeqCst) {
+        0 => created(r).after(Duration::from_secs(4)),
+        1 => Reply::text(408, "request timeout"),
+        _ => created(r),
+    });
+    let hook = MockServer::start(|_| Reply::empty(204));
+    let retry = "retry: { maxAttempts: 3, backoffSeconds: 1 }\n        timeoutSeconds: 1";
+    let w = world(&item(&rest.url, &hook.url, "automated", retry), "");
+    let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+    let exec = executor(&w.app, MapSecrets::of(SECRETS), clock());
+    let started = std::time::Instant::now();
+    let report = exec.execute(&id).await.unwrap();
+    assert_eq!(report.status, RequestStatus::Completed, "{report:#?}");
+    assert_eq!(report.actions[0].attempts, 3);
+    assert!(started.elapsed() < Duration::from_secs(4), "the first attempt was cut off after 1 s, not waited for");
+    let log = pao_testutil::git(&w.state, &["log", "--format=%B", &format!("refs/pao/fulfilment/{id}")]);
+    assert!(log.to_lowercase().contains("timed out") || log.to_lowercase().contains("timeout"), "{log}");
+
+    // Nothing listens: each attempt is refused, and retried up to maxAttempts.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
+    let hook = MockServer::start(|_| Reply::empty(204));
+    let w = world(&item(&url, &hook.url, "automated", "retry: { maxAttempts: 2, backoffSeconds: 1 }"), "");
+    let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+    let report = executor(&w.app, MapSecrets::of(SECRETS), clock()).execute(&id).await.unwrap();
+    assert_eq!(report.status, RequestStatus::Failed, "{report:#?}");
+    assert_eq!(report.actions[0].attempts, 2, "a refused connection is retried");
+}
