@@ -678,24 +678,31 @@ impl Executor {
     /// [`Self::execute`].
     pub async fn retry(&self, id: &str, by: &str) -> Result<ExecutionReport, ExecError> {
         let id = RequestId::parse(id)?;
-        {
-            let held = self.acquire(&id, Duration::ZERO)?;
-            let result = (|| {
-                let change = self.backend.change(&id)?;
-                if !matches!(change.status, RequestStatus::Failed | RequestStatus::Escalated) {
-                    return Err(ExecError::WrongStatus {
-                        id: id.to_string(),
-                        status: change.status.to_string(),
-                        what: "only a failed or escalated request is retried".to_owned(),
-                    });
-                }
-                let mut state = RunState::fold(&self.records(&id)?);
-                self.append(&id, &Masker::new(), &mut state, &Record::Retried { by: by.to_owned(), at: self.now() })?;
-                self.transition(&id, RequestStatus::InProgress, &format!("retry by {by}"))
-            })();
-            self.release(&held);
-            result?;
+        let held = self.acquire(&id, Duration::ZERO)?;
+        let result = async {
+            let (change, request) = self.loaded(&id)?;
+            if !matches!(change.status, RequestStatus::Failed | RequestStatus::Escalated) {
+                return Err(ExecError::WrongStatus {
+                    id: id.to_string(),
+                    status: change.status.to_string(),
+                    what: "only a failed or escalated request is retried".to_owned(),
+                });
+            }
+            let masker = Masker::new();
+            let mut state = RunState::fold(&self.records(&id)?);
+            self.append(&id, &masker, &mut state, &Record::Retried { by: by.to_owned(), at: self.now() })?;
+            self.transition(&id, RequestStatus::InProgress, &format!("retry by {by}"))?;
+            // The change back to `in_progress` is a status change like any other.
+            if let Some(request) = request {
+                let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
+                self.notify(&id, &request, &secrets, &mut state, "in_progress", None).await?;
+            }
+            Ok(())
         }
+        .await;
+        self.release(&held);
+        drop(held); // its in-process claim too: `execute` takes the request again
+        result?;
         self.execute(id.as_str()).await
     }
 

@@ -222,9 +222,15 @@ async fn retry_runs_the_failed_action_again_then_the_rest() {
             move |_| if flag.load(Ordering::SeqCst) == 0 { Reply::text(400, "no") } else { Reply::empty(204) },
         );
     let jira = jira_server();
-    let w = world(&item(&rest.url, &hook.url, "automated", ""), &jira_toml(&jira.url, ""));
+    // A target for every status change, the retry's change back to `in_progress` included.
+    let slack = MockServer::start(|_| Reply::text(200, "ok"));
+    let slack_url = format!("{}/hook", slack.url);
+    let mut secrets: Vec<(&str, &str)> = SECRETS.iter().copied().filter(|(k, _)| *k != "slack-webhook").collect();
+    secrets.push(("slack-webhook", &slack_url));
+    let toml = jira_toml(&jira.url, "") + "\n[[notifications]]\nurl-secret = \"slack-webhook\"\nformat = \"slack\"\n";
+    let w = world(&item(&rest.url, &hook.url, "automated", ""), &toml);
     let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
-    let exec = executor(&w.app, MapSecrets::of(SECRETS), clock());
+    let exec = executor(&w.app, MapSecrets::of(&secrets), clock());
     assert_eq!(exec.execute(&id).await.unwrap().status, RequestStatus::Failed);
     // Execute again: a failed request waits for a person.
     assert_eq!(exec.execute(&id).await.unwrap().status, RequestStatus::Failed);
@@ -238,6 +244,12 @@ async fn retry_runs_the_failed_action_again_then_the_rest() {
     assert!(matches!(err, ExecError::WrongStatus { .. }), "{err}");
     let log: Vec<String> = exec.logs(&id, None).unwrap().into_iter().map(|e| e.summary).collect();
     assert!(log.iter().any(|s| s == "retry by bob"), "{log:?}");
+    let statuses: Vec<String> = slack
+        .received_on("POST", "/hook")
+        .iter()
+        .map(|m| m.json()["text"].as_str().unwrap().split(" is ").nth(1).unwrap().split(':').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(statuses, ["in_progress", "failed", "in_progress", "completed"], "one message per status change");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -601,7 +601,11 @@ async fn an_unreadable_request_is_left_out_of_the_listing_not_fatal() {
     let someone = git2::Signature::now("someone", "someone@example.com").unwrap();
     let damaged = repo.commit(None, &someone, &someone, "no trailers here", &tree, &[]).unwrap();
     repo.reference(&branch, damaged, true, "damage").unwrap();
-    assert_eq!(listed(router.clone()).await, std::slice::from_ref(&good), "the damaged request is left out, the rest listed");
+    assert_eq!(
+        listed(router.clone()).await,
+        std::slice::from_ref(&good),
+        "the damaged request is left out, the rest listed"
+    );
     assert_eq!(listed(router.clone()).await, std::slice::from_ref(&good), "and again, from the kept listing");
 
     repo.reference(&branch, tip, true, "mend").unwrap();
