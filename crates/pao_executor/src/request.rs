@@ -103,3 +103,53 @@ pub(crate) fn secret_names(action: &pao_schema::Action) -> Vec<String> {
     }
     names.into_keys().collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(strategy: &str, automated: bool, manual: bool) -> CatalogItem {
+        let list = |id: &str| {
+            serde_json::json!({ "actions": [
+            { "id": id, "name": id, "type": "webhook", "config": { "url": "https://hooks.example/x", "secret": "hook-key" } } ] })
+        };
+        let mut fulfillment = serde_json::json!({ "strategy": strategy });
+        if automated {
+            fulfillment["automated"] = list("auto");
+        }
+        if manual {
+            fulfillment["manual"] = list("by-hand");
+        }
+        serde_json::from_value(serde_json::json!({
+            "apiVersion": "pao/v1", "kind": "CatalogItem",
+            "metadata": { "id": "x", "name": "X", "description": "X", "version": "1.0.0", "category": "testing",
+                "owner": { "team": "t", "contact": "t@example.com" }, "lifecycle": { "status": "stable" } },
+            "presentation": { "form": { "groups": [] } },
+            "fulfillment": fulfillment,
+        }))
+        .expect("a catalog item")
+    }
+
+    /// SPEC section 9: `failover` runs automated then manual, `manual` and `automated` one
+    /// list each, and a hint narrows within what the item allows (submission refuses a hint
+    /// naming a list the item does not have, `check_hint`).
+    #[test]
+    fn strategy_and_hint_decide_the_lists() {
+        use List::{Automated, Manual};
+        let cases = [
+            (("failover", true, true), "auto", (Automated, Some(Manual))),
+            (("failover", true, false), "auto", (Automated, None)),
+            (("failover", false, true), "auto", (Manual, None)),
+            (("failover", true, true), "manual", (Manual, None)),
+            (("failover", true, true), "automated", (Automated, None)),
+            (("manual", true, true), "auto", (Manual, None)),
+            (("manual", false, true), "manual", (Manual, None)),
+            (("automated", true, true), "auto", (Automated, None)),
+            (("automated", true, false), "automated", (Automated, None)),
+            (("automated", true, true), "manual", (Manual, None)),
+        ];
+        for ((strategy, automated, manual), hint, expected) in cases {
+            assert_eq!(plan(&item(strategy, automated, manual), hint), expected, "{strategy} with hint {hint}");
+        }
+    }
+}
