@@ -181,3 +181,46 @@ fn the_worker_executes_merged_requests_once() {
     assert_eq!(status["status"], "completed");
     assert_eq!(status["fulfilment"]["actions"].as_array().unwrap().len(), 3);
 }
+
+/// `pao request logs <id> --follow`, started before the execution, prints each record as it is
+/// written (the first action's success arrives while the second is still waiting for its
+/// answer) and exits by itself once the request has settled.
+#[test]
+fn logs_follow_streams_the_log_as_it_grows() {
+    use std::io::BufRead;
+    let one = MockServer::start(|_| Reply::empty(201));
+    let two = MockServer::start(|_| Reply::empty(204).after(Duration::from_secs(2)));
+    let three = MockServer::start(|_| Reply::empty(200));
+    let tmp = tempfile::tempdir().unwrap();
+    let repo = tmp.path().join("platform");
+    let id = merged(&repo, &item(&one.url, &two.url, &three.url));
+
+    let mut follow =
+        command(&repo, &["request", "logs", &id, "--follow"]).stdout(std::process::Stdio::piped()).spawn().unwrap();
+    let (lines, received) = std::sync::mpsc::channel();
+    let reader = follow.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(reader).lines().map_while(Result::ok) {
+            if lines.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut execute = command(&repo, &["request", "execute", &id]).spawn().unwrap();
+    let mut seen = Vec::new();
+    while !seen.iter().any(|l: &String| l.contains("automated/one: attempt 1 succeeded")) {
+        seen.push(received.recv_timeout(Duration::from_secs(30)).expect("a log line while the execution runs"));
+    }
+    assert!(execute.try_wait().unwrap().is_none(), "the line came while the execution was still running: {seen:?}");
+    assert!(three.received().is_empty(), "and before the third action ran");
+    assert!(execute.wait().unwrap().success());
+    let start = Instant::now();
+    while follow.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < Duration::from_secs(20), "--follow did not end after the request completed");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(follow.wait().unwrap().success());
+    seen.extend(received.try_iter());
+    let text = seen.join("\n");
+    assert!(text.contains("automated/three: attempt 1 succeeded") && text.contains("completed"), "{text}");
+}
