@@ -33,7 +33,8 @@ pub struct Call {
     pub body: Option<Body>,
     /// Bound of this attempt.
     pub timeout: Duration,
-    /// `Idempotency-Key` (none for calls that are reads).
+    /// `Idempotency-Key`: every call an action makes has it, reads too (SPEC section 9); the
+    /// secrets provider's and the notifications' calls, which belong to no action, have none.
     pub idempotency_key: Option<String>,
     /// Answers that count as success (empty: any 2xx).
     pub expect: Vec<u16>,

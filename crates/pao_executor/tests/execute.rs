@@ -142,6 +142,12 @@ async fn a_ticket_closed_as_wont_do_fails_the_request_by_polling() {
     let report = exec.execute(&id).await.unwrap();
     assert_eq!(report.status, RequestStatus::Failed, "{report:#?}");
     assert!(report.error.as_deref().unwrap().contains("closed as Won't Do"), "{:?}", report.error);
+    let polls = jira.received_on("GET", "/rest/api/2/issue/DBA-9");
+    assert!(!polls.is_empty(), "the ticket was polled");
+    for poll in polls {
+        let key = poll.header("idempotency-key").unwrap_or_default();
+        assert!(key.starts_with(&format!("{id}.")), "a read carries the action's key too: {key:?}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -466,6 +472,15 @@ async fn a_github_workflow_is_dispatched_and_followed_to_its_conclusion() {
         Some("https://github.com/acme/infra/actions/runs/4242")
     );
     assert_eq!(github.received_on("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches").len(), 1);
+    let reads = [
+        github.received_on("GET", "/repos/acme/infra/actions/workflows/provision.yml/runs"),
+        github.received_on("GET", "/repos/acme/infra/actions/runs/4242"),
+    ]
+    .concat();
+    assert!(reads.len() >= 2);
+    for read in reads {
+        assert_eq!(read.header("idempotency-key"), Some(format!("{id}.provision").as_str()), "reads carry the key");
+    }
 }
 
 /// An executor that died during a `github-workflow` attempt (its `attempt_started` recorded, no

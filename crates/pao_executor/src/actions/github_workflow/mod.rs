@@ -28,6 +28,8 @@ pub(crate) fn call(env: &Env<'_>, method: &str, path: &str) -> Result<Call, Acti
     call.headers.push(("Authorization".to_owned(), format!("Bearer {token}")));
     call.headers.push(("Accept".to_owned(), "application/vnd.github+json".to_owned()));
     call.headers.push(("X-GitHub-Api-Version".to_owned(), "2022-11-28".to_owned()));
+    // Every call an action makes carries its key, reads too (SPEC section 9).
+    call.idempotency_key = Some(env.idempotency_key.clone());
     Ok(call)
 }
 
@@ -43,7 +45,6 @@ pub(crate) async fn run(config: &GithubWorkflowConfig, env: &Env<'_>) -> Result<
     let path = format!("/repos/{}/actions/workflows/{}/dispatches", config.repository, config.workflow);
     let mut dispatch = call(env, "POST", &path)?;
     dispatch.body = Some(crate::http::Body::Json(dispatch_body(config)));
-    dispatch.idempotency_key = Some(env.idempotency_key.clone());
     dispatch.expect = vec![200, 204];
     env.http.send(&dispatch).await?;
     let pending = Reference { system: "github-run".to_owned(), id: format!("dispatched@{}", env.now), url: None };

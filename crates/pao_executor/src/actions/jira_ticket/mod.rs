@@ -44,6 +44,8 @@ impl Instance {
         let mut call = Call::new(method, format!("{}{path}", self.url), env.timeout);
         call.headers.push(("Authorization".to_owned(), crate::actions::rest_api_basic(&self.user, &self.token)));
         call.headers.push(("Accept".to_owned(), "application/json".to_owned()));
+        // Every call an action makes carries its key, reads too (SPEC section 9).
+        call.idempotency_key = Some(env.idempotency_key.clone());
         call
     }
 
@@ -60,7 +62,6 @@ pub(crate) async fn create_issue(
 ) -> Result<String, ActionError> {
     let mut call = jira.call("POST", "/rest/api/2/issue", env);
     call.body = Some(crate::http::Body::Json(body));
-    call.idempotency_key = Some(env.idempotency_key.clone());
     call.expect = vec![200, 201];
     let response = env.http.send(&call).await?;
     response
