@@ -218,6 +218,16 @@ impl Executor {
         }
     }
 
+    /// The heartbeat before notifying: the lease covers every target's worst case, so it
+    /// cannot run out while this worker still writes the request's log.
+    fn renew_for_notifications(&self, held: &mut Held) -> Result<(), ExecError> {
+        let targets = u32::try_from(self.config.notifications.len()).unwrap_or(u32::MAX);
+        if targets == 0 {
+            return Ok(());
+        }
+        self.renew(held, crate::notify::WORST_CASE.saturating_mul(targets))
+    }
+
     fn release(&self, held: &Held) {
         let _ = self.leases.release(&held.lease);
     }
@@ -362,6 +372,7 @@ impl Executor {
         let mut state = RunState::fold(&self.records(id)?);
         if change.status == RequestStatus::PrMerged {
             self.transition(id, RequestStatus::InProgress, "fulfilment started")?;
+            self.renew_for_notifications(held)?;
             self.notify(id, &request, &secrets, &mut state, "in_progress", None).await?;
         }
         self.append(id, &masker, &mut state, &Record::Started { worker: self.worker.clone(), at: self.now() })?;
@@ -388,6 +399,7 @@ impl Executor {
                     &Record::Finished { status: "completed".into(), error: None, at: self.now() },
                 )?;
                 self.transition(id, RequestStatus::Completed, "every action succeeded")?;
+                self.renew_for_notifications(held)?;
                 self.notify(id, &request, &secrets, &mut state, "completed", None).await?;
                 return Ok(());
             };
@@ -404,6 +416,7 @@ impl Executor {
                 &Record::Finished { status: "failed".into(), error: Some(error.clone()), at: self.now() },
             )?;
             self.transition(id, RequestStatus::Failed, &masker.mask(&error))?;
+            self.renew_for_notifications(held)?;
             self.notify(id, &request, &secrets, &mut state, "failed", Some(&error)).await?;
             return Ok(());
         }

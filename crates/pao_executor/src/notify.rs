@@ -79,6 +79,14 @@ pub(crate) fn wants(target: &NotificationConfig, status: &str) -> bool {
     target.on.is_empty() || target.on.iter().any(|s| s.as_str() == status)
 }
 
+/// How long one try may take.
+const POST_TIMEOUT: Duration = Duration::from_secs(10);
+/// Tries per message.
+const TRIES: u32 = 3;
+/// The longest posting one message to one target can take: every try timing out, and the
+/// pauses between them (1 s, 2 s). The executor's lease is renewed for this before notifying.
+pub(crate) const WORST_CASE: Duration = Duration::from_secs(TRIES as u64 * POST_TIMEOUT.as_secs() + 1 + 2);
+
 /// Posts one message with a little retrying; the error (masked) when it could not be sent.
 pub(crate) async fn post(
     http: &Http,
@@ -89,10 +97,10 @@ pub(crate) async fn post(
 ) -> Result<(), String> {
     let url = secrets.get(&target.url_secret).await.map_err(|err| err.to_string())?;
     let body = secrets.masker().mask_json(&payload(target.format, message));
-    let mut call = Call::new("POST", url, Duration::from_secs(10));
+    let mut call = Call::new("POST", url, POST_TIMEOUT);
     call.body = Some(Body::Json(body));
     let mut last = String::new();
-    for attempt in 0..3u32 {
+    for attempt in 0..TRIES {
         if attempt > 0 {
             clock.sleep(Duration::from_secs(u64::from(attempt))).await;
         }

@@ -623,3 +623,43 @@ async fn timeouts_refused_connections_and_408_are_retried() {
     assert_eq!(report.status, RequestStatus::Failed, "{report:#?}");
     assert_eq!(report.actions[0].attempts, 2, "a refused connection is retried");
 }
+
+/// Before notifying, the executor renews its lease for every target's worst case (three tries
+/// of 10 s and the pauses between them), so a slow notification target cannot let the lease run
+/// out while the worker still writes the request's log: the notification target reads the
+/// lease while the message is being posted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_lease_covers_the_notifications() {
+    type Seen = Arc<std::sync::Mutex<Vec<i64>>>;
+    let watched: Arc<std::sync::Mutex<Option<(std::path::PathBuf, String)>>> = Arc::default();
+    let seen: Seen = Arc::default();
+    let (watch, record) = (Arc::clone(&watched), Arc::clone(&seen));
+    let slack = MockServer::start(move |_| {
+        if let Some((state, id)) = watch.lock().unwrap().clone() {
+            let leases = pao_git::LeaseStore::open(&state).unwrap();
+            let holder = leases.holder(&pao_git::RequestId::parse(&id).unwrap()).unwrap();
+            record.lock().unwrap().push(holder.map_or(0, |h| h.expires));
+        }
+        Reply::text(200, "ok")
+    });
+    let rest = MockServer::start(created);
+    let hook = MockServer::start(|_| Reply::empty(204));
+    let slack_url = format!("{}/hook", slack.url);
+    let mut secrets: Vec<(&str, &str)> = SECRETS.iter().copied().filter(|(k, _)| *k != "slack-webhook").collect();
+    secrets.push(("slack-webhook", &slack_url));
+    let toml =
+        "[executor]\nlease-seconds = 1\n\n[[notifications]]\nurl-secret = \"slack-webhook\"\nformat = \"slack\"\n";
+    // Each action's attempt is bounded at 1 s, so only the notification renewal can push the
+    // lease 33 s ahead.
+    let w = world(&item(&rest.url, &hook.url, "automated", "timeoutSeconds: 1"), toml);
+    let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+    *watched.lock().unwrap() = Some((w.state.clone(), id.clone()));
+    let report = executor(&w.app, MapSecrets::of(&secrets), clock()).execute(&id).await.unwrap();
+    assert_eq!(report.status, RequestStatus::Completed, "{report:#?}");
+    let now = 1_800_000_000; // the manual clock's time
+    let expiries = seen.lock().unwrap().clone();
+    assert_eq!(expiries.len(), 2, "in_progress and completed were posted: {expiries:?}");
+    for expires in expiries {
+        assert!(expires >= now + 1 + 33, "the lease ran to {expires}, {}s after now", expires - now);
+    }
+}
