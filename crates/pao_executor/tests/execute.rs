@@ -416,6 +416,32 @@ async fn notifications_are_posted_on_matching_status_changes_and_a_failing_targe
     assert!(failed[1].contains("circuit breaker"), "{failed:?}");
 }
 
+/// A catalog item whose only automated action is acme/infra's `provision.yml` workflow, with
+/// `inputs` (a config line, or nothing).
+fn workflow_item(inputs: &str) -> String {
+    let action = "      - id: provision\n        name: Provision\n        type: github-workflow\n        config:\n          \
+                  repository: acme/infra\n          workflow: provision.yml\n          ref: main\n";
+    let yaml = item("http://127.0.0.1:9", "http://127.0.0.1:9", "automated", "")
+        .replace("  automated:\n    actions:\n", &format!("  automated:\n    actions:\n{action}{inputs}"));
+    // Only the workflow: cut the rest-api and webhook actions.
+    yaml[..yaml.find("      - id: create").unwrap()].to_owned() + &yaml[yaml.find("  manual:").unwrap()..]
+}
+
+/// An executor calling the GitHub API at `github`, with a token.
+fn github_executor(app: &pao_app::App, github: &MockServer) -> pao_executor::Executor {
+    pao_executor::Executor::new(
+        app,
+        pao_executor::ExecutorOptions {
+            clock: Some(clock()),
+            worker: Some("w".into()),
+            secrets: Some(MapSecrets::of(SECRETS)),
+            github_api_url: Some(github.url.clone()),
+            github_token: Some("gh-token".into()),
+        },
+    )
+    .unwrap()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_github_workflow_is_dispatched_and_followed_to_its_conclusion() {
     let polls = Arc::new(AtomicUsize::new(0));
@@ -436,25 +462,9 @@ async fn a_github_workflow_is_dispatched_and_followed_to_its_conclusion() {
         }
         _ => Reply::empty(404),
     });
-    let yaml = item("http://127.0.0.1:9", "http://127.0.0.1:9", "automated", "").replace(
-        "  automated:\n    actions:\n",
-        "  automated:\n    actions:\n      - id: provision\n        name: Provision\n        type: github-workflow\n        config:\n          repository: acme/infra\n          workflow: provision.yml\n          ref: main\n          inputs: { name: \"{{ fields.instanceName }}\", size: 3 }\n",
-    );
-    // Only the workflow: cut the rest-api and webhook actions.
-    let yaml = yaml[..yaml.find("      - id: create").unwrap()].to_owned() + &yaml[yaml.find("  manual:").unwrap()..];
-    let w = world(&yaml, "");
+    let w = world(&workflow_item("          inputs: { name: \"{{ fields.instanceName }}\", size: 3 }\n"), "");
     let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
-    let exec = pao_executor::Executor::new(
-        &w.app,
-        pao_executor::ExecutorOptions {
-            clock: Some(clock()),
-            worker: Some("w".into()),
-            secrets: Some(MapSecrets::of(SECRETS)),
-            github_api_url: Some(github.url.clone()),
-            github_token: Some("gh-token".into()),
-        },
-    )
-    .unwrap();
+    let exec = github_executor(&w.app, &github);
     let report = exec.execute(&id).await.unwrap();
     assert_eq!(report.status, RequestStatus::InProgress, "{report:#?}");
     let dispatch = github.received_on("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches");
@@ -499,13 +509,7 @@ async fn a_resumed_github_workflow_follows_the_run_it_dispatched() {
             ),
             _ => Reply::empty(404),
         });
-        let yaml = item("http://127.0.0.1:9", "http://127.0.0.1:9", "automated", "").replace(
-            "  automated:\n    actions:\n",
-            "  automated:\n    actions:\n      - id: provision\n        name: Provision\n        type: github-workflow\n        config:\n          repository: acme/infra\n          workflow: provision.yml\n          ref: main\n",
-        );
-        let yaml =
-            yaml[..yaml.find("      - id: create").unwrap()].to_owned() + &yaml[yaml.find("  manual:").unwrap()..];
-        let w = world(&yaml, "");
+        let w = world(&workflow_item(""), "");
         let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
         // The interrupted attempt: begun a minute before the clock's now (2027-01-15T08:00:00Z).
         let log = pao_git::FulfilmentLog::open(&w.state).unwrap();
@@ -513,17 +517,7 @@ async fn a_resumed_github_workflow_follows_the_run_it_dispatched() {
             "type": "github-workflow", "attempt": 1, "idempotencyKey": format!("{id}.provision"),
             "at": "2027-01-15T07:59:00Z" });
         log.append(&pao_git::RequestId::parse(&id).unwrap(), "provision: attempt 1", &started).unwrap();
-        let exec = pao_executor::Executor::new(
-            &w.app,
-            pao_executor::ExecutorOptions {
-                clock: Some(clock()),
-                worker: Some("w".into()),
-                secrets: Some(MapSecrets::of(SECRETS)),
-                github_api_url: Some(github.url.clone()),
-                github_token: Some("gh-token".into()),
-            },
-        )
-        .unwrap();
+        let exec = github_executor(&w.app, &github);
         let report = exec.execute(&id).await.unwrap();
         let dispatched = github.received_on("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches");
         (report.status, dispatched.len())
