@@ -657,3 +657,35 @@ async fn the_lease_covers_the_notifications() {
         assert!(expires >= now + 1 + 33, "the lease ran to {expires}, {}s after now", expires - now);
     }
 }
+
+/// The breaker end to end: open, it fails a person's retry fast without calling the host; once
+/// `breaker-open-seconds` have passed it lets one trial call through (half-open), and that call's
+/// success closes it and completes the request.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_breaker_lets_one_trial_call_through_after_its_open_time() {
+    let healthy = Arc::new(AtomicUsize::new(0));
+    let flag = Arc::clone(&healthy);
+    let rest = MockServer::start(
+        move |r| if flag.load(Ordering::SeqCst) == 0 { Reply::text(503, "down") } else { created(r) },
+    );
+    let hook = MockServer::start(|_| Reply::empty(204));
+    let jira = jira_server();
+    let toml = jira_toml(&jira.url, "[executor]\nbreaker-failures = 2\nbreaker-open-seconds = 600\n");
+    let w = world(&item(&rest.url, &hook.url, "automated", "retry: { maxAttempts: 2, backoffSeconds: 1 }"), &toml);
+    let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+    let clock = clock();
+    let exec = executor(&w.app, MapSecrets::of(SECRETS), Arc::clone(&clock));
+    assert_eq!(exec.execute(&id).await.unwrap().status, RequestStatus::Failed);
+    assert_eq!(rest.received().len(), 2, "two failures open the breaker");
+
+    healthy.store(1, Ordering::SeqCst);
+    let fast = exec.retry(&id, "bob").await.unwrap();
+    assert_eq!(fast.status, RequestStatus::Failed, "{fast:#?}");
+    assert!(fast.error.as_deref().unwrap_or_default().contains("circuit breaker"), "{:?}", fast.error);
+    assert_eq!(rest.received().len(), 2, "while open, the host is not called");
+
+    clock.advance(Duration::from_secs(601));
+    let trial = exec.retry(&id, "bob").await.unwrap();
+    assert_eq!(trial.status, RequestStatus::Completed, "{trial:#?}");
+    assert_eq!(rest.received().len(), 3, "one trial call, which succeeded");
+}
