@@ -691,7 +691,7 @@ impl Executor {
     /// [`Self::execute`].
     pub async fn retry(&self, id: &str, by: &str) -> Result<ExecutionReport, ExecError> {
         let id = RequestId::parse(id)?;
-        let held = self.acquire(&id, Duration::ZERO)?;
+        let mut held = self.acquire(&id, Duration::ZERO)?;
         let result = async {
             let (change, request) = self.loaded(&id)?;
             if !matches!(change.status, RequestStatus::Failed | RequestStatus::Escalated) {
@@ -708,6 +708,7 @@ impl Executor {
             // The change back to `in_progress` is a status change like any other.
             if let Some(request) = request {
                 let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
+                self.renew_for_notifications(&mut held)?;
                 self.notify(&id, &request, &secrets, &mut state, "in_progress", None).await?;
             }
             Ok(())
