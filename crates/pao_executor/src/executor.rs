@@ -218,16 +218,6 @@ impl Executor {
         }
     }
 
-    /// The heartbeat before notifying: the lease covers every target's worst case, so it
-    /// cannot run out while this worker still writes the request's log.
-    fn renew_for_notifications(&self, held: &mut Held) -> Result<(), ExecError> {
-        let targets = u32::try_from(self.config.notifications.len()).unwrap_or(u32::MAX);
-        if targets == 0 {
-            return Ok(());
-        }
-        self.renew(held, crate::notify::WORST_CASE.saturating_mul(targets))
-    }
-
     fn release(&self, held: &Held) {
         let _ = self.leases.release(&held.lease);
     }
@@ -372,8 +362,7 @@ impl Executor {
         let mut state = RunState::fold(&self.records(id)?);
         if change.status == RequestStatus::PrMerged {
             self.transition(id, RequestStatus::InProgress, "fulfilment started")?;
-            self.renew_for_notifications(held)?;
-            self.notify(id, &request, &secrets, &mut state, "in_progress", None).await?;
+            self.notify(held, &request, &secrets, &mut state, "in_progress", None).await?;
         }
         self.append(id, &masker, &mut state, &Record::Started { worker: self.worker.clone(), at: self.now() })?;
         let (first, fallback) = plan(&request.item, &request.hint);
@@ -399,8 +388,7 @@ impl Executor {
                     &Record::Finished { status: "completed".into(), error: None, at: self.now() },
                 )?;
                 self.transition(id, RequestStatus::Completed, "every action succeeded")?;
-                self.renew_for_notifications(held)?;
-                self.notify(id, &request, &secrets, &mut state, "completed", None).await?;
+                self.notify(held, &request, &secrets, &mut state, "completed", None).await?;
                 return Ok(());
             };
             if list == List::Automated && fallback == Some(List::Manual) && state.failed_over.is_none() {
@@ -416,8 +404,7 @@ impl Executor {
                 &Record::Finished { status: "failed".into(), error: Some(error.clone()), at: self.now() },
             )?;
             self.transition(id, RequestStatus::Failed, &masker.mask(&error))?;
-            self.renew_for_notifications(held)?;
-            self.notify(id, &request, &secrets, &mut state, "failed", Some(&error)).await?;
+            self.notify(held, &request, &secrets, &mut state, "failed", Some(&error)).await?;
             return Ok(());
         }
     }
@@ -652,9 +639,13 @@ impl Executor {
             .map_err(|err| ActionError::fatal(format!("action `{}` rendered to an invalid config: {err}", action.id)))
     }
 
+    /// Posts the status change of the request `held` is the lease of to every
+    /// `[[notifications]]` target whose `on` matches; a failed post is recorded, never an
+    /// error. The lease is renewed first for every such target's worst case, so it cannot run
+    /// out while this worker still writes the request's log.
     async fn notify(
         &self,
-        id: &RequestId,
+        held: &mut Held,
         request: &LoadedRequest,
         secrets: &SecretCache,
         state: &mut RunState,
@@ -664,10 +655,15 @@ impl Executor {
         let links: Vec<String> =
             state.actions.iter().filter_map(|a| a.reference.as_ref().and_then(|r| r.url.clone())).collect();
         let message = crate::notify::Message { facts: &request.facts, status, error, links };
-        for (index, target) in self.config.notifications.iter().enumerate() {
-            if !crate::notify::wants(target, status) {
-                continue;
-            }
+        let targets: Vec<(usize, &pao_config::NotificationConfig)> =
+            self.config.notifications.iter().enumerate().filter(|(_, t)| crate::notify::wants(t, status)).collect();
+        if targets.is_empty() {
+            return Ok(());
+        }
+        let count = u32::try_from(targets.len()).unwrap_or(u32::MAX);
+        self.renew(held, crate::notify::WORST_CASE.saturating_mul(count))?;
+        let id = &held.lease.id;
+        for (index, target) in targets {
             if let Err(error) = crate::notify::post(&self.http, secrets, self.clock.as_ref(), target, &message).await {
                 let record =
                     Record::NotificationFailed { target: index, status: status.to_owned(), error, at: self.now() };
@@ -708,8 +704,7 @@ impl Executor {
             // The change back to `in_progress` is a status change like any other.
             if let Some(request) = request {
                 let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
-                self.renew_for_notifications(&mut held)?;
-                self.notify(&id, &request, &secrets, &mut state, "in_progress", None).await?;
+                self.notify(&mut held, &request, &secrets, &mut state, "in_progress", None).await?;
             }
             Ok(())
         }
@@ -727,7 +722,7 @@ impl Executor {
     /// [`ExecError::Busy`], or a state repository failure.
     pub async fn abort(&self, id: &str, by: &str, note: &str) -> Result<ExecutionReport, ExecError> {
         let id = RequestId::parse(id)?;
-        let held = self.acquire(&id, Duration::ZERO)?;
+        let mut held = self.acquire(&id, Duration::ZERO)?;
         let result = async {
             let (_, request) = self.loaded(&id)?;
             self.transition(&id, RequestStatus::Aborted, &format!("aborted by {by}: {note}"))?;
@@ -741,7 +736,7 @@ impl Executor {
             )?;
             if let Some(request) = request {
                 let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
-                self.notify(&id, &request, &secrets, &mut state, "aborted", None).await?;
+                self.notify(&mut held, &request, &secrets, &mut state, "aborted", None).await?;
             }
             Ok::<(), ExecError>(())
         }
@@ -761,13 +756,19 @@ impl Executor {
     /// cannot be opened (nothing is recorded then), [`ExecError::Busy`].
     pub async fn escalate(&self, id: &str, by: &str, note: &str) -> Result<EscalationRecord, ExecError> {
         let id = RequestId::parse(id)?;
-        let held = self.acquire(&id, Duration::from_secs(30))?;
-        let result = self.escalate_held(&id, by, note).await;
+        let mut held = self.acquire(&id, Duration::from_secs(30))?;
+        let result = self.escalate_held(&id, &mut held, by, note).await;
         self.release(&held);
         result
     }
 
-    async fn escalate_held(&self, id: &RequestId, by: &str, note: &str) -> Result<EscalationRecord, ExecError> {
+    async fn escalate_held(
+        &self,
+        id: &RequestId,
+        held: &mut Held,
+        by: &str,
+        note: &str,
+    ) -> Result<EscalationRecord, ExecError> {
         let (change, request) = self.loaded(id)?;
         if !change.status.can_become(RequestStatus::Escalated) {
             return Err(ExecError::WrongStatus {
@@ -808,7 +809,7 @@ impl Executor {
         let what = masked.ticket.as_ref().map_or_else(String::new, |t| format!(" to {}", t.id));
         self.transition(id, RequestStatus::Escalated, &format!("escalated by {by}{what}: {note}"))?;
         if let Some(request) = &request {
-            self.notify(id, request, &secrets, &mut state, "escalated", None).await?;
+            self.notify(held, request, &secrets, &mut state, "escalated", None).await?;
         }
         Ok(masked)
     }
