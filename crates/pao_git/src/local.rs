@@ -940,8 +940,9 @@ impl StateBackend for LocalBackend {
             );
             list.unreadable.push(UnreadableChange { location: branch, error });
         }
-        for id in &ids {
-            match self.info(&repo, id) {
+        drop(repo);
+        for (id, read) in ids.iter().zip(self.changes_of(&ids)?) {
+            match read {
                 Ok(change) => list.changes.push(change),
                 Err(err) => list.unreadable.push(UnreadableChange {
                     location: format!("{REQUEST_BRANCH_PREFIX}{id}"),
