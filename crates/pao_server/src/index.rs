@@ -92,7 +92,7 @@ impl RequestIndex {
         let repo = Repository::open(&self.state_repo).map_err(|e| git_failure("open the state repository", &e))?;
         let base_ref = format!("refs/heads/{}", self.orchestrator.backend().base_branch());
         let base = repo.refname_to_id(&base_ref).ok();
-        let refs = request_refs(&repo).map_err(|e| git_failure("list request refs", &e))?;
+        let mut refs = request_refs(&repo).map_err(|e| git_failure("list request refs", &e))?;
         let mut cached = self.cached.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let base_moved = !cached.loaded || cached.base != base;
         let mut stale: Vec<String> = Vec::new();
@@ -104,10 +104,9 @@ impl RequestIndex {
             }
         }
         cached.views.retain(|id, _| refs.contains_key(id));
-        // Read together: one repository for all of them (27,797 requests, each opening it, took
-        // over 30 s; together about 4 s).
+        // Read together, one repository per reader thread (27,797 requests, each opening it,
+        // took over 30 s; together about 6 s, docs/server.md).
         let read = self.orchestrator.views(&stale)?;
-        let mut refs = refs;
         for (id, view) in stale.into_iter().zip(read) {
             match view {
                 Ok(view) => {
