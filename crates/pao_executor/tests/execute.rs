@@ -13,7 +13,7 @@ use pao_executor::{ActionStatus, ExecError, List};
 use pao_git::RequestStatus;
 use pao_testutil::http::{MockServer, Received, Reply};
 use serde_json::json;
-use support::{MapSecrets, SECRETS, clock, executor, item, jira_toml, merged_request, world};
+use support::{MapSecrets, SECRETS, clock, executor, item, jira_toml, merged_request, secrets_with, world};
 
 fn created(_: &Received) -> Reply {
     Reply::json(201, json!({ "db": { "endpoint": "orders.db.internal:5432", "id": 17 } }))
@@ -231,8 +231,7 @@ async fn retry_runs_the_failed_action_again_then_the_rest() {
     // A target for every status change, the retry's change back to `in_progress` included.
     let slack = MockServer::start(|_| Reply::text(200, "ok"));
     let slack_url = format!("{}/hook", slack.url);
-    let mut secrets: Vec<(&str, &str)> = SECRETS.iter().copied().filter(|(k, _)| *k != "slack-webhook").collect();
-    secrets.push(("slack-webhook", &slack_url));
+    let secrets = secrets_with(SECRETS, &[("slack-webhook", &slack_url)]);
     let toml = jira_toml(&jira.url, "") + "\n[[notifications]]\nurl-secret = \"slack-webhook\"\nformat = \"slack\"\n";
     let w = world(&item(&rest.url, &hook.url, "automated", ""), &toml);
     let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
@@ -392,9 +391,7 @@ async fn notifications_are_posted_on_matching_status_changes_and_a_failing_targe
     let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
     let slack_url = format!("{}/services/T0/B0/x", slack.url);
     let teams_url = format!("{}/webhook", broken.url);
-    let mut secrets: Vec<(&str, &str)> = SECRETS.iter().copied().filter(|(k, _)| *k != "slack-webhook").collect();
-    secrets.push(("slack-webhook", &slack_url));
-    secrets.push(("teams-webhook", &teams_url));
+    let secrets = secrets_with(SECRETS, &[("slack-webhook", &slack_url), ("teams-webhook", &teams_url)]);
     let clock = clock();
     let exec = executor(&w.app, MapSecrets::of(&secrets), Arc::clone(&clock));
     let report = exec.execute(&id).await.unwrap();
@@ -543,8 +540,7 @@ async fn oauth2_client_credentials_and_api_key_auth() {
     let client = json!({ "tokenUrl": format!("{}/oauth/token", issuer.url), "clientId": "pao-client",
         "clientSecret": "cs-OAUTH-9d2b44", "scope": "dbs:write" })
     .to_string();
-    let mut secrets: Vec<(&str, &str)> = SECRETS.to_vec();
-    secrets.push(("oauth-client", &client));
+    let secrets = secrets_with(SECRETS, &[("oauth-client", &client)]);
     for (auth, expect) in [
         ("{ type: oauth2, secret: oauth-client }", ("authorization", "Bearer at-OAUTH-5e7c11")),
         ("{ type: apiKey, secret: api-token }", ("x-api-key", "tok-API-4f1d9a")),
@@ -639,8 +635,7 @@ async fn the_lease_covers_the_notifications() {
     let rest = MockServer::start(created);
     let hook = MockServer::start(|_| Reply::empty(204));
     let slack_url = format!("{}/hook", slack.url);
-    let mut secrets: Vec<(&str, &str)> = SECRETS.iter().copied().filter(|(k, _)| *k != "slack-webhook").collect();
-    secrets.push(("slack-webhook", &slack_url));
+    let secrets = secrets_with(SECRETS, &[("slack-webhook", &slack_url)]);
     let toml =
         "[executor]\nlease-seconds = 1\n\n[[notifications]]\nurl-secret = \"slack-webhook\"\nformat = \"slack\"\n";
     // Each action's attempt is bounded at 1 s, so only the notification renewal can push the

@@ -109,9 +109,7 @@ async fn no_secret_value_reaches_git_logs_reports_escalations_or_notifications()
     let w = world(&item(&rest.url, &hook.url, "acme/infra"), &toml);
     let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
     let slack_url = format!("{}/hook/ZQX-slack-path-1b2c3", slack.url);
-    let mut secrets: Vec<(&str, &str)> = SECRET_VALUES.to_vec();
-    secrets.retain(|(k, _)| *k != "slack-webhook");
-    secrets.push(("slack-webhook", &slack_url));
+    let secrets = support::secrets_with(SECRET_VALUES, &[("slack-webhook", &slack_url)]);
     let exec = pao_executor::Executor::new(
         &w.app,
         pao_executor::ExecutorOptions {

@@ -189,3 +189,11 @@ pub const SECRETS: &[(&str, &str)] = &[
     ("jira-token", "jt-JIRA-e39d10"),
     ("slack-webhook", "http://127.0.0.1:9/unused"),
 ];
+
+/// `base` with `extra` set: each of its names replaced, or added.
+pub fn secrets_with<'a>(base: &[(&'a str, &'a str)], extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut secrets: Vec<(&str, &str)> =
+        base.iter().copied().filter(|(name, _)| extra.iter().all(|(other, _)| other != name)).collect();
+    secrets.extend_from_slice(extra);
+    secrets
+}
