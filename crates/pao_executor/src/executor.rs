@@ -23,9 +23,11 @@ use crate::mask::Masker;
 use crate::record::{
     ActionState, ActionStatus, EscalationRecord, FailureContext, List, Outcome, Record, Reference, RunState,
 };
-use crate::request::{LoadedRequest, load, plan, secret_names};
+use crate::request::{LoadedRequest, change_facts, load, plan, secret_names};
 use crate::retry::{RetryPolicy, jitter_unit};
 use crate::secrets::{SecretCache, SecretsProvider, provider_from_config};
+
+mod announce;
 
 /// Settings that are not in `pao.toml` (mostly for tests and embedding).
 #[derive(Clone, Default)]
@@ -80,6 +82,7 @@ pub struct Executor {
     worker: String,
     github: GithubApi,
     claims: Claims,
+    looked: announce::Looked,
 }
 
 impl std::fmt::Debug for Executor {
@@ -172,6 +175,7 @@ impl Executor {
                 token: options.github_token.or_else(|| std::env::var("GITHUB_TOKEN").ok()).filter(|t| !t.is_empty()),
             },
             claims: Claims::default(),
+            looked: announce::Looked::default(),
         })
     }
 
@@ -311,15 +315,23 @@ impl Executor {
     /// # Errors
     /// When the state repository cannot be read.
     pub fn pending(&self) -> Result<Vec<String>, ExecError> {
-        let mut ids: Vec<String> = self
-            .orchestrator
-            .list(&RequestFilter::default())?
-            .into_iter()
-            .filter(|r| matches!(r.status, RequestStatus::PrMerged | RequestStatus::InProgress) && !r.branch.is_empty())
-            .map(|r| r.id)
-            .collect();
-        ids.reverse(); // oldest first
-        Ok(ids)
+        Ok(pending_of(&self.orchestrator.list(&RequestFilter::default())?))
+    }
+
+    /// One worker pass: announces the status changes made since the last pass, then executes
+    /// the pending requests, oldest first.
+    pub(crate) async fn pass(&self) -> Result<crate::worker::PassReport, ExecError> {
+        let requests = self.orchestrator.list(&RequestFilter::default())?;
+        let mut report = crate::worker::PassReport::default();
+        self.announce_changed(&requests, &mut report).await;
+        for id in pending_of(&requests) {
+            match self.execute(&id).await {
+                Ok(_) => report.executed.push(id),
+                Err(ExecError::Busy { .. }) => report.busy.push(id),
+                Err(err) => report.errors.push((id, err.to_string())),
+            }
+        }
+        Ok(report)
     }
 
     /// Executes a merged request now: every action not yet done, in order, until all are done,
@@ -341,13 +353,14 @@ impl Executor {
 
     async fn run(&self, id: &RequestId, held: &mut Held) -> Result<(), ExecError> {
         let change = self.backend.change(id)?;
-        match change.status {
-            RequestStatus::PrMerged | RequestStatus::InProgress => {}
-            RequestStatus::Submitted | RequestStatus::Validating | RequestStatus::PrOpen => {
+        if !matches!(change.status, RequestStatus::PrMerged | RequestStatus::InProgress) {
+            // Nothing runs; the changes made elsewhere (opened, closed) are still announced.
+            self.announce_change(held, &change).await?;
+            if matches!(change.status, RequestStatus::Submitted | RequestStatus::Validating | RequestStatus::PrOpen) {
                 return Err(ExecError::NotMerged { id: id.to_string(), status: change.status.to_string() });
             }
-            // Done, or waiting for a person: nothing runs.
-            _ => return Ok(()),
+            // Done, or waiting for a person.
+            return Ok(());
         }
         let masker = Masker::new();
         let secrets = SecretCache::new(Arc::clone(&self.secrets), masker.clone());
@@ -357,13 +370,15 @@ impl Executor {
                 self.transition(id, RequestStatus::InProgress, "fulfilment started")?;
             }
             self.transition(id, RequestStatus::Completed, "decommission merged; no actions to run")?;
-            return Ok(());
+            return self.announce_change(held, &change).await;
         };
         let mut state = RunState::fold(&self.records(id)?);
         if change.status == RequestStatus::PrMerged {
             self.transition(id, RequestStatus::InProgress, "fulfilment started")?;
-            self.notify(held, &request, &secrets, &mut state, "in_progress", None).await?;
         }
+        // The merge (made on GitHub, or by `pao request merge`) and the start, or what changed
+        // while the request waited.
+        self.announce(held, &request.facts, &secrets, &mut state).await?;
         self.append(id, &masker, &mut state, &Record::Started { worker: self.worker.clone(), at: self.now() })?;
         let (first, fallback) = plan(&request.item, &request.hint);
         let mut list = if state.failed_over.is_some() { List::Manual } else { first };
@@ -388,7 +403,7 @@ impl Executor {
                     &Record::Finished { status: "completed".into(), error: None, at: self.now() },
                 )?;
                 self.transition(id, RequestStatus::Completed, "every action succeeded")?;
-                self.notify(held, &request, &secrets, &mut state, "completed", None).await?;
+                self.announce(held, &request.facts, &secrets, &mut state).await?;
                 return Ok(());
             };
             if list == List::Automated && fallback == Some(List::Manual) && state.failed_over.is_none() {
@@ -404,7 +419,7 @@ impl Executor {
                 &Record::Finished { status: "failed".into(), error: Some(error.clone()), at: self.now() },
             )?;
             self.transition(id, RequestStatus::Failed, &masker.mask(&error))?;
-            self.notify(held, &request, &secrets, &mut state, "failed", Some(&error)).await?;
+            self.announce(held, &request.facts, &secrets, &mut state).await?;
             return Ok(());
         }
     }
@@ -639,22 +654,24 @@ impl Executor {
             .map_err(|err| ActionError::fatal(format!("action `{}` rendered to an invalid config: {err}", action.id)))
     }
 
-    /// Posts the status change of the request `held` is the lease of to every
-    /// `[[notifications]]` target whose `on` matches; a failed post is recorded, never an
-    /// error. The lease is renewed first for every such target's worst case, so it cannot run
-    /// out while this worker still writes the request's log.
+    /// Posts one status change (to `status` at `changed_at`) of the request `held` is the
+    /// lease of to every `[[notifications]]` target whose `on` matches; a failed post is
+    /// recorded, never an error. The lease is renewed first for every such target's worst
+    /// case, so it cannot run out while this worker still writes the request's log.
+    #[allow(clippy::too_many_arguments)]
     async fn notify(
         &self,
         held: &mut Held,
-        request: &LoadedRequest,
+        facts: &Value,
         secrets: &SecretCache,
         state: &mut RunState,
         status: &str,
+        changed_at: &str,
         error: Option<&str>,
     ) -> Result<(), ExecError> {
         let links: Vec<String> =
             state.actions.iter().filter_map(|a| a.reference.as_ref().and_then(|r| r.url.clone())).collect();
-        let message = crate::notify::Message { facts: &request.facts, status, error, links };
+        let message = crate::notify::Message { facts, status, changed_at, error, links };
         let targets: Vec<(usize, &pao_config::NotificationConfig)> =
             self.config.notifications.iter().enumerate().filter(|(_, t)| crate::notify::wants(t, status)).collect();
         if targets.is_empty() {
@@ -702,11 +719,9 @@ impl Executor {
             self.append(&id, &masker, &mut state, &Record::Retried { by: by.to_owned(), at: self.now() })?;
             self.transition(&id, RequestStatus::InProgress, &format!("retry by {by}"))?;
             // The change back to `in_progress` is a status change like any other.
-            if let Some(request) = request {
-                let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
-                self.notify(&mut held, &request, &secrets, &mut state, "in_progress", None).await?;
-            }
-            Ok(())
+            let facts = request.map_or_else(|| change_facts(&change), |r| r.facts);
+            let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
+            self.announce(&mut held, &facts, &secrets, &mut state).await
         }
         .await;
         self.release(&held);
@@ -724,7 +739,7 @@ impl Executor {
         let id = RequestId::parse(id)?;
         let mut held = self.acquire(&id, Duration::ZERO)?;
         let result = async {
-            let (_, request) = self.loaded(&id)?;
+            let (change, request) = self.loaded(&id)?;
             self.transition(&id, RequestStatus::Aborted, &format!("aborted by {by}: {note}"))?;
             let masker = Masker::new();
             let mut state = RunState::fold(&self.records(&id)?);
@@ -734,11 +749,9 @@ impl Executor {
                 &mut state,
                 &Record::Aborted { by: by.to_owned(), note: note.to_owned(), at: self.now() },
             )?;
-            if let Some(request) = request {
-                let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
-                self.notify(&mut held, &request, &secrets, &mut state, "aborted", None).await?;
-            }
-            Ok::<(), ExecError>(())
+            let facts = request.map_or_else(|| change_facts(&change), |r| r.facts);
+            let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
+            self.announce(&mut held, &facts, &secrets, &mut state).await
         }
         .await;
         self.release(&held);
@@ -780,7 +793,7 @@ impl Executor {
         let masker = Masker::new();
         let secrets = SecretCache::new(Arc::clone(&self.secrets), masker.clone());
         let mut state = RunState::fold(&self.records(id)?);
-        let facts = request.as_ref().map_or_else(|| serde_json::json!({ "id": id.to_string() }), |r| r.facts.clone());
+        let facts = request.as_ref().map_or_else(|| change_facts(&change), |r| r.facts.clone());
         let description = crate::escalation::description(&facts, &state, change.status.as_str(), note);
         let ticket = match &self.config.escalation {
             None => None,
@@ -808,9 +821,7 @@ impl Executor {
         self.append(id, &masker, &mut state, &Record::Escalated(masked.clone()))?;
         let what = masked.ticket.as_ref().map_or_else(String::new, |t| format!(" to {}", t.id));
         self.transition(id, RequestStatus::Escalated, &format!("escalated by {by}{what}: {note}"))?;
-        if let Some(request) = &request {
-            self.notify(held, request, &secrets, &mut state, "escalated", None).await?;
-        }
+        self.announce(held, &facts, &secrets, &mut state).await?;
         Ok(masked)
     }
 
@@ -947,6 +958,16 @@ async fn while_busy<T, F: std::future::Future<Output = Result<T, ExecError>>>(
             other => return other,
         }
     }
+}
+
+/// Merged requests not yet done, and in-progress ones, oldest first.
+fn pending_of(requests: &[pao_orchestrator::RequestView]) -> Vec<String> {
+    requests
+        .iter()
+        .rev()
+        .filter(|r| matches!(r.status, RequestStatus::PrMerged | RequestStatus::InProgress) && !r.branch.is_empty())
+        .map(|r| r.id.clone())
+        .collect()
 }
 
 fn action_list(item: &pao_schema::CatalogItem, list: List) -> Vec<Action> {

@@ -17,6 +17,8 @@ use crate::secrets::SecretCache;
 pub(crate) struct Message<'a> {
     pub(crate) facts: &'a Value,
     pub(crate) status: &'a str,
+    /// When the request changed to `status`, RFC 3339.
+    pub(crate) changed_at: &'a str,
     pub(crate) error: Option<&'a str>,
     pub(crate) links: Vec<String>,
 }
@@ -36,7 +38,7 @@ pub(crate) fn payload(format: NotificationFormat, message: &Message<'_>) -> Valu
         format!("Item: {} ({} {})", fact("itemName"), fact("item"), fact("version")),
         format!("Resource: {}", fact("resource")),
         format!("Requester: {}", fact("requester")),
-        format!("Status: {}", message.status),
+        format!("Status: {} (since {})", message.status, message.changed_at),
     ];
     if let Some(error) = message.error {
         lines.push(format!("Error: {error}"));
@@ -67,6 +69,7 @@ pub(crate) fn payload(format: NotificationFormat, message: &Message<'_>) -> Valu
         NotificationFormat::Json => json!({
             "request": message.facts,
             "status": message.status,
+            "changedAt": message.changed_at,
             "error": message.error,
             "links": links,
             "text": title,
@@ -127,6 +130,7 @@ mod tests {
         let message = Message {
             facts: &facts,
             status: "failed",
+            changed_at: "2026-12-03T10:00:00Z",
             error: Some("HTTP 500"),
             links: vec!["https://jira/browse/DBA-1".into()],
         };
@@ -136,6 +140,7 @@ mod tests {
         assert!(
             body.contains("Requester: alice")
                 && body.contains("Error: HTTP 500")
+                && body.contains("Status: failed (since 2026-12-03T10:00:00Z)")
                 && body.contains("https://jira/browse/DBA-1"),
             "{body}"
         );
@@ -143,6 +148,7 @@ mod tests {
         assert_eq!(teams["@type"], "MessageCard");
         let plain = payload(NotificationFormat::Json, &message);
         assert_eq!(plain["status"], "failed");
+        assert_eq!(plain["changedAt"], "2026-12-03T10:00:00Z");
         assert_eq!(plain["links"][0], "pao/requests/req-1");
     }
 }

@@ -204,6 +204,17 @@ pub enum Record {
     },
     /// A person escalated the request.
     Escalated(EscalationRecord),
+    /// A status change was announced to the `[[notifications]]` targets that want it (each
+    /// post that failed has its own [`Record::NotificationFailed`] before this).
+    Announced {
+        /// The status the request changed to.
+        status: String,
+        /// When it changed, RFC 3339, as the status history has it: with `status`, which
+        /// change this was.
+        since: String,
+        /// When it was announced.
+        at: String,
+    },
     /// A notification could not be delivered (the request goes on).
     NotificationFailed {
         /// Which `[[notifications]]` entry (0-based).
@@ -255,6 +266,7 @@ impl Record {
                 Some(ticket) => format!("escalated by {} to {}", e.by, ticket.id),
                 None => format!("escalated by {}", e.by),
             },
+            Self::Announced { status, since, .. } => format!("announced the change to {status} at {since}"),
             Self::NotificationFailed { target, status, error, .. } => {
                 format!("notification {target} about {status} not delivered: {error}")
             }
@@ -330,6 +342,9 @@ pub struct RunState {
     pub last_failure: Option<(List, String)>,
     /// Escalations, oldest first.
     pub escalations: Vec<EscalationRecord>,
+    /// The status changes announced, as (status, since), oldest first.
+    #[serde(skip)]
+    pub announced: Vec<(String, String)>,
 }
 
 impl RunState {
@@ -465,6 +480,7 @@ impl RunState {
                 }
             }
             Record::Escalated(escalation) => self.escalations.push(escalation.clone()),
+            Record::Announced { status, since, .. } => self.announced.push((status.clone(), since.clone())),
             Record::Started { .. } | Record::Aborted { .. } | Record::NotificationFailed { .. } => {}
         }
     }

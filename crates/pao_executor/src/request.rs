@@ -59,18 +59,32 @@ pub(crate) fn load(
     scope.insert("timestamp".into(), field("/metadata/createdAt").into());
     scope.insert("resource".into(), change.key.resource.to_string().into());
     scope.insert("user".into(), Value::Object(user));
-    let facts = json!({
-        "id": id.to_string(),
-        "team": team,
-        "item": item_id,
-        "itemName": item.metadata.name,
-        "version": item.metadata.version,
-        "resource": change.key.resource.to_string(),
-        "requester": field("/metadata/requester/id"),
-        "correlationId": field("/metadata/correlationId"),
-        "pullRequest": change.url.clone().unwrap_or_else(|| change.branch.clone()),
-    });
+    let mut facts = change_facts(change);
+    facts["item"] = item_id.into();
+    facts["itemName"] = item.metadata.name.clone().into();
+    facts["version"] = item.metadata.version.clone().into();
+    facts["requester"] = field("/metadata/requester/id").into();
+    facts["correlationId"] = field("/metadata/correlationId").into();
     Ok(Some(LoadedRequest { item, values, hint, scope, facts }))
+}
+
+/// The facts of a request as its change alone tells them (the commit's trailers): for a
+/// request whose file or catalog item cannot be read, such as a decommission. [`load`] refines
+/// them from the request file and the item.
+pub(crate) fn change_facts(change: &ChangeInfo) -> Value {
+    let meta = |key: &str| change.metadata.get(key).cloned().unwrap_or_default();
+    let item = change.key.item.to_string();
+    json!({
+        "id": change.id.to_string(),
+        "team": change.key.team.to_string(),
+        "item": item,
+        "itemName": item,
+        "version": meta(pao_git::trailers::ITEM_VERSION),
+        "resource": change.key.resource.to_string(),
+        "requester": meta(pao_git::trailers::REQUESTER),
+        "correlationId": meta(pao_git::trailers::CORRELATION_ID),
+        "pullRequest": change.url.clone().unwrap_or_else(|| change.branch.clone()),
+    })
 }
 
 /// Which list runs first, and which takes over when it fails.

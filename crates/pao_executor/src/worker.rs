@@ -42,21 +42,18 @@ pub struct PassReport {
     pub executed: Vec<String>,
     /// Requests another worker held.
     pub busy: Vec<String>,
-    /// Requests whose execution failed to run (id, error).
+    /// Requests whose execution, or the announcement of whose status changes, failed to run
+    /// (id, error).
     pub errors: Vec<(String, String)>,
 }
 
-/// One pass over the pending requests.
+/// One pass: announces the status changes made since the last pass (see
+/// [`Executor`]'s notifications), then executes the pending requests.
+///
+/// # Errors
+/// When the state repository cannot be listed.
 pub async fn pass(executor: &Executor) -> Result<PassReport, ExecError> {
-    let mut report = PassReport::default();
-    for id in executor.pending()? {
-        match executor.execute(&id).await {
-            Ok(_) => report.executed.push(id),
-            Err(ExecError::Busy { .. }) => report.busy.push(id),
-            Err(err) => report.errors.push((id, err.to_string())),
-        }
-    }
-    Ok(report)
+    executor.pass().await
 }
 
 /// Runs passes until `once` is done, or forever. Errors reading the state repository are

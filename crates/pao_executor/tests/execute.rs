@@ -254,7 +254,11 @@ async fn retry_runs_the_failed_action_again_then_the_rest() {
         .iter()
         .map(|m| m.json()["text"].as_str().unwrap().split(" is ").nth(1).unwrap().split(':').next().unwrap().to_owned())
         .collect();
-    assert_eq!(statuses, ["in_progress", "failed", "in_progress", "completed"], "one message per status change");
+    // The opening and the merge were made by the orchestrator, not the executor: they are
+    // announced when the executor first takes the request up.
+    let expected =
+        ["submitted", "validating", "pr_open", "pr_merged", "in_progress", "failed", "in_progress", "completed"];
+    assert_eq!(statuses, expected, "one message per status change");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -402,13 +406,16 @@ async fn notifications_are_posted_on_matching_status_changes_and_a_failing_targe
     assert_eq!(text, format!("PAO request {id} is completed: pgsql orders-db for team payments"));
     let body = messages[0].json()["blocks"][1]["text"]["text"].as_str().unwrap().to_owned();
     assert!(body.contains("Requester: alice") && body.contains(&format!("pao/requests/{id}")), "{body}");
-    // Teams (every status): in_progress and completed, each tried 3 times, then logged; the
-    // sixth try never goes out: five failures in a row opened the host's circuit breaker.
+    // Teams (every status): six changes (submitted, validating, pr_open, pr_merged,
+    // in_progress, completed), each tried up to 3 times, then logged; the sixth try never goes
+    // out: five failures in a row opened the host's circuit breaker.
     assert_eq!(broken.received().len(), 5);
     assert_eq!(broken.received()[0].json()["@type"], "MessageCard");
     let log: Vec<String> = exec.logs(&id, None).unwrap().into_iter().map(|e| e.summary).collect();
     let failed: Vec<_> = log.iter().filter(|s| s.starts_with("notification 1 about")).collect();
-    assert_eq!(failed.len(), 2, "{log:?}");
+    assert_eq!(failed.len(), 6, "{log:?}");
+    let announced = log.iter().filter(|s| s.starts_with("announced the change to")).count();
+    assert_eq!(announced, 6, "each change is recorded as announced, delivered or not: {log:?}");
     assert!(failed[0].contains("HTTP 500") && !failed[0].contains("/webhook"), "the URL is a secret: {failed:?}");
     assert!(failed[1].contains("circuit breaker"), "{failed:?}");
 }
@@ -647,7 +654,7 @@ async fn the_lease_covers_the_notifications() {
     assert_eq!(report.status, RequestStatus::Completed, "{report:#?}");
     let now = 1_800_000_000; // the manual clock's time
     let expiries = seen.lock().unwrap().clone();
-    assert_eq!(expiries.len(), 2, "in_progress and completed were posted: {expiries:?}");
+    assert_eq!(expiries.len(), 6, "the opening (3), the merge, in_progress and completed: {expiries:?}");
     for expires in expiries {
         assert!(expires >= now + 1 + 33, "the lease ran to {expires}, {}s after now", expires - now);
     }

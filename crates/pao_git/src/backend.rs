@@ -289,6 +289,19 @@ impl StatusEvent {
             at(RequestStatus::PrOpen, opened),
         ]
     }
+
+    /// Puts a change no status record holds (a merge or close made outside PAO, known by its
+    /// own time) into `events`: after the opening, before whatever was recorded at that second
+    /// or later (a worker taking the merged request up within the same second).
+    pub fn insert_derived(events: &mut Vec<Self>, derived: Self) {
+        let opening = 3.min(events.len());
+        let when = crate::parse_rfc3339(&derived.at);
+        let place = events[opening..]
+            .iter()
+            .position(|e| crate::parse_rfc3339(&e.at) >= when)
+            .map_or(events.len(), |i| opening + i);
+        events.insert(place, derived);
+    }
 }
 
 /// Why a backend operation failed.

@@ -45,7 +45,7 @@ pub use names::{
     ResourceName, Team, validate_identity_value,
 };
 pub use outcomes::{FULFILMENT_REF_PREFIX, FulfilmentLog, LogEntry};
-pub use time::format_rfc3339;
+pub use time::{format_rfc3339, parse_rfc3339};
 pub use trailers::{parse_trailers, with_trailers};
 pub use validate::{
     CODEOWNERS_PATHS, CONFIG_ERROR_CODE, SourceFile, ValidDocument, ValidationError, validate_documents,

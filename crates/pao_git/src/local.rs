@@ -49,6 +49,10 @@ const LOCK_WAIT: Duration = Duration::from_secs(15);
 /// Request branches live here (`refs/heads/pao/requests/<id>`).
 pub const REQUEST_BRANCH_PREFIX: &str = "pao/requests/";
 
+/// How far back the base branch's first-parent line is searched for where a request merged
+/// outside PAO; further back, the request's creation time stands in.
+const MERGE_SEARCH_DEPTH: usize = 1000;
+
 /// The state backend on a local repository. Cheap to share across threads: it holds the path
 /// and opens the repository per call.
 #[derive(Debug, Clone)]
@@ -271,6 +275,29 @@ impl LocalBackend {
             created_at,
             updated_at,
         })
+    }
+
+    /// When a merged change reached the base branch: the committer time of the oldest commit
+    /// on the base's first-parent line that contains the request commit (the merge commit, or
+    /// the request commit itself after a fast-forward). `None` when that line is longer than
+    /// [`MERGE_SEARCH_DEPTH`] commits back.
+    fn merged_at(&self, repo: &Repository, info: &ChangeInfo) -> Result<Option<String>, BackendError> {
+        let Some(mut oid) = read_ref(repo, &self.base_ref())? else { return Ok(None) };
+        let head = Oid::from_str(&info.head).map_err(|_| BackendError::Corrupt(format!("bad head {}", info.head)))?;
+        let mut found = None;
+        for _ in 0..MERGE_SEARCH_DEPTH {
+            if oid != head && !repo.graph_descendant_of(oid, head).during("finding where a request merged")? {
+                return Ok(found);
+            }
+            let commit = repo.find_commit(oid).during("finding where a request merged")?;
+            let time = commit.committer().when();
+            found = Some(format_rfc3339(time.seconds(), time.offset_minutes()));
+            match commit.parent_id(0) {
+                Ok(parent) if oid != head => oid = parent,
+                _ => return Ok(found),
+            }
+        }
+        Ok(None)
     }
 
     fn status_log(&self, repo: &Repository, id: &RequestId) -> Result<Vec<StatusEvent>, BackendError> {
@@ -1012,11 +1039,11 @@ impl StateBackend for LocalBackend {
         let mut events = StatusEvent::opening(&info.created_at, format!("branch {}", info.branch));
         events.extend(self.status_log(&repo, id)?);
         if info.state == ChangeState::Merged && !events.iter().any(|e| e.status == RequestStatus::PrMerged) {
-            events.push(StatusEvent {
-                status: RequestStatus::PrMerged,
-                at: info.updated_at.clone(),
-                note: String::new(),
-            });
+            // Merged outside PAO (a pull request merged on GitHub, a `git merge`): the time the
+            // request reached the base branch, the same on every read.
+            let at = self.merged_at(&repo, &info)?.unwrap_or_else(|| info.created_at.clone());
+            let note = format!("merged into {} outside PAO", info.base);
+            StatusEvent::insert_derived(&mut events, StatusEvent { status: RequestStatus::PrMerged, at, note });
         }
         Ok(events)
     }

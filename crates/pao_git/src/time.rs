@@ -14,9 +14,24 @@ pub fn format_rfc3339(seconds: i64, offset_minutes: i32) -> String {
     instant.to_zoned(TimeZone::fixed(offset)).strftime("%Y-%m-%dT%H:%M:%S%:z").to_string()
 }
 
+/// Seconds since the Unix epoch of an RFC 3339 instant (`2026-05-01T12:00:00Z`, any offset);
+/// `None` when the text is not one.
+pub fn parse_rfc3339(text: &str) -> Option<i64> {
+    text.parse::<Timestamp>().ok().map(Timestamp::as_second)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parses_what_it_formats() {
+        for (seconds, offset) in [(0, 0), (1_777_636_800, 0), (1_777_636_800, 120), (951_782_400, -330)] {
+            assert_eq!(parse_rfc3339(&format_rfc3339(seconds, offset)), Some(seconds));
+        }
+        assert_eq!(parse_rfc3339("yesterday"), None);
+        assert_eq!(parse_rfc3339(""), None);
+    }
 
     #[test]
     fn formats_known_instants() {

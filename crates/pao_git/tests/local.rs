@@ -264,3 +264,58 @@ fn changes_of_reads_what_change_reads_in_order() {
     }
     assert_eq!(read[ids.len() - 1 - 7].as_ref().unwrap().state, ChangeState::Merged);
 }
+
+/// A request merged outside PAO (its pull request merged on GitHub, and the state repository
+/// fetched) has no `pr_merged` record; the history has the change at the merge commit's time,
+/// the same on every read and before what the executor records next.
+#[test]
+fn a_merge_made_outside_pao_is_in_the_history_at_the_merge_commits_time() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bare = bare_state(tmp.path());
+    let backend = LocalBackend::open(&bare, None).unwrap();
+    backend.open_change(&spec("req-0001", "orders-db", Some("a: 1\n"))).unwrap();
+    let clone = tmp.path().join("clone");
+    git(tmp.path(), &["clone", "-q", bare.to_str().unwrap(), clone.to_str().unwrap()]);
+    git(&clone, &["fetch", "-q", "origin", "pao/requests/req-0001"]);
+    let merge_env = [("GIT_COMMITTER_DATE", "2026-11-30T10:00:00Z"), ("GIT_AUTHOR_DATE", "2026-11-30T10:00:00Z")];
+    let status = std::process::Command::new("git")
+        .args([
+            "-c",
+            "user.name=GitHub",
+            "-c",
+            "user.email=noreply@github.com",
+            "merge",
+            "-q",
+            "--no-ff",
+            "-m",
+            "Merge pull request #1",
+            "FETCH_HEAD",
+        ])
+        .current_dir(&clone)
+        .envs(merge_env)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    git(&clone, &["commit", "-q", "--allow-empty", "-m", "a later commit on main"]);
+    git(&clone, &["push", "-q", "origin", "main"]);
+
+    let request = id("req-0001");
+    assert_eq!(backend.change(&request).unwrap().status, RequestStatus::PrMerged);
+    let history = backend.status_history(&request).unwrap();
+    let merged = history.last().unwrap();
+    assert_eq!(merged.status, RequestStatus::PrMerged);
+    assert_eq!(merged.at, "2026-11-30T10:00:00Z", "the merge commit's time, not the later commit's");
+    assert_eq!(merged.note, "merged into main outside PAO");
+    backend.record_status(&request, RequestStatus::InProgress, "fulfilment started").unwrap();
+    let statuses: Vec<(String, String)> = backend
+        .status_history(&request)
+        .unwrap()
+        .into_iter()
+        .skip(3)
+        .map(|e| (e.status.to_string(), if e.status == RequestStatus::PrMerged { e.at } else { String::new() }))
+        .collect();
+    assert_eq!(
+        statuses,
+        [("pr_merged".to_owned(), "2026-11-30T10:00:00Z".to_owned()), ("in_progress".to_owned(), String::new())]
+    );
+}

@@ -68,6 +68,8 @@ struct Pull {
     html_url: Option<String>,
     #[serde(default)]
     merged_at: Option<String>,
+    #[serde(default)]
+    closed_at: Option<String>,
     created_at: String,
     updated_at: String,
     #[serde(default)]
@@ -721,6 +723,22 @@ impl StateBackend for GithubBackend {
                 };
                 let note = record["note"].as_str().unwrap_or_default().to_owned();
                 events.push(StatusEvent { status, at: comment.created_at, note });
+            }
+            // A merge or close on GitHub itself leaves no PAO comment: the pull request's own
+            // time stands for it, in its place among the comments.
+            let derived = match (&pull.merged_at, &pull.closed_at, info.state) {
+                (Some(at), _, ChangeState::Merged) => Some((RequestStatus::PrMerged, at)),
+                (_, Some(at), ChangeState::Closed) => Some((RequestStatus::PrClosed, at)),
+                _ => None,
+            };
+            if let Some((status, at)) = derived
+                && !events.iter().any(|e| {
+                    e.status == status || (status == RequestStatus::PrClosed && e.status == RequestStatus::Aborted)
+                })
+            {
+                let how = if status == RequestStatus::PrMerged { "merged" } else { "closed" };
+                let note = format!("pull request #{} {how} on GitHub", pull.number);
+                StatusEvent::insert_derived(&mut events, StatusEvent { status, at: at.clone(), note });
             }
             Ok(events)
         })

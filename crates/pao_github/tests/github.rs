@@ -116,6 +116,37 @@ fn requests_become_pull_requests() {
     assert!(open.is_empty());
 }
 
+/// A pull request merged or closed in GitHub's own page leaves no PAO comment; the history
+/// still has the change (at the pull request's own time), so it can be announced.
+#[test]
+fn a_merge_or_close_on_github_is_in_the_history() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (work, remote) = setup(tmp.path());
+    let (api, server) = mock::start(&remote);
+    let config = GithubConfig::new("acme/state", Some(&api), None, Some(mock::TOKEN.into())).unwrap();
+    let backend = Arc::new(GithubBackend::new(config).unwrap());
+    let orch = Orchestrator::new(backend, Arc::new(CatalogReader::open(&work).unwrap()), "main");
+    let merged = orch.submit(&submit("orders-db", json!({ "instanceName": "orders" }))).unwrap().request;
+    let closed = orch.submit(&submit("events-db", json!({ "instanceName": "events" }))).unwrap().request;
+    server.lock().unwrap().close_on_github(merged.number.unwrap(), true);
+    server.lock().unwrap().close_on_github(closed.number.unwrap(), false);
+    for (request, status, how) in
+        [(&merged, RequestStatus::PrMerged, "merged"), (&closed, RequestStatus::PrClosed, "closed")]
+    {
+        let report = orch.status(&request.id).unwrap();
+        assert_eq!(report.status, status);
+        let last = report.history.last().unwrap();
+        assert_eq!(last.status, status, "{:?}", report.history);
+        assert_eq!(last.note, format!("pull request #{} {how} on GitHub", request.number.unwrap()));
+        assert!(pao_git::parse_rfc3339(&last.at).is_some(), "{}", last.at);
+        assert_eq!(orch.status(&request.id).unwrap().history, report.history, "the same on every read");
+    }
+    // Once PAO records what follows, the derived change keeps its place before it.
+    orch.transition(&merged.id, RequestStatus::InProgress, "running").unwrap();
+    let statuses: Vec<&str> = orch.status(&merged.id).unwrap().history.iter().map(|e| e.status.as_str()).collect();
+    assert_eq!(statuses, ["submitted", "validating", "pr_open", "pr_merged", "in_progress"]);
+}
+
 #[test]
 fn bad_token_and_async_callers() {
     let tmp = tempfile::tempdir().unwrap();

@@ -69,10 +69,9 @@ pub fn open(state: &Path) -> App {
     App::open_from(&options, state).unwrap()
 }
 
-/// Submits a request for `pgsql` with `values` and merges it; returns its id.
-pub fn merged_request(app: &App, values: serde_json::Value) -> String {
-    let submitted = app
-        .orchestrator
+/// Submits a request for `pgsql` with `values` (its pull request stays open); returns its id.
+pub fn submitted_request(app: &App, values: serde_json::Value) -> String {
+    app.orchestrator
         .submit(&SubmitRequest {
             item: "pgsql".into(),
             version: None,
@@ -84,9 +83,16 @@ pub fn merged_request(app: &App, values: serde_json::Value) -> String {
             idempotency_key: None,
             correlation_id: None,
         })
-        .unwrap();
-    app.orchestrator.merge(&submitted.request.id).unwrap();
-    submitted.request.id
+        .unwrap()
+        .request
+        .id
+}
+
+/// Submits a request for `pgsql` with `values` and merges it; returns its id.
+pub fn merged_request(app: &App, values: serde_json::Value) -> String {
+    let id = submitted_request(app, values);
+    app.orchestrator.merge(&id).unwrap();
+    id
 }
 
 /// An executor with map secrets and a manual clock.

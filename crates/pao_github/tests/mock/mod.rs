@@ -25,6 +25,7 @@ pub struct MockPull {
     pub base: String,
     pub state: String,
     pub merged_at: Option<String>,
+    pub closed_at: Option<String>,
     pub labels: Vec<String>,
     pub created_at: String,
     pub comments: Vec<Value>,
@@ -137,6 +138,17 @@ fn b64(bytes: &[u8]) -> String {
 }
 
 impl Mock {
+    /// What a person merging (or only closing) pull request `number` in GitHub's web page
+    /// does to it: no PAO comment, no label change.
+    pub fn close_on_github(&mut self, number: u64, merged: bool) {
+        let pull = &mut self.pulls[usize::try_from(number - 1).unwrap()];
+        pull.state = "closed".into();
+        pull.closed_at = Some(now());
+        if merged {
+            pull.merged_at = Some(now());
+        }
+    }
+
     fn url(&self, rest: &str) -> String {
         format!("https://ghe.example.com/api/v3/repos/acme/state/{rest}")
     }
@@ -192,7 +204,7 @@ impl Mock {
             "labels": pull.labels.iter().map(|l| Self::label_json(l)).collect::<Vec<_>>(),
             "created_at": pull.created_at,
             "updated_at": now(),
-            "closed_at": if pull.state == "closed" { json!(now()) } else { Value::Null },
+            "closed_at": pull.closed_at,
             "merged_at": pull.merged_at,
             "merge_commit_sha": null,
             "draft": false,
@@ -374,6 +386,7 @@ impl Mock {
                     base: body["base"].as_str().unwrap_or("main").to_owned(),
                     state: "open".into(),
                     merged_at: None,
+                    closed_at: None,
                     labels: Vec::new(),
                     created_at: now(),
                     comments: Vec::new(),
@@ -392,6 +405,7 @@ impl Mock {
                     && let Some(state) = body["state"].as_str()
                 {
                     self.pulls[index].state = state.to_owned();
+                    self.pulls[index].closed_at = (state == "closed").then(now);
                 }
                 (200, self.pull_json(&repo, &self.pulls[index].clone()))
             }
@@ -423,6 +437,7 @@ impl Mock {
                 repo.reference_matching(&base_ref, merge, true, base, "merge").unwrap();
                 self.pulls[index].state = "closed".into();
                 self.pulls[index].merged_at = Some(now());
+                self.pulls[index].closed_at = Some(now());
                 (
                     200,
                     json!({ "sha": merge.to_string(), "merged": true, "message": "Pull Request successfully merged" }),
