@@ -472,7 +472,10 @@ async fn a_github_workflow_is_dispatched_and_followed_to_its_conclusion() {
     let report = exec.execute(&id).await.unwrap();
     assert_eq!(report.status, RequestStatus::InProgress, "{report:#?}");
     let dispatch = github.received_on("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches");
-    assert_eq!(dispatch[0].json(), json!({ "ref": "main", "inputs": { "name": "orders", "size": "3" } }));
+    assert_eq!(
+        dispatch[0].json(),
+        json!({ "ref": "main", "inputs": { "name": "orders", "size": "3" }, "return_run_details": true })
+    );
     assert_eq!(dispatch[0].header("authorization"), Some("Bearer gh-token"));
     assert_eq!(dispatch[0].header("idempotency-key"), Some(format!("{id}.provision").as_str()));
     assert!(report.waiting_on.unwrap().contains("https://github.com/acme/infra/actions/runs/4242"));
@@ -495,6 +498,68 @@ async fn a_github_workflow_is_dispatched_and_followed_to_its_conclusion() {
     for read in reads {
         assert_eq!(read.header("idempotency-key"), Some(format!("{id}.provision").as_str()), "reads carry the key");
     }
+}
+
+/// A dispatch answered with the run's id (GitHub since February 2026) is followed by that id:
+/// a run of the same workflow someone else dispatched at the same moment is never taken for
+/// it. A server that refuses `return_run_details` (422) is asked again without it, and the run
+/// is then found by time.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dispatched_run_is_followed_by_the_id_the_dispatch_answers() {
+    let github = MockServer::start(|r| match (r.method.as_str(), r.route()) {
+        ("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches") => Reply::json(
+            200,
+            json!({ "workflow_run_id": 555, "run_url": "https://api.github.com/repos/acme/infra/actions/runs/555",
+                "html_url": "https://github.com/acme/infra/actions/runs/555" }),
+        ),
+        // Someone else's run of the same workflow and ref, created just after ours.
+        ("GET", "/repos/acme/infra/actions/workflows/provision.yml/runs") => Reply::json(
+            200,
+            json!({ "total_count": 1, "workflow_runs": [ { "id": 4242, "status": "completed", "conclusion": "failure",
+                "created_at": "2999-01-01T00:00:00Z", "html_url": "https://github.com/acme/infra/actions/runs/4242" } ] }),
+        ),
+        ("GET", "/repos/acme/infra/actions/runs/555") => Reply::json(
+            200,
+            json!({ "id": 555, "status": "completed", "conclusion": "success", "html_url": "https://github.com/acme/infra/actions/runs/555" }),
+        ),
+        _ => Reply::empty(404),
+    });
+    let w = world(&workflow_item(""), "");
+    let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+    let report = github_executor(&w.app, &github).execute(&id).await.unwrap();
+    assert_eq!(report.status, RequestStatus::Completed, "{report:#?}");
+    let reference = report.actions[0].reference.clone().unwrap();
+    assert_eq!(
+        (reference.id.as_str(), reference.url.as_deref()),
+        ("555", Some("https://github.com/acme/infra/actions/runs/555"))
+    );
+    assert!(github.received_on("GET", "/repos/acme/infra/actions/workflows/provision.yml/runs").is_empty());
+
+    // An older server refuses the parameter; the second dispatch goes without it.
+    let refused = "Invalid request.\n\n\"return_run_details\" is not a permitted key.";
+    let old = MockServer::start(move |r| match (r.method.as_str(), r.route()) {
+        ("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches") => {
+            if r.json().get("return_run_details").is_some() {
+                Reply::json(422, json!({ "message": refused }))
+            } else {
+                Reply::empty(204)
+            }
+        }
+        ("GET", "/repos/acme/infra/actions/workflows/provision.yml/runs") => Reply::json(
+            200,
+            json!({ "total_count": 1, "workflow_runs": [ { "id": 77, "status": "completed", "conclusion": "success",
+                "created_at": "2999-01-01T00:00:00Z", "html_url": "https://github.com/acme/infra/actions/runs/77" } ] }),
+        ),
+        _ => Reply::empty(404),
+    });
+    let w = world(&workflow_item(""), "");
+    let id = merged_request(&w.app, json!({ "instanceName": "orders" }));
+    let report = github_executor(&w.app, &old).execute(&id).await.unwrap();
+    assert_eq!(report.status, RequestStatus::Completed, "{report:#?}");
+    assert_eq!(report.actions[0].reference.as_ref().unwrap().id, "77");
+    let dispatches = old.received_on("POST", "/repos/acme/infra/actions/workflows/provision.yml/dispatches");
+    assert_eq!(dispatches.len(), 2);
+    assert_eq!(dispatches[1].json(), json!({ "ref": "main", "inputs": {} }));
 }
 
 /// An executor that died during a `github-workflow` attempt (its `attempt_started` recorded, no

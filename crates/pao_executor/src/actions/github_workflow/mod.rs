@@ -1,10 +1,16 @@
 //! `github-workflow`: `workflow_dispatch` with inputs through the GitHub API, then the run is
-//! found (`GET .../runs?event=workflow_dispatch&branch=<ref>`, the newest created since the
-//! dispatch) and followed to its conclusion; its URL is recorded. `success` completes the
-//! action, any other conclusion fails it. When the executor died during an attempt, the next one
-//! first looks for a run created since that attempt began, and follows it instead of
-//! dispatching again (GitHub's dispatch answers no run id, so the run is told by time: a run of
-//! the same workflow and ref dispatched by someone else in that window would be taken for it).
+//! followed to its conclusion and its URL recorded. `success` completes the action, any other
+//! conclusion fails it.
+//!
+//! Which run is ours: the dispatch asks for `return_run_details`, and GitHub (since February
+//! 2026) answers 200 with the run's `workflow_run_id` and `html_url`, so the run is known
+//! exactly. A server without it (an older GitHub Enterprise Server) answers 204, or refuses the
+//! parameter with 422 and is asked again without it; the run is then told by time (`GET
+//! .../runs?event=workflow_dispatch&branch=<ref>`, the oldest created since the dispatch), and
+//! a run of the same workflow and ref dispatched by someone else in that window would be taken
+//! for it. When the executor died during an attempt (after the dispatch, before its answer was
+//! recorded), the next attempt first looks for a run created since that attempt began, and
+//! follows it instead of dispatching again.
 
 mod request;
 #[cfg(test)]
@@ -17,7 +23,7 @@ use super::{Done, Env};
 use crate::http::{ActionError, Call};
 use crate::record::Reference;
 
-pub(crate) use request::{dispatch_body, pick_run};
+pub(crate) use request::{dispatch_body, dispatched_run, pick_run};
 
 pub(crate) fn call(env: &Env<'_>, method: &str, path: &str) -> Result<Call, ActionError> {
     let token = env.github.token.as_deref().ok_or_else(|| {
@@ -44,10 +50,20 @@ pub(crate) async fn run(config: &GithubWorkflowConfig, env: &Env<'_>) -> Result<
     }
     let path = format!("/repos/{}/actions/workflows/{}/dispatches", config.repository, config.workflow);
     let mut dispatch = call(env, "POST", &path)?;
-    dispatch.body = Some(crate::http::Body::Json(dispatch_body(config)));
-    dispatch.expect = vec![200, 204];
-    env.http.send(&dispatch).await?;
-    let pending = Reference { system: "github-run".to_owned(), id: format!("dispatched@{}", env.now), url: None };
+    dispatch.body = Some(crate::http::Body::Json(dispatch_body(config, true)));
+    dispatch.expect = vec![200, 204, 422];
+    let mut answer = env.http.send(&dispatch).await?;
+    if answer.status == 422 {
+        // A server that does not know `return_run_details` may refuse it; any other 422 is
+        // the dispatch's own error, and asking again without the parameter reports it.
+        dispatch.body = Some(crate::http::Body::Json(dispatch_body(config, false)));
+        dispatch.expect = vec![200, 204];
+        answer = env.http.send(&dispatch).await?;
+    }
+    let pending = match dispatched_run(&answer.json().unwrap_or_default()) {
+        Some((id, url)) => Reference { system: "github-run".to_owned(), id, url },
+        None => Reference { system: "github-run".to_owned(), id: format!("dispatched@{}", env.now), url: None },
+    };
     match poll(config, &pending, env).await? {
         Some(done) => Ok(done),
         None => Ok(Done::Waiting { outputs: Map::new(), reference: pending }),

@@ -3,8 +3,9 @@
 use pao_schema::GithubWorkflowConfig;
 use serde_json::{Map, Value, json};
 
-/// `{"ref", "inputs"}`; GitHub takes input values as strings.
-pub(crate) fn dispatch_body(config: &GithubWorkflowConfig) -> Value {
+/// `{"ref", "inputs"}` (GitHub takes input values as strings), and `return_run_details` when
+/// `details`.
+pub(crate) fn dispatch_body(config: &GithubWorkflowConfig, details: bool) -> Value {
     let inputs: Map<String, Value> = config
         .inputs
         .clone()
@@ -18,7 +19,18 @@ pub(crate) fn dispatch_body(config: &GithubWorkflowConfig) -> Value {
             (k, Value::String(text))
         })
         .collect();
-    json!({ "ref": config.git_ref, "inputs": inputs })
+    let mut body = json!({ "ref": config.git_ref, "inputs": inputs });
+    if details {
+        body["return_run_details"] = Value::Bool(true);
+    }
+    body
+}
+
+/// The run a dispatch answered with (`{"workflow_run_id", "run_url", "html_url"}`): its id and
+/// web address; `None` for an empty answer (204).
+pub(crate) fn dispatched_run(answer: &Value) -> Option<(String, Option<String>)> {
+    let id = answer.get("workflow_run_id").and_then(Value::as_u64)?;
+    Some((id.to_string(), answer.get("html_url").and_then(Value::as_str).map(str::to_owned)))
 }
 
 /// The oldest run created at or after `since` (RFC 3339; GitHub's `created_at` has the same
