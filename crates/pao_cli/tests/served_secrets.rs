@@ -10,14 +10,13 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{Running, free_port, http_client, sha256_hex, wait_for};
 use hmac::{Hmac, Mac};
 use pao_testutil::http::{MockServer, Reply};
-use pao_testutil::{git, write};
+use pao_testutil::{all_git_text, excerpt, git, write};
 use serde_json::{Value, json};
 
 const TOKEN: &str = "alice-served-token-1";
@@ -125,25 +124,6 @@ fn base64(text: &str) -> String {
             c.wait_with_output()
         });
     String::from_utf8(out.unwrap().stdout).unwrap().trim().to_owned()
-}
-
-/// Everything Git holds in `repo`: every object, blobs and commits in full.
-fn all_git_text(repo: &Path) -> String {
-    let mut out = git(repo, &["log", "--all", "-p", "--format=%H%n%B"]);
-    let objects = git(repo, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)"]);
-    for line in objects.lines() {
-        if let Some((oid, "blob" | "commit")) = line.split_once(' ') {
-            out.push_str(&git(repo, &["cat-file", "-p", oid]));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn excerpt(text: &str, needle: &str) -> String {
-    let at = text.find(needle).unwrap_or(0);
-    let start = text[..at].char_indices().rev().nth(300).map_or(0, |(i, _)| i);
-    text[start..].chars().take(700).collect()
 }
 
 #[test]

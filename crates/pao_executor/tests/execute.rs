@@ -633,7 +633,7 @@ async fn oauth2_client_credentials_and_api_key_auth() {
         if expect.0 == "x-api-key" {
             assert_eq!(calls[0].header("authorization"), None, "apiKey sends no Authorization header");
         }
-        let git = support::all_git_text(&w.state);
+        let git = pao_testutil::all_git_text(&w.state);
         for secret in ["cs-OAUTH-9d2b44", "at-OAUTH-5e7c11", "tok-API-4f1d9a"] {
             assert!(!git.contains(secret), "{auth}: `{secret}` was written to Git");
         }

@@ -132,7 +132,7 @@ async fn no_secret_value_reaches_git_logs_reports_escalations_or_notifications()
     assert!(github.received()[0].header("authorization").unwrap().contains("ZQX-github-token-9a8b7"));
     assert!(!jira.received().is_empty() && !slack.received().is_empty());
 
-    let mut stored = support::all_git_text(&w.state);
+    let mut stored = pao_testutil::all_git_text(&w.state);
     for entry in exec.logs(&id, None).unwrap() {
         stored.push_str(&serde_json::to_string(&entry).unwrap());
     }
@@ -176,18 +176,13 @@ async fn no_secret_value_reaches_git_logs_reports_escalations_or_notifications()
         "ZQX-slack-path-1b2c3",
         basic.as_str(),
     ] {
-        assert!(!stored.contains(secret), "{secret} leaked:\n{}", excerpt(&stored, secret));
+        assert!(!stored.contains(secret), "{secret} leaked:\n{}", pao_testutil::excerpt(&stored, secret));
     }
 }
 
 fn base64_of(text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(text)
-}
-
-fn excerpt(text: &str, needle: &str) -> String {
-    let at = text.find(needle).unwrap_or(0);
-    text[at.saturating_sub(300)..(at + 100).min(text.len())].to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

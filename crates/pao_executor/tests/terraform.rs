@@ -34,7 +34,7 @@ async fn variables_holding_a_secret_are_refused_and_never_written() {
     assert_eq!(report.status, RequestStatus::Failed);
     let error = report.error.unwrap();
     assert!(error.contains("PAO never writes secrets to Git"), "{error}");
-    assert!(!support::all_git_text(&w.state).contains("pw-TF-SECRET-5e1"));
+    assert!(!pao_testutil::all_git_text(&w.state).contains("pw-TF-SECRET-5e1"));
     let branches = pao_testutil::git(&w.state, &["branch", "--list", "pao/terraform/*"]);
     assert!(branches.trim().is_empty(), "{branches}");
 }

@@ -69,3 +69,25 @@ pub fn item_head(id: &str, name: &str) -> String {
          - id: instanceName\n            name: Instance Name\n            type: string\n            required: true\n"
     )
 }
+
+/// Everything Git holds in `repo`, as text: the patches of every ref's history, and every blob
+/// and commit object in full (what a search for a leaked secret must cover).
+pub fn all_git_text(repo: &Path) -> String {
+    let mut out = git(repo, &["log", "--all", "-p", "--format=%H%n%B"]);
+    let objects = git(repo, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)"]);
+    for line in objects.lines() {
+        if let Some((oid, "blob" | "commit")) = line.split_once(' ') {
+            out.push_str(&git(repo, &["cat-file", "-p", oid]));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// About 300 characters of `text` before the first `needle` and 400 from it, for a failure
+/// message (the start of `text` when there is no `needle`).
+pub fn excerpt(text: &str, needle: &str) -> String {
+    let at = text.find(needle).unwrap_or(0);
+    let start = text[..at].char_indices().rev().nth(300).map_or(0, |(i, _)| i);
+    text[start..].chars().take(700).collect()
+}

@@ -119,21 +119,6 @@ pub fn clock() -> Arc<ManualClock> {
     Arc::new(ManualClock::at(1_800_000_000))
 }
 
-/// Everything Git holds in the state repository, as text: every object of every ref.
-pub fn all_git_text(state: &Path) -> String {
-    let mut out = git(state, &["log", "--all", "-p", "--format=%H%n%B"]);
-    let objects = git(state, &["cat-file", "--batch-all-objects", "--batch-check=%(objectname) %(objecttype)"]);
-    for line in objects.lines() {
-        let mut parts = line.split(' ');
-        let (Some(oid), Some(kind)) = (parts.next(), parts.next()) else { continue };
-        if kind == "blob" || kind == "commit" {
-            out.push_str(&git(state, &["cat-file", "-p", oid]));
-            out.push('\n');
-        }
-    }
-    out
-}
-
 /// `pao.toml` pointing JIRA at `jira_url`.
 pub fn jira_toml(jira_url: &str, extra: &str) -> String {
     format!(
