@@ -193,6 +193,23 @@ impl Server {
         self.ctx.refresh_catalog("start").await.is_ok()
     }
 
+    /// Reads the request index in the background, so the first `GET /requests` does not wait
+    /// for it (a failure is logged; the first listing then reads it itself).
+    fn warm_index(&self) {
+        let ctx = self.ctx.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            match ctx.index().warm() {
+                Ok(Some(requests)) => {
+                    let ms = started.elapsed().as_millis();
+                    tracing::info!(requests, ms, "request index read");
+                }
+                Ok(None) => {}
+                Err(err) => tracing::warn!(error = %err, "the request index could not be read at start"),
+            }
+        });
+    }
+
     /// Serves on `listener` until `shutdown` completes, then lets in-flight requests finish
     /// (up to `[server] shutdown-grace-seconds`). Loads the catalog first (a failure is logged
     /// and retried by the poll; `/health/ready` stays 503 meanwhile) and polls it every
@@ -206,6 +223,7 @@ impl Server {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
         self.load_catalog().await;
+        self.warm_index();
         let worker = self.spawn_worker();
         let poller = self.poll.map(|every| {
             let ctx = self.ctx.clone();

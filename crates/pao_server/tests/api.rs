@@ -611,3 +611,34 @@ async fn an_unreadable_request_is_left_out_of_the_listing_not_fatal() {
     repo.reference(&branch, tip, true, "mend").unwrap();
     assert_eq!(listed(router).await, both, "mended, it is listed again");
 }
+
+/// `run` reads the request index in the background at start: by the time the first listing
+/// is asked for, it answers from memory.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_request_index_is_read_at_start_before_any_listing() {
+    let fx = fixture("");
+    let first = fx.server(pao_server::WebhookSecrets::default()).await.router();
+    submit(&first, ALICE, "streaming", "orders").await;
+    submit(&first, ALICE, "streaming", "payments").await;
+
+    let server = pao_server::Server::new(&fx.app(), pao_server::WebhookSecrets::default()).unwrap();
+    let ctx = server.context().clone();
+    assert!(!ctx.index().is_loaded(), "a new server has read nothing yet");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(server.run(listener, async move {
+        let _ = stopped.await;
+    }));
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !ctx.index().is_loaded() {
+        assert!(std::time::Instant::now() < deadline, "the index was never read");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let listing = tokio::task::spawn_blocking({
+        let ctx = ctx.clone();
+        move || ctx.index().list(&pao_orchestrator::RequestFilter::default()).unwrap().len()
+    });
+    assert_eq!(listing.await.unwrap(), 2);
+    let _ = stop.send(());
+    running.await.unwrap().unwrap();
+}
