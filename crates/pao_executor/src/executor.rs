@@ -23,7 +23,7 @@ use crate::mask::Masker;
 use crate::record::{
     ActionState, ActionStatus, EscalationRecord, FailureContext, List, Outcome, Record, Reference, RunState,
 };
-use crate::request::{LoadedRequest, change_facts, load, plan, secret_names};
+use crate::request::{LoadedRequest, facts, load, plan, secret_names};
 use crate::retry::{RetryPolicy, jitter_unit};
 use crate::secrets::{SecretCache, SecretsProvider, provider_from_config};
 
@@ -370,7 +370,8 @@ impl Executor {
                 self.transition(id, RequestStatus::InProgress, "fulfilment started")?;
             }
             self.transition(id, RequestStatus::Completed, "decommission merged; no actions to run")?;
-            return self.announce_change(held, &change).await;
+            let mut state = RunState::fold(&self.records(id)?);
+            return self.announce(held, &facts(&change, None), &secrets, &mut state).await;
         };
         let mut state = RunState::fold(&self.records(id)?);
         if change.status == RequestStatus::PrMerged {
@@ -657,7 +658,8 @@ impl Executor {
     /// Posts one status change (to `status` at `changed_at`) of the request `held` is the
     /// lease of to every `[[notifications]]` target whose `on` matches; a failed post is
     /// recorded, never an error. The lease is renewed first for every such target's worst
-    /// case, so it cannot run out while this worker still writes the request's log.
+    /// case, so it cannot run out while this worker still writes the request's log. Whether
+    /// any target wanted the change.
     #[allow(clippy::too_many_arguments)]
     async fn notify(
         &self,
@@ -668,14 +670,14 @@ impl Executor {
         status: &str,
         changed_at: &str,
         error: Option<&str>,
-    ) -> Result<(), ExecError> {
+    ) -> Result<bool, ExecError> {
         let links: Vec<String> =
             state.actions.iter().filter_map(|a| a.reference.as_ref().and_then(|r| r.url.clone())).collect();
         let message = crate::notify::Message { facts, status, changed_at, error, links };
         let targets: Vec<(usize, &pao_config::NotificationConfig)> =
             self.config.notifications.iter().enumerate().filter(|(_, t)| crate::notify::wants(t, status)).collect();
         if targets.is_empty() {
-            return Ok(());
+            return Ok(false);
         }
         let count = u32::try_from(targets.len()).unwrap_or(u32::MAX);
         self.renew(held, crate::notify::WORST_CASE.saturating_mul(count))?;
@@ -687,13 +689,15 @@ impl Executor {
                 self.append(id, secrets.masker(), state, &record)?;
             }
         }
-        Ok(())
+        Ok(true)
     }
 
-    fn loaded(&self, id: &RequestId) -> Result<(pao_git::ChangeInfo, Option<LoadedRequest>), ExecError> {
+    /// The request's change and its facts for messages (an unreadable request file is an error).
+    fn loaded(&self, id: &RequestId) -> Result<(pao_git::ChangeInfo, Value), ExecError> {
         let change = self.backend.change(id)?;
         let request = load(self.backend.as_ref(), &self.catalog, id, &change)?;
-        Ok((change, request))
+        let facts = facts(&change, request);
+        Ok((change, facts))
     }
 
     /// A person retries a failed (or escalated) request: the failed action runs again (with
@@ -706,7 +710,7 @@ impl Executor {
         let id = RequestId::parse(id)?;
         let mut held = self.acquire(&id, Duration::ZERO)?;
         let result = async {
-            let (change, request) = self.loaded(&id)?;
+            let (change, facts) = self.loaded(&id)?;
             if !matches!(change.status, RequestStatus::Failed | RequestStatus::Escalated) {
                 return Err(ExecError::WrongStatus {
                     id: id.to_string(),
@@ -719,7 +723,6 @@ impl Executor {
             self.append(&id, &masker, &mut state, &Record::Retried { by: by.to_owned(), at: self.now() })?;
             self.transition(&id, RequestStatus::InProgress, &format!("retry by {by}"))?;
             // The change back to `in_progress` is a status change like any other.
-            let facts = request.map_or_else(|| change_facts(&change), |r| r.facts);
             let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
             self.announce(&mut held, &facts, &secrets, &mut state).await
         }
@@ -739,7 +742,7 @@ impl Executor {
         let id = RequestId::parse(id)?;
         let mut held = self.acquire(&id, Duration::ZERO)?;
         let result = async {
-            let (change, request) = self.loaded(&id)?;
+            let (_, facts) = self.loaded(&id)?;
             self.transition(&id, RequestStatus::Aborted, &format!("aborted by {by}: {note}"))?;
             let masker = Masker::new();
             let mut state = RunState::fold(&self.records(&id)?);
@@ -749,7 +752,6 @@ impl Executor {
                 &mut state,
                 &Record::Aborted { by: by.to_owned(), note: note.to_owned(), at: self.now() },
             )?;
-            let facts = request.map_or_else(|| change_facts(&change), |r| r.facts);
             let secrets = SecretCache::new(Arc::clone(&self.secrets), masker);
             self.announce(&mut held, &facts, &secrets, &mut state).await
         }
@@ -782,7 +784,7 @@ impl Executor {
         by: &str,
         note: &str,
     ) -> Result<EscalationRecord, ExecError> {
-        let (change, request) = self.loaded(id)?;
+        let (change, facts) = self.loaded(id)?;
         if !change.status.can_become(RequestStatus::Escalated) {
             return Err(ExecError::WrongStatus {
                 id: id.to_string(),
@@ -793,7 +795,6 @@ impl Executor {
         let masker = Masker::new();
         let secrets = SecretCache::new(Arc::clone(&self.secrets), masker.clone());
         let mut state = RunState::fold(&self.records(id)?);
-        let facts = request.as_ref().map_or_else(|| change_facts(&change), |r| r.facts.clone());
         let description = crate::escalation::description(&facts, &state, change.status.as_str(), note);
         let ticket = match &self.config.escalation {
             None => None,

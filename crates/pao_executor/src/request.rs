@@ -68,10 +68,15 @@ pub(crate) fn load(
     Ok(Some(LoadedRequest { item, values, hint, scope, facts }))
 }
 
-/// The facts of a request as its change alone tells them (the commit's trailers): for a
-/// request whose file or catalog item cannot be read, such as a decommission. [`load`] refines
-/// them from the request file and the item.
-pub(crate) fn change_facts(change: &ChangeInfo) -> Value {
+/// The facts of a request for messages: from its file and item when `request` was loaded,
+/// else as its change alone tells them (a decommission, or a file or item that cannot be read).
+pub(crate) fn facts(change: &ChangeInfo, request: Option<LoadedRequest>) -> Value {
+    request.map_or_else(|| change_facts(change), |r| r.facts)
+}
+
+/// The facts of a request as its change alone tells them (the commit's trailers). [`load`]
+/// refines them from the request file and the item.
+fn change_facts(change: &ChangeInfo) -> Value {
     let meta = |key: &str| change.metadata.get(key).cloned().unwrap_or_default();
     let item = change.key.item.to_string();
     json!({

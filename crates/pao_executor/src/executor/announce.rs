@@ -22,7 +22,7 @@ use crate::clock::unix_seconds;
 use crate::error::ExecError;
 use crate::mask::Masker;
 use crate::record::{Record, RunState};
-use crate::request::{change_facts, load};
+use crate::request::{facts, load};
 use crate::secrets::SecretCache;
 use crate::worker::PassReport;
 
@@ -79,13 +79,15 @@ impl Executor {
                 announced.remove(at);
                 continue;
             }
-            if !due(&change.at, now) || !self.config.notifications.iter().any(|t| crate::notify::wants(t, status)) {
+            if !due(&change.at, now) {
                 continue;
             }
             let error = (change.status == RequestStatus::Failed).then_some(change.note.as_str());
-            self.notify(held, facts, secrets, state, status, &change.at, error).await?;
-            let record = Record::Announced { status: status.to_owned(), since: change.at.clone(), at: self.now() };
-            self.append(&id, secrets.masker(), state, &record)?;
+            // A change no target wants is not recorded: a target added later still gets it.
+            if self.notify(held, facts, secrets, state, status, &change.at, error).await? {
+                let record = Record::Announced { status: status.to_owned(), since: change.at.clone(), at: self.now() };
+                self.append(&id, secrets.masker(), state, &record)?;
+            }
         }
         Ok(())
     }
@@ -98,7 +100,7 @@ impl Executor {
             return Ok(());
         }
         let request = load(self.backend.as_ref(), &self.catalog, &held.lease.id, change).ok().flatten();
-        let facts = request.map_or_else(|| change_facts(change), |r| r.facts);
+        let facts = facts(change, request);
         let secrets = SecretCache::new(std::sync::Arc::clone(&self.secrets), Masker::new());
         let mut state = RunState::fold(&self.records(&held.lease.id)?);
         self.announce(held, &facts, &secrets, &mut state).await
