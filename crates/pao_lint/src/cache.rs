@@ -108,11 +108,11 @@ pub(crate) struct DocSummary {
 /// A file's `stat`, compared to tell an unchanged file without reading it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Stat {
-    size: u64,
-    mtime_ns: i128,
-    ctime_ns: i128,
-    ino: u64,
-    dev: u64,
+    pub(crate) size: u64,
+    pub(crate) mtime_ns: i128,
+    pub(crate) ctime_ns: i128,
+    pub(crate) ino: u64,
+    pub(crate) dev: u64,
 }
 
 /// The bytes a [`Stat`] takes in an entry.
@@ -132,7 +132,7 @@ impl Stat {
     }
 
     #[cfg(unix)]
-    fn from_metadata(m: &std::fs::Metadata) -> Self {
+    pub(crate) fn from_metadata(m: &std::fs::Metadata) -> Self {
         use std::os::unix::fs::MetadataExt;
         Self {
             size: m.len(),
@@ -145,7 +145,7 @@ impl Stat {
 
     /// Without ctime and inode numbers a `stat` proves too little: every file is hashed.
     #[cfg(not(unix))]
-    fn from_metadata(m: &std::fs::Metadata) -> Self {
+    pub(crate) fn from_metadata(m: &std::fs::Metadata) -> Self {
         Self { size: m.len(), mtime_ns: i128::MAX, ctime_ns: 0, ino: 0, dev: 0 }
     }
 

@@ -76,14 +76,20 @@ impl Linter {
         let started_ns = now_ns();
         let today = self.today();
         // 1. Which files the cache vouches for (while `--changed-since` diffs).
-        let prepared = self.prepare(root, targets, |codeowners, sources| {
-            let store = Store::open(root, self.cache_key(&today, codeowners));
-            let slots: Vec<Slot> = sources
-                .into_par_iter()
-                .map(|(path, input)| self.probe(&store, &today, started_ns, path, input))
-                .collect();
-            (store, slots)
-        })?;
+        // The cache is read while the walk runs: its key needs only CODEOWNERS.
+        let prepared = self.prepare(
+            root,
+            targets,
+            true,
+            |codeowners| Store::open(root, self.cache_key(&today, codeowners)),
+            |store, sources| {
+                let slots: Vec<Slot> = sources
+                    .into_par_iter()
+                    .map(|(path, input)| self.probe(&store, &today, started_ns, path, input))
+                    .collect();
+                (store, slots)
+            },
+        )?;
         let (store, mut slots) = prepared.files;
         // The walk's files come sorted: only files named but not found by it are out of place.
         if !slots.is_sorted_by(|a, b| a.checked.path <= b.checked.path) {
@@ -210,7 +216,7 @@ impl Linter {
                 let stat = Stat::of(&real);
                 (real, stat)
             }
-            Input::Found(real, entry) => (real, Stat::of_entry(&entry)),
+            Input::Found(real, stat) => (real, stat),
             Input::Bytes(bytes) => {
                 let checked = self.check_input(&self.file_context(today), path, Ok(bytes));
                 return Slot { checked, real: None, entry: None };

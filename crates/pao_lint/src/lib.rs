@@ -295,7 +295,7 @@ impl Linter {
     /// # Errors
     /// When `root` cannot be walked, or `--changed-since` names no revision of its repository.
     pub fn lint_repository(&self, root: &Path, targets: &Targets) -> Result<Report, LintError> {
-        let prepared = self.prepare(root, targets, |_, sources| self.check_all(sources))?;
+        let prepared = self.prepare(root, targets, false, |_| (), |(), sources| self.check_all(sources))?;
         let (report, checked) = self.finish(
             prepared.files,
             prepared.codeowners.as_ref(),
@@ -306,14 +306,17 @@ impl Linter {
         Ok(self.add_walk_errors(report, prepared.walk_errors, prepared.report_on.as_ref()))
     }
 
-    /// What a run over a repository works on: the files found, handed to `during` (which
-    /// checks them) while `--changed-since` compares the work tree with the revision, the
-    /// problems of the walk, the CODEOWNERS file, what changed, and the files reported on.
-    fn prepare<T: Send>(
+    /// What a run over a repository works on: the files found (with their `stat` when `stat` is
+    /// set), handed to `during` with what `setup` made of the CODEOWNERS file while the walk ran;
+    /// `--changed-since` compares the work tree with the revision meanwhile. Also the problems of
+    /// the walk, the CODEOWNERS file, what changed, and the files reported on.
+    fn prepare<S: Send, T: Send>(
         &self,
         root: &Path,
         targets: &Targets,
-        during: impl FnOnce(Option<&CodeOwnersFile>, Vec<(String, Input)>) -> T + Send,
+        stat: bool,
+        setup: impl FnOnce(Option<&CodeOwnersFile>) -> S + Send,
+        during: impl FnOnce(S, Vec<(String, Input)>) -> T + Send,
     ) -> Result<Prepared<T>, LintError> {
         if !root.is_dir() {
             return Err(LintError::Path { path: root.to_owned(), message: "not a directory".into() });
@@ -324,16 +327,31 @@ impl Linter {
             let text = pao_source::read_to_string_bounded(&real, pao_source::MAX_INPUT_BYTES).ok()?;
             Some(CodeOwnersFile { path: (*p).to_owned(), text })
         });
-        // The Git diff of `--changed-since` (a walk and a `stat` of the whole work tree, in
-        // libgit2) runs beside the walk and the checks, which do not depend on it.
-        let ((files, walk_errors), changes) = rayon::join(
+        // The revision of `--changed-since` and the index are read beside the walk; the work
+        // tree is compared with them by the `stat`s the walk takes (see `git`).
+        let stat = stat || targets.changed_since.is_some();
+        let ((sources, walk_errors), (set, revision)) = rayon::join(
+            || self.sources(root, targets, stat),
             || {
-                let (sources, walk_errors) = self.sources(root, targets);
-                (during(codeowners.as_ref(), sources), walk_errors)
+                let revision = targets.changed_since.as_ref().map(|rev| git::Revision::read(root, rev));
+                (setup(codeowners.as_ref()), revision)
             },
-            || targets.changed_since.as_ref().map(|rev| git::changes_since(root, rev)).transpose(),
         );
-        let changes = changes?;
+        let changes = revision.transpose()?.map(|revision| {
+            let files: Vec<git::WorkFile<'_>> = sources
+                .iter()
+                .filter_map(|(path, input)| {
+                    let (real, stat) = match input {
+                        Input::Read(real) => (real, None),
+                        Input::Found(real, stat) => (real, stat.as_ref()),
+                        Input::Bytes(_) => return None,
+                    };
+                    Some(git::WorkFile { path, real, stat })
+                })
+                .collect();
+            revision.changes(root, &files)
+        });
+        let files = during(set, sources);
         let mut report_on: Option<BTreeSet<String>> =
             (!targets.files.is_empty()).then(|| targets.files.iter().cloned().collect());
         if let Some(changes) = &changes {
@@ -347,30 +365,31 @@ impl Linter {
 
     /// The files of a run: those the walk finds, then those named that it does not; and the
     /// problems of the walk.
-    fn sources(&self, root: &Path, targets: &Targets) -> (Vec<(String, Input)>, WalkErrors) {
+    fn sources(&self, root: &Path, targets: &Targets, stat: bool) -> (Vec<(String, Input)>, WalkErrors) {
         let mut walk_errors = Vec::new();
-        let mut sources: Vec<(String, Input)> = Vec::new();
-        let found = walk::walk_entries(root, &root.join("catalog"), false);
-        // The walk's paths, sorted (it sorts them), to tell the files named that it found.
-        let discovered: Vec<&str> = found.iter().map(|(path, _, _)| path.as_str()).collect();
-        let discovered = |file: &str| discovered.binary_search(&file).is_ok();
-        for file in &targets.files {
-            if discovered(file) || self.exclude.is_match(file) {
-                continue;
-            }
-            match walk::classify(root, file) {
-                Some(walk::Found::File(real)) => sources.push((file.clone(), Input::Read(real))),
-                Some(walk::Found::Problem(message)) => walk_errors.push((file.clone(), message)),
-                None => sources.push((file.clone(), Input::Read(root.join(file)))),
+        let found = walk::walk_entries(root, &root.join("catalog"), false, stat);
+        let mut named = Vec::new();
+        if !targets.files.is_empty() {
+            // The walk's paths, sorted (it sorts them), to tell the files named that it found.
+            let discovered: Vec<&str> = found.iter().map(|(path, _, _)| path.as_str()).collect();
+            for file in &targets.files {
+                if discovered.binary_search(&file.as_str()).is_ok() || self.exclude.is_match(file) {
+                    continue;
+                }
+                match walk::classify(root, file) {
+                    Some(walk::Found::File(real)) => named.push((file.clone(), Input::Read(real))),
+                    Some(walk::Found::Problem(message)) => walk_errors.push((file.clone(), message)),
+                    None => named.push((file.clone(), Input::Read(root.join(file)))),
+                }
             }
         }
-        let named = std::mem::take(&mut sources);
+        let mut sources: Vec<(String, Input)> = Vec::with_capacity(found.len() + named.len());
         for (path, found, entry) in found {
             if self.exclude.is_match(&path) {
                 continue;
             }
             match (found, entry) {
-                (walk::Found::File(real), Some(entry)) => sources.push((path, Input::Found(real, entry))),
+                (walk::Found::File(real), Some(stat)) => sources.push((path, Input::Found(real, stat))),
                 (walk::Found::File(real), None) => sources.push((path, Input::Read(real))),
                 (walk::Found::Problem(message), _) => walk_errors.push((path, message)),
             }
@@ -608,8 +627,8 @@ impl pao_vars::ItemLookup for ItemsById<'_> {
 /// are never all in memory at once.
 enum Input {
     Read(PathBuf),
-    /// A regular file the walk found, with its directory entry (its `stat` is cheaper to take).
-    Found(PathBuf, std::fs::DirEntry),
+    /// A regular file the walk found, with the `stat` it took (`None`: it failed).
+    Found(PathBuf, Option<cache::Stat>),
     Bytes(Vec<u8>),
 }
 

@@ -15,6 +15,10 @@ use std::collections::HashSet;
 use std::fs::DirEntry;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
+use crate::cache::Stat;
+
 /// A file the walk found, or a problem with an entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
@@ -35,22 +39,24 @@ pub fn is_yaml_name(name: &str) -> bool {
 ///
 /// `root` should be canonical; when it is not, it is canonicalised here.
 pub fn walk(given_root: &Path, start: &Path) -> Vec<(String, Found)> {
-    walk_entries(given_root, start, false).into_iter().map(|(path, found, _)| (path, found)).collect()
+    walk_entries(given_root, start, false, false).into_iter().map(|(path, found, _)| (path, found)).collect()
 }
 
 /// Whether [`walk`] would find anything: it stops at the first entry.
 pub fn finds_any(given_root: &Path, start: &Path) -> bool {
-    !walk_entries(given_root, start, true).is_empty()
+    !walk_entries(given_root, start, true, false).is_empty()
 }
 
-/// [`walk`], with the directory entry of each regular file found (not of links): its `stat` is
-/// taken relative to its directory, cheaper than by the whole path. With `first_only`, stops at
-/// the first entry found.
+/// [`walk`]; with `stat`, with the `stat` of each regular file found (not of links), taken
+/// relative to its directory (cheaper than by the whole path) by the thread that lists it, so
+/// the `stat`s of a large catalog are spread over every core. With `first_only`, stops at the
+/// first entry found.
 pub(crate) fn walk_entries(
     given_root: &Path,
     start: &Path,
     first_only: bool,
-) -> Vec<(String, Found, Option<DirEntry>)> {
+    stat: bool,
+) -> Vec<(String, Found, Option<Option<Stat>>)> {
     let root = given_root.canonicalize().unwrap_or_else(|_| given_root.to_owned());
     let mut out = Vec::new();
     // The walk names entries by the path they are given as (`catalog/...` even when `catalog`
@@ -72,42 +78,47 @@ pub(crate) fn walk_entries(
     }
     // Directories outside the walked tree already reached through a link.
     let mut visited: HashSet<PathBuf> = HashSet::new();
-    // (real directory, its path as the walk names it)
-    let mut stack = vec![(real_start.clone(), relative_start)];
-    while let Some((dir, shown)) = stack.pop() {
-        if first_only && !out.is_empty() {
-            break;
-        }
-        let entries = match std::fs::read_dir(&dir) {
-            Ok(entries) => entries,
-            Err(err) => {
+    // The directories of one depth: (real directory, its path as the walk names it). They are
+    // listed in parallel, and what they hold besides regular files is then taken in order, so
+    // the result never depends on thread timing: a directory outside the tree that several
+    // links reach is named by the shallowest of them, the first in name order at that depth.
+    let mut level = vec![(real_start.clone(), relative_start)];
+    while !level.is_empty() {
+        let listings: Vec<Listing> = if first_only {
+            // One directory at a time, to stop at the first file.
+            let mut listings = Vec::new();
+            for dir in level {
+                let listing = list(dir, stat);
+                let found = !listing.files.is_empty();
+                listings.push(listing);
+                if found {
+                    break;
+                }
+            }
+            listings
+        } else {
+            level.into_par_iter().map(|dir| list(dir, stat)).collect()
+        };
+        let mut next = Vec::new();
+        for Listing { dir, shown, files, others, error } in listings {
+            if let Some(err) = error {
                 out.push((slash(&shown), Found::Problem(format!("cannot read this directory: {err}")), None));
                 continue;
             }
-        };
-        let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
-        entries.sort_by_key(std::fs::DirEntry::file_name);
-        for entry in entries {
-            let name = entry.file_name();
-            let name_text = name.to_string_lossy();
-            if name_text.starts_with('.') {
-                continue;
-            }
-            let shown_path = shown.join(&name);
-            let Ok(kind) = entry.file_type() else { continue };
-            if kind.is_dir() {
-                stack.push((dir.join(&name), shown_path));
-            } else if kind.is_file() {
-                if is_yaml_name(&name_text) {
-                    out.push((slash(&shown_path), Found::File(dir.join(&name)), Some(entry)));
+            out.extend(files);
+            for (name, entry, kind) in others {
+                let name_text = name.to_string_lossy();
+                let shown_path = shown.join(&name);
+                if kind.is_dir() {
+                    next.push((dir.join(&name), shown_path));
+                    continue;
                 }
-            } else if kind.is_symlink() {
                 match follow(&root, &entry.path()) {
                     Link::Inside(target) if target.is_dir() => {
                         if dir.starts_with(&target) {
                             out.push((slash(&shown_path), Found::Problem(LOOP.to_owned()), None));
                         } else if !target.starts_with(&real_start) && visited.insert(target.clone()) {
-                            stack.push((target, shown_path));
+                            next.push((target, shown_path));
                         }
                         // Otherwise the directory is read under its own name, or already was.
                     }
@@ -129,10 +140,73 @@ pub(crate) fn walk_entries(
                     Link::Loop => out.push((slash(&shown_path), Found::Problem(LOOP.to_owned()), None)),
                 }
             }
+            if first_only && !out.is_empty() {
+                return out;
+            }
         }
+        level = next;
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
+}
+
+/// One directory as [`list`] read it.
+struct Listing {
+    dir: PathBuf,
+    shown: PathBuf,
+    /// Its regular `.yaml`/`.yml` files, as [`walk_entries`] returns them.
+    files: Vec<(String, Found, Option<Option<Stat>>)>,
+    /// Its directories and symbolic links, in name order, for the walk to follow.
+    others: Vec<(std::ffi::OsString, DirEntry, std::fs::FileType)>,
+    /// Why it could not be read.
+    error: Option<std::io::Error>,
+}
+
+/// Reads one directory (`dir`, named `shown` by the walk), with the `stat` of its regular files
+/// when `stat` is set: hidden entries are skipped, entries of other kinds (sockets, devices)
+/// ignored.
+fn list((dir, shown): (PathBuf, PathBuf), stat: bool) -> Listing {
+    let mut listing = Listing { dir, shown, files: Vec::new(), others: Vec::new(), error: None };
+    let entries = match std::fs::read_dir(&listing.dir) {
+        Ok(entries) => entries,
+        Err(err) => {
+            listing.error = Some(err);
+            return listing;
+        }
+    };
+    // Each name is read once: sorting by `DirEntry::file_name` would allocate a copy of both
+    // names at every comparison.
+    let mut entries: Vec<(std::ffi::OsString, DirEntry)> =
+        entries.filter_map(Result::ok).map(|entry| (entry.file_name(), entry)).collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    let mut files = Vec::with_capacity(entries.len());
+    for (name, entry) in entries {
+        let name_text = name.to_string_lossy();
+        if name_text.starts_with('.') {
+            continue;
+        }
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_file() {
+            if is_yaml_name(&name_text) {
+                files.push((name, entry));
+            }
+        } else if kind.is_dir() || kind.is_symlink() {
+            drop(name_text);
+            listing.others.push((name, entry, kind));
+        }
+    }
+    // The files of one directory are taken in parallel too: a catalog's files may all be in a
+    // few directories of very different sizes.
+    let shown = &listing.shown;
+    listing.files = files
+        .into_par_iter()
+        .with_min_len(256)
+        .map(|(name, entry)| {
+            let taken = stat.then(|| Stat::of_entry(&entry));
+            (slash_owned(shown.join(&name)), Found::File(entry.path()), taken)
+        })
+        .collect();
+    listing
 }
 
 /// What the rule makes of one file named on the command line (`relative` to `root`): the file to
@@ -196,6 +270,15 @@ fn follow(root: &Path, link: &Path) -> Link {
 const ELOOP: i32 = 40;
 #[cfg(not(target_os = "linux"))]
 const ELOOP: i32 = 62;
+
+/// [`slash`] of a path no longer needed: its text is kept, not copied, when it is UTF-8.
+fn slash_owned(path: PathBuf) -> String {
+    match path.into_os_string().into_string() {
+        Ok(text) if cfg!(windows) => text.replace('\\', "/"),
+        Ok(text) => text,
+        Err(raw) => slash(Path::new(&raw)),
+    }
+}
 
 /// A relative path as diagnostics show it: `/` separators. Only Windows separates with `\`; on
 /// Unix a backslash is part of a file name and is kept.

@@ -117,3 +117,151 @@ fn unknown_revision_is_an_error() {
         linter.lint_repository(dir.path(), &Targets { files: vec![], changed_since: Some("nope".into()) }).unwrap_err();
     assert!(err.to_string().contains("unknown revision `nope`"), "{err}");
 }
+
+/// The catalog files whose content differs from HEAD's, found the slow, sure way: every
+/// visible `.yaml` file in the work tree (not links: the one link here is never changed) hashed
+/// by `git hash-object` and compared with `git ls-tree HEAD`; untracked files Git ignores are no
+/// change. (`git diff` itself is no oracle here: it compares ctimes in whole seconds, so a
+/// same-size edit with its mtime put back within the second passes it unseen.)
+fn changed_by_content(root: &std::path::Path) -> Vec<String> {
+    let tree: std::collections::HashMap<String, String> = git(root, &["ls-tree", "-r", "HEAD", "--", "catalog"])
+        .lines()
+        .filter_map(|line| {
+            let (meta, path) = line.split_once('\t')?;
+            Some((path.to_owned(), meta.split(' ').nth(2)?.to_owned()))
+        })
+        .collect();
+    let mut files: Vec<String> = walkdir::WalkDir::new(root.join("catalog"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| e.path().strip_prefix(root).unwrap().to_string_lossy().into_owned())
+        .filter(|p| p.ends_with(".yaml") && !p.split('/').any(|part| part.starts_with('.')))
+        .collect();
+    files.sort();
+    let mut args = vec!["hash-object", "--no-filters", "--"];
+    args.extend(files.iter().map(String::as_str));
+    let hashes = git(root, &args);
+    let ignored = |path: &str| {
+        let status = std::process::Command::new("git").args(["check-ignore", "-q", path]).current_dir(root).status();
+        status.unwrap().success()
+    };
+    files
+        .iter()
+        .zip(hashes.lines())
+        .filter(|(path, hash)| match tree.get(path.as_str()) {
+            Some(before) => before != hash,
+            None => !ignored(path),
+        })
+        .map(|(path, _)| path.clone())
+        .collect()
+}
+
+/// The files a `--changed-since HEAD` run reports on (every file here has a finding: its name is
+/// not its id), cached and uncached alike.
+fn changed_by_pao_lint(root: &std::path::Path) -> Vec<String> {
+    let linter = Linter::new(&Config::default()).unwrap();
+    let targets = Targets { files: vec![], changed_since: Some("HEAD".into()) };
+    let uncached = linter.lint_repository(root, &targets).unwrap();
+    let (cached, _) = linter.lint_repository_cached(root, &targets).unwrap();
+    assert_eq!(
+        pao_diagnostics::render::render_json(&uncached),
+        pao_diagnostics::render::render_json(&cached),
+        "cached and uncached runs differ"
+    );
+    let mut files: Vec<String> = uncached.diagnostics.iter().map(|d| d.file.clone()).collect();
+    files.dedup();
+    assert_eq!(uncached.files, files.len(), "every changed file has a finding: {files:?}");
+    files
+}
+
+fn set_mtime(path: &std::path::Path, time: std::time::SystemTime) {
+    std::fs::File::options().write(true).open(path).unwrap().set_modified(time).unwrap();
+}
+
+/// Every file made old, and the index refreshed: its entries are then not racy, and the run
+/// trusts their `stat`s instead of hashing the files.
+fn age_and_refresh(root: &std::path::Path) {
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(30);
+    for entry in walkdir::WalkDir::new(root.join("catalog")).into_iter().filter_map(Result::ok) {
+        if entry.file_type().is_file() {
+            set_mtime(entry.path(), old);
+        }
+    }
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    git(root, &["update-index", "-q", "--refresh"]);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_files_changed_are_the_ones_whose_content_differs_from_the_revision() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    write(root, ".gitignore", "catalog/databases/ignored-*\n");
+    let body = |i: usize, note: &str| item(&format!("item-{i}"), "1.0.0", note, "small, large", "");
+    for i in 0..12 {
+        write(root, &format!("catalog/databases/f{i}.yaml"), &body(i, "First."));
+    }
+    write(root, "shared/target.yaml", &body(99, "Linked."));
+    std::os::unix::fs::symlink("../../shared/target.yaml", root.join("catalog/databases/link.yaml")).unwrap();
+    write(root, "catalog/.hidden.yaml", &body(98, "Hidden."));
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "initial"]);
+    assert_eq!(changed_by_pao_lint(root), Vec::<String>::new());
+
+    let mut seed: u64 = 0x9e37_79b9;
+    let mut next = |n: usize| {
+        seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        usize::try_from(seed >> 33).unwrap() % n
+    };
+    let mut made = 12;
+    for round in 0..60 {
+        let file = format!("catalog/databases/f{}.yaml", next(made));
+        let path = root.join(&file);
+        let what = next(11);
+        match what {
+            // Edited, not staged.
+            0 => write(root, &file, &body(round, &format!("Edited in round {round}."))),
+            // Edited and staged.
+            1 if path.exists() => {
+                write(root, &file, &body(round, &format!("Staged in round {round}.")));
+                git(root, &["add", &file]);
+            }
+            // Staged, then the work tree put back as it is at HEAD: no change since HEAD.
+            2 if path.exists() => {
+                write(root, &file, &body(round, "Staged, then undone."));
+                git(root, &["add", &file]);
+                git(root, &["checkout", "HEAD", "--", &file]);
+            }
+            // The same size, the modification time put back: only the ctime tells.
+            3 if path.exists() => {
+                let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+                let text = std::fs::read_to_string(&path).unwrap();
+                let swapped = if text.contains("small, large") {
+                    text.replace("small, large", "large, small")
+                } else {
+                    text.replace("large, small", "small, large")
+                };
+                std::fs::write(&path, swapped).unwrap();
+                set_mtime(&path, before);
+            }
+            4 if path.exists() => std::fs::remove_file(&path).unwrap(),
+            5 => {
+                write(root, &format!("catalog/databases/f{made}.yaml"), &body(made, "New."));
+                made += 1;
+            }
+            6 => write(root, &format!("catalog/databases/ignored-{round}.yaml"), &body(round, "Ignored.")),
+            7 => {
+                git(root, &["add", "-A"]);
+                git(root, &["commit", "-q", "--allow-empty", "-m", &format!("round {round}")]);
+                age_and_refresh(root);
+            }
+            8 => age_and_refresh(root),
+            9 => write(root, "catalog/.hidden.yaml", &body(round, "Hidden, edited.")),
+            // The link's target changes; the link (what Git stores) does not.
+            _ => write(root, "shared/target.yaml", &body(round, "Linked, edited.")),
+        }
+        assert_eq!(changed_by_pao_lint(root), changed_by_content(root), "round {round}, after step {what} on {file}");
+    }
+}
