@@ -11,6 +11,8 @@
 //! work-tree diff did one: about 30 ms of CPU on 10,000 files).
 
 use std::collections::{BTreeSet, HashMap};
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
@@ -54,9 +56,9 @@ pub(crate) struct Revision {
     repo: Repository,
     tree: Oid,
     /// Every `.yaml`/`.yml` blob under `catalog/` at the revision.
-    blobs: HashMap<String, Oid>,
+    blobs: FxHashMap<String, Oid>,
     /// The index's entries under `catalog/` (merged ones: a conflicted file is hashed).
-    index: HashMap<String, Recorded>,
+    index: FxHashMap<String, Recorded>,
     /// When the index file was last written (seconds, nanoseconds); entries modified at or
     /// after it are racy.
     index_written: Option<(u32, u32)>,
@@ -78,7 +80,7 @@ impl Revision {
                 catalog_blobs(&repo, &tree).map_err(|e| error(format!("cannot read `{rev}`: {}", e.message())))?,
             )
         };
-        let mut index = HashMap::new();
+        let mut index = FxHashMap::default();
         let mut index_written = None;
         // Without an index (a bare repository, or one never staged to) every file is hashed.
         if let Ok(git_index) = repo.index() {
@@ -115,10 +117,11 @@ impl Revision {
     pub(crate) fn changes(&self, root: &Path, files: &[WorkFile<'_>]) -> Changes {
         let mut changes = Changes::default();
         let tree = self.repo.find_tree(self.tree).ok();
-        let mut present: std::collections::HashSet<&str> = std::collections::HashSet::with_capacity(files.len());
+        // How many of the revision's files the run found: when all, none was deleted.
+        let mut found = 0;
         for file in files {
-            present.insert(file.path);
             let before = self.blobs.get(file.path);
+            found += usize::from(before.is_some());
             let now = self.unchanged_in_index(file).or_else(|| blob_id(root, file.path, file.real));
             if now.is_some() && now == before.copied() {
                 continue;
@@ -134,15 +137,18 @@ impl Revision {
             }
             changes.changed.insert(file.path.to_owned());
         }
-        for path in self.blobs.keys().filter(|path| !present.contains(path.as_str())) {
-            // Not found by the run: hidden, excluded, or deleted. Only a deleted one is a change.
-            if std::fs::symlink_metadata(root.join(path)).is_ok() {
-                continue;
-            }
-            if let Some(tree) = &tree
-                && let Some(doc) = document_at(&self.repo, tree, path)
-            {
-                changes.removed_ids.push(doc.metadata().id.clone());
+        if found < self.blobs.len() {
+            let present: FxHashSet<&str> = files.iter().map(|f| f.path).collect();
+            for path in self.blobs.keys().filter(|path| !present.contains(path.as_str())) {
+                // Not found by the run: hidden, excluded, or deleted. Only a deleted one is a change.
+                if std::fs::symlink_metadata(root.join(path)).is_ok() {
+                    continue;
+                }
+                if let Some(tree) = &tree
+                    && let Some(doc) = document_at(&self.repo, tree, path)
+                {
+                    changes.removed_ids.push(doc.metadata().id.clone());
+                }
             }
         }
         changes.removed_ids.sort();
@@ -170,8 +176,8 @@ impl Revision {
 }
 
 /// Every `.yaml`/`.yml` blob under `catalog/` in `tree`, by path.
-fn catalog_blobs(repo: &Repository, tree: &git2::Tree<'_>) -> Result<HashMap<String, Oid>, git2::Error> {
-    let mut blobs = HashMap::new();
+fn catalog_blobs(repo: &Repository, tree: &git2::Tree<'_>) -> Result<FxHashMap<String, Oid>, git2::Error> {
+    let mut blobs = FxHashMap::default();
     let Ok(catalog) = tree.get_path(Path::new("catalog")) else { return Ok(blobs) };
     let Ok(catalog) = catalog.to_object(repo).and_then(|o| o.peel_to_tree()) else { return Ok(blobs) };
     catalog.walk(TreeWalkMode::PreOrder, |dir, entry| {

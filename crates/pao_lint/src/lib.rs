@@ -524,9 +524,10 @@ impl Linter {
         let mut all: Vec<Diagnostic> =
             checked.iter_mut().flat_map(|c| std::mem::take(&mut c.diagnostics)).chain(cross.diagnostics).collect();
         self.apply_suppressions(&checked, &mut all, &today);
-        let sources: HashMap<&str, &Checked> = checked.iter().map(|c| (c.path.as_str(), c)).collect();
+        // `checked` is sorted by path.
+        let file_of = |path: &str| checked.binary_search_by(|c| c.path.as_str().cmp(path)).ok().map(|i| &checked[i]);
         for diagnostic in all.into_iter().filter(|d| wanted(&d.file)) {
-            if let Some(file) = sources.get(diagnostic.file.as_str()) {
+            if let Some(file) = file_of(&diagnostic.file) {
                 let unread = file.cached.as_ref().is_some_and(|c| c.has_text);
                 if !unread {
                     report.sources.entry(diagnostic.file.clone()).or_insert_with(|| Arc::clone(&file.source));
@@ -539,7 +540,6 @@ impl Linter {
             }
             report.diagnostics.push(diagnostic);
         }
-        drop(sources);
         (report, checked)
     }
 }
@@ -654,7 +654,8 @@ fn check_too_large(levels: &RuleLevels, path: String, size: usize) -> Checked {
 
 /// PAO306: the same `metadata.id` in two documents.
 fn duplicate_ids(files: &[Checked], checker: &mut Checker<'_>) {
-    let mut first: HashMap<&str, &str> = HashMap::new();
+    let mut first: rustc_hash::FxHashMap<&str, &str> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(files.len(), rustc_hash::FxBuildHasher);
     for file in files {
         let Some(id) = file.id.as_deref() else { continue };
         if let Some(other) = first.get(id) {

@@ -1,8 +1,7 @@
 //! PAO70x: bundle components — the items they request and the version ranges they pin.
 
-use std::collections::HashMap;
-
 use pao_schema::{CatalogDocument, LifecycleStatus};
+use rustc_hash::FxHashMap;
 use semver::{Version, VersionReq};
 
 use crate::Checked;
@@ -104,10 +103,10 @@ pub(crate) fn check(files: &[Checked], removed: &[String], checker: &mut Checker
     // Files the cache answered have no parsed document, only its summary; the driver parses
     // every item a bundle reported on refers to (`incremental`), so `target.doc` below is only
     // `None` for bundles whose findings are not reported.
-    let by_id: HashMap<&str, &Checked> = files.iter().filter_map(|f| Some((f.doc_id()?, f))).collect();
+    let by_id: FxHashMap<&str, &Checked> = files.iter().filter_map(|f| Some((f.doc_id()?, f))).collect();
     // Every id that can be read, from documents too broken to read as a whole as well: a
     // reference to one is no error of the referring file (its own file's findings say what to fix).
-    let readable: HashMap<&str, Option<&str>> =
+    let readable: FxHashMap<&str, Option<&str>> =
         files.iter().filter_map(|f| Some((f.id.as_deref()?, f.kind.as_deref()))).collect();
     for file in files {
         let Some(own_id) = file.doc_id() else { continue };
