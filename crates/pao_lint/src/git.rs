@@ -44,12 +44,19 @@ pub(crate) struct WorkFile<'a> {
 /// The index's record of one file.
 struct Recorded {
     id: Oid,
+    /// Marked `--assume-unchanged` or `--skip-worktree` (a sparse checkout's files outside its
+    /// cone): Git takes the file as the index records it, whatever is (or is not) on disk.
+    as_recorded: bool,
     size: u32,
     mtime: (u32, u32),
     ctime: (u32, u32),
     ino: u32,
     dev: u32,
 }
+
+/// Index entry flags (`git_index_entry.flags` and `flags_extended`, as libgit2 defines them).
+const ASSUME_UNCHANGED: u16 = 1 << 15;
+const SKIP_WORKTREE: u16 = 1 << 14;
 
 /// The revision compared with, and the index, read once (while the walk runs).
 pub(crate) struct Revision {
@@ -92,10 +99,12 @@ impl Revision {
                 }
                 let Ok(path) = String::from_utf8(entry.path) else { continue };
                 let time = |t: git2::IndexTime| (t.seconds() as u32, t.nanoseconds());
+                let as_recorded = entry.flags & ASSUME_UNCHANGED != 0 || entry.flags_extended & SKIP_WORKTREE != 0;
                 index.insert(
                     path,
                     Recorded {
                         id: entry.id,
+                        as_recorded,
                         size: entry.file_size,
                         mtime: time(entry.mtime),
                         ctime: time(entry.ctime),
@@ -140,8 +149,11 @@ impl Revision {
         if found < self.blobs.len() {
             let present: FxHashSet<&str> = files.iter().map(|f| f.path).collect();
             for path in self.blobs.keys().filter(|path| !present.contains(path.as_str())) {
-                // Not found by the run: hidden, excluded, or deleted. Only a deleted one is a change.
-                if std::fs::symlink_metadata(root.join(path)).is_ok() {
+                // Not found by the run: hidden, excluded, outside a sparse checkout, or deleted.
+                // Only a deleted one is a change.
+                if std::fs::symlink_metadata(root.join(path)).is_ok()
+                    || self.index.get(path.as_str()).is_some_and(|r| r.as_recorded)
+                {
                     continue;
                 }
                 if let Some(tree) = &tree
@@ -158,6 +170,9 @@ impl Revision {
     /// The blob the index records for `file`, when its `stat` proves it unchanged since.
     fn unchanged_in_index(&self, file: &WorkFile<'_>) -> Option<Oid> {
         let recorded = self.index.get(file.path)?;
+        if recorded.as_recorded {
+            return Some(recorded.id);
+        }
         let stat = file.stat?;
         let mtime = split_ns(stat.mtime_ns)?;
         let same = recorded.size == stat.size as u32

@@ -265,3 +265,32 @@ fn the_files_changed_are_the_ones_whose_content_differs_from_the_revision() {
         assert_eq!(changed_by_pao_lint(root), changed_by_content(root), "round {round}, after step {what} on {file}");
     }
 }
+
+#[test]
+fn files_git_takes_as_recorded_are_neither_changed_nor_removed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    git(root, &["init", "-q", "-b", "main"]);
+    write(root, "catalog/databases/legacy-db.yaml", &item("legacy-db", "1.0.0", "Legacy.", "small, large", ""));
+    write(root, "catalog/databases/assumed.yaml", &item("assumed", "1.0.0", "Assumed.", "small, large", ""));
+    write(root, "catalog/bundles/stack.yaml", BUNDLE);
+    git(root, &["add", "-A"]);
+    git(root, &["commit", "-q", "-m", "initial"]);
+    // Outside a sparse checkout's cone: not on disk, yet not removed.
+    git(root, &["update-index", "--skip-worktree", "catalog/databases/legacy-db.yaml"]);
+    std::fs::remove_file(root.join("catalog/databases/legacy-db.yaml")).unwrap();
+    // Assumed unchanged: edited on disk, yet as the index records it.
+    git(root, &["update-index", "--assume-unchanged", "catalog/databases/assumed.yaml"]);
+    write(root, "catalog/databases/assumed.yaml", &item("assumed", "0.9.0", "Went down.", "small", ""));
+    let touched = BUNDLE.replace("Uses the legacy item.", "Uses it still.").replace("version: 1.0.0", "version: 1.0.1");
+    write(root, "catalog/bundles/stack.yaml", &touched);
+    assert_eq!(git(root, &["diff", "--name-only", "HEAD"]), "catalog/bundles/stack.yaml");
+
+    let linter = Linter::new(&Config::default()).unwrap();
+    let targets = Targets { files: vec![], changed_since: Some("HEAD".into()) };
+    let report = linter.lint_repository(root, &targets).unwrap();
+    let found: Vec<(&str, &str)> = report.diagnostics.iter().map(|d| (d.file.as_str(), d.code)).collect();
+    // The bundle names an item not in the work tree (PAO701), not one removed since HEAD (PAO803).
+    assert_eq!(found, [("catalog/bundles/stack.yaml", "PAO701")]);
+    assert_eq!(report.files, 1);
+}
