@@ -3,7 +3,8 @@
 //! and the cross-file rules run over summaries and parsed documents alike.
 //!
 //! ```text
-//! stat each file ─► same stat as the entry (and not racy)? ─ yes ─► hit
+//! walk (stat each file) ‖ read the shards
+//! each file ─► same stat as the entry (and not racy)? ─ yes ─► hit
 //!                                  └ no ─► read, hash ─► same hash? ─ yes ─► hit (new stat)
 //!                                                                    └ no ─► check the file
 //! parse in full: cached bundles reported on, files compared by --changed-since,
@@ -75,7 +76,7 @@ impl Linter {
         // later than its stat.
         let started_ns = now_ns();
         let today = self.today();
-        // 1. Which files the cache vouches for (while `--changed-since` diffs).
+        // 1. Which files the cache vouches for (the walk takes their `stat`s).
         // The cache is read while the walk runs: its key needs only CODEOWNERS.
         let prepared = self.prepare(
             root,

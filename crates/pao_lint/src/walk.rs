@@ -49,8 +49,9 @@ pub fn finds_any(given_root: &Path, start: &Path) -> bool {
 
 /// [`walk`]; with `stat`, with the `stat` of each regular file found (not of links), taken
 /// relative to its directory (cheaper than by the whole path) by the thread that lists it, so
-/// the `stat`s of a large catalog are spread over every core. With `first_only`, stops at the
-/// first entry found.
+/// the `stat`s of a large catalog are spread over every core: the third element is `Some` for
+/// such a file (holding `None` when its `stat` failed), `None` for a link's target and when
+/// `stat` is not set. With `first_only`, stops at the first entry found.
 pub(crate) fn walk_entries(
     given_root: &Path,
     start: &Path,
