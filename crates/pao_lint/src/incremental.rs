@@ -3,10 +3,10 @@
 //! and the cross-file rules run over summaries and parsed documents alike.
 //!
 //! ```text
-//! walk (stat each file) ‖ read the shards
+//! walk, stat each file (beside it: read the shards)
 //! each file ─► same stat as the entry (and not racy)? ─ yes ─► hit
-//!                                  └ no ─► read, hash ─► same hash? ─ yes ─► hit (new stat)
-//!                                                                    └ no ─► check the file
+//!                             └ no ─► read, hash ─► same hash? ─ yes ─► hit (new stat)
+//!                                                               └ no ─► check the file
 //! parse in full: cached bundles reported on, files compared by --changed-since,
 //!                then every item those bundles name
 //! cross-file rules ─► report ─► read the text of cached files with findings (hash checked)
