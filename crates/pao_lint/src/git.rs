@@ -11,12 +11,11 @@
 //! work-tree diff did one: about 30 ms of CPU on 10,000 files).
 
 use std::collections::{BTreeSet, HashMap};
-
-use rustc_hash::{FxHashMap, FxHashSet};
 use std::path::Path;
 
 use git2::{ObjectType, Oid, Repository, TreeWalkMode, TreeWalkResult};
 use pao_schema::CatalogDocument;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::LintError;
 use crate::cache::Stat;
@@ -61,7 +60,6 @@ const SKIP_WORKTREE: u16 = 1 << 14;
 /// The revision compared with, and the index, read once (while the walk runs).
 pub(crate) struct Revision {
     repo: Repository,
-    tree: Oid,
     /// Every `.yaml`/`.yml` blob under `catalog/` at the revision.
     blobs: FxHashMap<String, Oid>,
     /// The index's entries under `catalog/` (merged ones: a conflicted file is hashed).
@@ -77,15 +75,12 @@ impl Revision {
         let error = |message: String| LintError::Git { message };
         let repo = Repository::open(root)
             .map_err(|e| error(format!("{} is not a Git repository: {}", root.display(), e.message())))?;
-        let (tree_id, blobs) = {
+        let blobs = {
             let object =
                 repo.revparse_single(rev).map_err(|e| error(format!("unknown revision `{rev}`: {}", e.message())))?;
             let tree =
                 object.peel_to_tree().map_err(|e| error(format!("`{rev}` does not name a commit: {}", e.message())))?;
-            (
-                tree.id(),
-                catalog_blobs(&repo, &tree).map_err(|e| error(format!("cannot read `{rev}`: {}", e.message())))?,
-            )
+            catalog_blobs(&repo, &tree).map_err(|e| error(format!("cannot read `{rev}`: {}", e.message())))?
         };
         let mut index = FxHashMap::default();
         let mut index_written = None;
@@ -118,14 +113,13 @@ impl Revision {
                 split_ns(stat.mtime_ns)
             });
         }
-        Ok(Self { repo, tree: tree_id, blobs, index, index_written })
+        Ok(Self { repo, blobs, index, index_written })
     }
 
     /// Compares the work tree's catalog files (`files`: every one the run found) with the
     /// revision. `root` is the work tree.
     pub(crate) fn changes(&self, root: &Path, files: &[WorkFile<'_>]) -> Changes {
         let mut changes = Changes::default();
-        let tree = self.repo.find_tree(self.tree).ok();
         // How many of the revision's files the run found: when all, none was deleted.
         let mut found = 0;
         for file in files {
@@ -139,16 +133,14 @@ impl Revision {
                 // An untracked file Git ignores is not a change (as in `git status`).
                 continue;
             }
-            if let Some(tree) = &tree
-                && let Some(doc) = document_at(&self.repo, tree, file.path)
-            {
+            if let Some(doc) = before.and_then(|id| self.document(*id)) {
                 changes.previous.insert(file.path.to_owned(), doc);
             }
             changes.changed.insert(file.path.to_owned());
         }
         if found < self.blobs.len() {
             let present: FxHashSet<&str> = files.iter().map(|f| f.path).collect();
-            for path in self.blobs.keys().filter(|path| !present.contains(path.as_str())) {
+            for (path, id) in self.blobs.iter().filter(|(path, _)| !present.contains(path.as_str())) {
                 // Not found by the run: hidden, excluded, outside a sparse checkout, or deleted.
                 // Only a deleted one is a change.
                 if std::fs::symlink_metadata(root.join(path)).is_ok()
@@ -156,9 +148,7 @@ impl Revision {
                 {
                     continue;
                 }
-                if let Some(tree) = &tree
-                    && let Some(doc) = document_at(&self.repo, tree, path)
-                {
+                if let Some(doc) = self.document(*id) {
                     changes.removed_ids.push(doc.metadata().id.clone());
                 }
             }
@@ -183,6 +173,14 @@ impl Revision {
         // Racy: modified in the same tick the index was written, or after.
         let racy = self.index_written.is_none_or(|written| mtime >= written);
         (same && !racy).then_some(recorded.id)
+    }
+
+    /// The catalog document in the blob `id`, if it parses.
+    fn document(&self, id: Oid) -> Option<CatalogDocument> {
+        let blob = self.repo.find_blob(id).ok()?;
+        let text = pao_source::decode(blob.content()).ok()?;
+        let root = pao_source::parse_yaml(text).root?;
+        crate::document::read_document(&root).ok()
     }
 
     fn is_ignored(&self, path: &str) -> bool {
@@ -223,13 +221,4 @@ fn split_ns(ns: i128) -> Option<(u32, u32)> {
     let seconds = ns.div_euclid(1_000_000_000);
     let nanos = u32::try_from(ns.rem_euclid(1_000_000_000)).ok()?;
     Some((seconds as u32, nanos))
-}
-
-/// The catalog document at `path` in `tree`, if it exists there and parses.
-fn document_at(repo: &Repository, tree: &git2::Tree<'_>, path: &str) -> Option<CatalogDocument> {
-    let entry = tree.get_path(Path::new(path)).ok()?;
-    let blob = entry.to_object(repo).ok()?.peel(ObjectType::Blob).ok()?;
-    let text = pao_source::decode(blob.as_blob()?.content()).ok()?;
-    let root = pao_source::parse_yaml(text).root?;
-    crate::document::read_document(&root).ok()
 }
