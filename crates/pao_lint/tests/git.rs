@@ -3,7 +3,7 @@
 
 use pao_config::Config;
 use pao_lint::{Linter, Targets};
-use pao_testutil::{git, write};
+use pao_testutil::{commit, git, write};
 
 fn item(id: &str, version: &str, description: &str, options: &str, extra_field: &str) -> String {
     format!(
@@ -63,8 +63,7 @@ fn changed_items_are_compared_with_the_revision() {
     write(root, "catalog/databases/untouched.yaml", &item("untouched", "1.0.0", "Untouched.", "small, large", ""));
     write(root, "catalog/databases/legacy-db.yaml", &item("legacy-db", "1.0.0", "Legacy.", "small, large", ""));
     write(root, "catalog/bundles/stack.yaml", BUNDLE);
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "initial"]);
+    commit(root, "initial", 1_700_000_000);
 
     // Changes in the work tree, some staged, one untracked.
     write(root, "catalog/databases/same-version.yaml", &item("same-version", "1.0.0", "After.", "small, large", ""));
@@ -206,8 +205,7 @@ fn the_files_changed_are_the_ones_whose_content_differs_from_the_revision() {
     write(root, "shared/target.yaml", &body(99, "Linked."));
     std::os::unix::fs::symlink("../../shared/target.yaml", root.join("catalog/databases/link.yaml")).unwrap();
     write(root, "catalog/.hidden.yaml", &body(98, "Hidden."));
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "initial"]);
+    commit(root, "initial", 1_700_000_000);
     assert_eq!(changed_by_pao_lint(root), Vec::<String>::new());
 
     let mut seed: u64 = 0x9e37_79b9;
@@ -253,8 +251,7 @@ fn the_files_changed_are_the_ones_whose_content_differs_from_the_revision() {
             }
             6 => write(root, &format!("catalog/databases/ignored-{round}.yaml"), &body(round, "Ignored.")),
             7 => {
-                git(root, &["add", "-A"]);
-                git(root, &["commit", "-q", "--allow-empty", "-m", &format!("round {round}")]);
+                commit(root, &format!("round {round}"), 1_700_000_000);
                 age_and_refresh(root);
             }
             8 => age_and_refresh(root),
@@ -274,8 +271,7 @@ fn files_git_takes_as_recorded_are_neither_changed_nor_removed() {
     write(root, "catalog/databases/legacy-db.yaml", &item("legacy-db", "1.0.0", "Legacy.", "small, large", ""));
     write(root, "catalog/databases/assumed.yaml", &item("assumed", "1.0.0", "Assumed.", "small, large", ""));
     write(root, "catalog/bundles/stack.yaml", BUNDLE);
-    git(root, &["add", "-A"]);
-    git(root, &["commit", "-q", "-m", "initial"]);
+    commit(root, "initial", 1_700_000_000);
     // Outside a sparse checkout's cone: not on disk, yet not removed.
     git(root, &["update-index", "--skip-worktree", "catalog/databases/legacy-db.yaml"]);
     std::fs::remove_file(root.join("catalog/databases/legacy-db.yaml")).unwrap();
